@@ -1,0 +1,112 @@
+package opaygate
+
+import (
+	"context"
+	"crypto/rand"
+	"math/big"
+	"slices"
+	"time"
+)
+
+// Function is a capability a merchant can be enabled for.
+type Function string
+
+// The functions a merchant can be enabled for. A pay method is a function too,
+// so a merchant can be limited to some of them.
+const (
+	FuncCashier  Function = "cashier"  // hosted checkout orders
+	FuncValU     Function = "valu"     // ValU installments
+	FuncBankCard Function = "bankcard" // server-to-server card payments
+	FuncInvoice  Function = "invoice"  // e-invoices
+	FuncRefund   Function = "refund"   // refunds
+)
+
+// AllFunctions lists every function, in a stable order.
+func AllFunctions() []Function {
+	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund}
+}
+
+// MerchantStatus says whether a merchant may use the gateway.
+type MerchantStatus string
+
+// Merchant statuses.
+const (
+	MerchantActive   MerchantStatus = "active"
+	MerchantDisabled MerchantStatus = "disabled"
+)
+
+// Merchant is an account that calls the API with its own keys.
+type Merchant struct {
+	ID         string // 15 digits
+	Name       string
+	PrivateKey string
+	PublicKey  string
+	Status     MerchantStatus
+	Countries  []string
+	Functions  []Function
+	WebhookURL string // default callback target
+	RequireV2  bool   // refuse signatures without a RequestTimestamp
+	VATRateBP  int64  // VAT in basis points of the amount; 0 = none
+	CreatedAt  time.Time
+}
+
+// Check returns the domain error that forbids this merchant from using fn in
+// country, or nil. An empty country skips the country check.
+func (m *Merchant) Check(fn Function, country string) error {
+	if m.Status == MerchantDisabled {
+		return Errorf(EDISABLED, "merchant not available.")
+	}
+	if fn != "" && !slices.Contains(m.Functions, fn) {
+		return Errorf(ENOTCONFIGURED, "merchant not configured with this function.")
+	}
+	if country != "" && !slices.Contains(m.Countries, country) {
+		return Errorf(ENOTCONFIGURED, "merchant not configured with this function.")
+	}
+	return nil
+}
+
+// VAT returns the VAT on amount at the merchant's rate, rounded half up.
+func (m *Merchant) VAT(amount int64) int64 { return RoundHalfUp(amount, m.VATRateBP) }
+
+// MerchantUpdate changes some fields of a merchant; nil fields stay as they are.
+type MerchantUpdate struct {
+	Name       *string
+	Status     *MerchantStatus
+	Countries  []string
+	Functions  []Function
+	WebhookURL *string
+	PrivateKey *string
+	PublicKey  *string
+	RequireV2  *bool
+}
+
+// MerchantService stores merchants.
+type MerchantService interface {
+	CreateMerchant(ctx context.Context, m *Merchant) error
+	FindMerchant(ctx context.Context, id string) (*Merchant, error)
+	ListMerchants(ctx context.Context) ([]*Merchant, error)
+	UpdateMerchant(ctx context.Context, id string, upd MerchantUpdate) (*Merchant, error)
+}
+
+// NewKeyPair returns a fresh private and public key carrying 128 bits of
+// randomness each, in OPay's shape: a prefix, digits and one dot.
+func NewKeyPair() (private, public string) {
+	return "OPAYPRV" + randomDigits(), "OPAYPUB" + randomDigits()
+}
+
+// NewMerchantID returns a random 15-digit merchant id that does not start with 0.
+func NewMerchantID() string {
+	n, _ := rand.Int(rand.Reader, new(big.Int).SetInt64(9e14))
+	return new(big.Int).Add(n, big.NewInt(1e14)).String()
+}
+
+// randomDigits renders 128 random bits as 39 decimal digits split by a dot,
+// like the documentation's keys (13 digits, a dot, the rest).
+func randomDigits() string {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	s := n.String()
+	for len(s) < 39 {
+		s = "0" + s
+	}
+	return s[:13] + "." + s[13:]
+}

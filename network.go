@@ -1,0 +1,29 @@
+package opaygate
+
+import "context"
+
+// The payment network sits behind these interfaces. The sandbox simulates it
+// (package simulator); a real connector can replace it.
+
+// ValUNetwork answers questions about ValU customers.
+type ValUNetwork interface {
+	// CreditLimit returns how much the account may finance, in minor units.
+	CreditLimit(ctx context.Context, account string) (int64, error)
+}
+
+// OTPSender delivers a one-time password to the customer of an order.
+type OTPSender interface {
+	SendOTP(ctx context.Context, o *Order, code string) error
+}
+
+// Decision is the network's answer to a payment at its final step.
+type Decision struct {
+	Approved bool
+	Code     string // decline code, e.g. "51"
+	Reason   string // e.g. "Insufficient funds"
+}
+
+// Acquirer decides the outcome of a payment at its final step.
+type Acquirer interface {
+	Authorize(ctx context.Context, o *Order) (Decision, error)
+}

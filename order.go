@@ -1,0 +1,232 @@
+package opaygate
+
+import (
+	"context"
+	"time"
+)
+
+// OrderStatus is the status of an order (a payment).
+type OrderStatus string
+
+// Order statuses. SUCCESS, FAIL and CLOSE are final.
+const (
+	StatusInitial OrderStatus = "INITIAL" // created, customer has not started
+	StatusPending OrderStatus = "PENDING" // customer is in a flow that needs an action
+	StatusSuccess OrderStatus = "SUCCESS"
+	StatusFail    OrderStatus = "FAIL"
+	StatusClose   OrderStatus = "CLOSE" // closed by the merchant or expired
+)
+
+// moves is the state machine: for each target, the statuses it may be reached from.
+var moves = map[OrderStatus][]OrderStatus{
+	StatusPending: {StatusInitial},
+	StatusSuccess: {StatusInitial, StatusPending},
+	StatusFail:    {StatusInitial, StatusPending},
+	StatusClose:   {StatusInitial, StatusPending},
+}
+
+// MovableFrom lists the statuses an order may move to `to` from. Storage uses it
+// as the condition of its conditional update.
+func MovableFrom(to OrderStatus) []OrderStatus { return moves[to] }
+
+// CanMove reports whether the state machine allows from → to.
+func CanMove(from, to OrderStatus) bool {
+	for _, s := range moves[to] {
+		if s == from {
+			return true
+		}
+	}
+	return false
+}
+
+// Final reports whether no further move is allowed.
+func (s OrderStatus) Final() bool {
+	return s == StatusSuccess || s == StatusFail || s == StatusClose
+}
+
+// Step is what a PENDING order waits for.
+type Step string
+
+// Steps of the flows.
+const (
+	StepNone Step = ""
+	StepPlan Step = "INPUT_INSTALLMENT_MONTH" // ValU: choose a plan
+	StepOTP  Step = "INPUT_OTP"               // ValU: enter the OTP
+	Step3DS  Step = "REDIRECT_3DS"            // card: confirm on the 3-D Secure page
+)
+
+// Pay methods.
+const (
+	PayMethodValU     = "VALU"
+	PayMethodBankCard = "BankCard"
+)
+
+// Channels say where an order came from; callbacks report them.
+const (
+	ChannelWeb = "Web" // hosted checkout (cashier/create, invoices)
+	ChannelAPI = "API" // server to server (payment/create)
+)
+
+// Failure codes the gateway itself assigns. Acquirer decline codes ("05",
+// "51", …) are used as they are.
+const (
+	FailClosed      = "ORDER_CLOSED"
+	FailExpired     = "ORDER_EXPIRED"
+	FailOTPAttempts = "OTP_ATTEMPTS_EXCEEDED"
+)
+
+// Default and limits of an order's lifetime, in minutes.
+const (
+	DefaultExpireMinutes = 30
+	MaxExpireMinutes     = 1440
+)
+
+// OTP rules (spec section 5).
+const (
+	OTPLength      = 6
+	OTPValidity    = 5 * time.Minute
+	OTPMaxAttempts = 5
+	OTPMaxResends  = 5
+)
+
+// UserInfo describes the paying customer, as the merchant sent it.
+type UserInfo struct {
+	ID     string
+	Name   string
+	Email  string
+	Mobile string
+}
+
+// Order is a payment: created by cashier/create, payment/create or by paying
+// an invoice, and moved through the state machine by the customer's actions.
+type Order struct {
+	ID         int64
+	OrderNo    string // 18 digits, the gateway's id
+	MerchantID string
+	Reference  string // the merchant's order number, unique per merchant
+	Country    string
+	Currency   string
+	Amount     int64
+	VAT        int64
+	PayMethod  string // "" when the cashier offers every method
+	Channel    string
+
+	Status        OrderStatus
+	Step          Step
+	FailureCode   string
+	FailureReason string
+
+	ProductName        string
+	ProductDescription string
+	ReturnURL          string
+	CallbackURL        string
+	CancelURL          string
+	User               UserInfo
+
+	Token       string // unguessable token of the hosted checkout page
+	InvoiceNo   string // set when the order pays an invoice
+	ValUAccount string
+	Plans       []Plan
+	Months      int
+	CardBIN     string // first six digits only
+	CardLast4   string
+
+	OTPAttempts int // wrong OTPs so far
+	OTPResends  int
+	OTPIssuedAt time.Time
+
+	Voided    bool
+	Refunded  int64 // sum of refunds that are not FAIL
+	ExpireAt  time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Expired reports whether an open order is past its lifetime at now.
+func (o *Order) Expired(now time.Time) bool {
+	return !o.Status.Final() && !now.Before(o.ExpireAt)
+}
+
+// ApplyExpiry shows an open order that is past its lifetime as CLOSE, so that
+// reads never present an expired order as open even before the sweeper ran.
+func (o *Order) ApplyExpiry(now time.Time) {
+	if o.Expired(now) {
+		o.Status, o.Step = StatusClose, StepNone
+		o.FailureCode, o.FailureReason = FailExpired, "order expired"
+	}
+}
+
+// OrderKey finds an order: by ID (hosted pages), else by OrderNo if set, else
+// by Reference. Country, when set, must equal the order's country.
+type OrderKey struct {
+	ID        int64
+	OrderNo   string
+	Reference string
+	Country   string
+}
+
+// OrderFilter selects orders for listings (dashboard, CLI).
+type OrderFilter struct {
+	MerchantID string
+	Status     OrderStatus
+	PayMethod  string
+	Search     string // reference or orderNo
+	From, To   time.Time
+	Offset     int
+	Limit      int
+}
+
+// OrderEvent is one step of an order's timeline.
+type OrderEvent struct {
+	OrderID int64
+	From    OrderStatus
+	To      OrderStatus
+	Step    Step
+	Code    string
+	Reason  string
+	At      time.Time
+}
+
+// OrderService creates orders and moves them through the state machine. Every
+// move is one transaction with a conditional update on the current status.
+type OrderService interface {
+	// CreateOrder stores a new order. o.PayMethod decides the flow: "" starts
+	// an INITIAL cashier order; VALU offers plans (PENDING) or fails with
+	// code 51 when no plan fits the customer's credit. It fills in OrderNo,
+	// Status, Plans and the times. A reference already used by the merchant
+	// answers EDUPLICATE with the existing order.
+	CreateOrder(ctx context.Context, o *Order) error
+
+	// FindOrder returns the merchant's order, shown CLOSE if it has expired.
+	FindOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
+	// FindOrderByToken returns the order behind a hosted checkout token.
+	FindOrderByToken(ctx context.Context, token string) (*Order, error)
+
+	// ListOrders returns a page of orders and the total that match f.
+	ListOrders(ctx context.Context, f OrderFilter) ([]*Order, int, error)
+
+	// OrderEvents returns an order's timeline, oldest first.
+	OrderEvents(ctx context.Context, orderID int64) ([]*OrderEvent, error)
+
+	// CloseOrder closes an INITIAL or PENDING order; closing a CLOSE order
+	// again returns it unchanged; SUCCESS and FAIL answer EORDERSTATE.
+	CloseOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
+	// StartValU turns an INITIAL cashier order into a ValU flow for the
+	// given account (the hosted page's first step).
+	StartValU(ctx context.Context, merchantID string, key OrderKey, account string) (*Order, error)
+
+	// SelectPlan records the ValU plan and sends an OTP.
+	SelectPlan(ctx context.Context, merchantID string, key OrderKey, months int) (*Order, error)
+
+	// SubmitOTP checks the OTP; a correct one completes the payment.
+	SubmitOTP(ctx context.Context, merchantID string, key OrderKey, otp string) (*Order, error)
+
+	// ResendOTP issues a new OTP and invalidates the old one.
+	ResendOTP(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
+	// ExpireOrders closes up to limit open orders past their lifetime, for
+	// good, and returns how many it closed.
+	ExpireOrders(ctx context.Context, limit int) (int, error)
+}

@@ -1,0 +1,91 @@
+// Package simulator is the sandbox's payment network: ValU credit limits, an
+// OTP sender that records what it sends, and a card acquirer that declines by
+// OPay's amount-trigger rule. It depends only on the root package.
+package simulator
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/opaygate/opaygate"
+)
+
+// DefaultCreditLimit is every sandbox ValU account's limit: 200,000.00 EGP.
+const DefaultCreditLimit int64 = 20_000_000
+
+// NoCreditAccount is the sandbox ValU account whose limit is zero.
+const NoCreditAccount = "01000000051"
+
+// triggers maps OPay's test amounts to the decline they cause: "enter the
+// desired error code as the transaction amount".
+var triggers = map[int64]string{
+	5:  "Do not honour",
+	13: "Invalid Amount",
+	51: "Insufficient funds",
+	54: "Expired card",
+	57: "Transaction not permitted to cardholder",
+	62: "Restricted card",
+}
+
+// Trigger returns the decline an amount triggers, if any.
+func Trigger(amount int64) (opaygate.Decision, bool) {
+	reason, ok := triggers[amount]
+	if !ok {
+		return opaygate.Decision{Approved: true}, false
+	}
+	return opaygate.Decision{Code: fmt.Sprintf("%02d", amount), Reason: reason}, true
+}
+
+// Network simulates ValU, OTP delivery and the card acquirer.
+type Network struct {
+	mu   sync.Mutex
+	otps map[string]string // orderNo → last OTP sent
+}
+
+var (
+	_ opaygate.ValUNetwork = (*Network)(nil)
+	_ opaygate.OTPSender   = (*Network)(nil)
+	_ opaygate.Acquirer    = (*Network)(nil)
+)
+
+// New returns an empty simulated network.
+func New() *Network { return &Network{otps: make(map[string]string)} }
+
+// CreditLimit gives every account the default limit except NoCreditAccount.
+func (n *Network) CreditLimit(ctx context.Context, account string) (int64, error) {
+	if account == NoCreditAccount {
+		return 0, nil
+	}
+	return DefaultCreditLimit, nil
+}
+
+// SendOTP records the OTP instead of texting it, so the sandbox control API
+// and tests can read it.
+func (n *Network) SendOTP(ctx context.Context, o *opaygate.Order, code string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.otps[o.OrderNo] = code
+	return nil
+}
+
+// LastOTP returns the last OTP sent for an order.
+func (n *Network) LastOTP(orderNo string) (string, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	code, ok := n.otps[orderNo]
+	return code, ok
+}
+
+// Reset forgets every recorded OTP.
+func (n *Network) Reset() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.otps)
+}
+
+// Authorize approves every payment except the amount triggers.
+func (n *Network) Authorize(ctx context.Context, o *opaygate.Order) (opaygate.Decision, error) {
+	d, _ := Trigger(o.Amount)
+	return d, nil
+}

@@ -1,0 +1,40 @@
+package simulator_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/simulator"
+)
+
+func TestNetwork_Authorize(t *testing.T) {
+	n := simulator.New()
+	for amount, code := range map[int64]string{5: "05", 13: "13", 51: "51", 54: "54", 57: "57", 62: "62"} {
+		d, _ := n.Authorize(context.Background(), &opaygate.Order{Amount: amount})
+		if d.Approved || d.Code != code || d.Reason == "" {
+			t.Errorf("amount %d: %+v, want decline %s", amount, d, code)
+		}
+	}
+	for _, amount := range []int64{1, 50, 500, 5100, 60000} {
+		if d, _ := n.Authorize(context.Background(), &opaygate.Order{Amount: amount}); !d.Approved {
+			t.Errorf("amount %d declined: %+v", amount, d)
+		}
+	}
+}
+
+func TestNetwork_OTP(t *testing.T) {
+	n := simulator.New()
+	o := &opaygate.Order{OrderNo: "261122000000000001"}
+	if _, ok := n.LastOTP(o.OrderNo); ok {
+		t.Fatal("OTP before any was sent")
+	}
+	_ = n.SendOTP(context.Background(), o, "111111")
+	_ = n.SendOTP(context.Background(), o, "222222")
+	if code, _ := n.LastOTP(o.OrderNo); code != "222222" {
+		t.Fatalf("last OTP %q, want 222222", code)
+	}
+	if limit, _ := n.CreditLimit(context.Background(), simulator.NoCreditAccount); limit != 0 {
+		t.Fatalf("no-credit account has limit %d", limit)
+	}
+}
