@@ -30,11 +30,13 @@ func DemoMerchants() []DemoMerchant {
 // DemoProducts is the catalog of the first demo merchant, shaped like the
 // products of the documentation's invoice examples: its createSingleInvoice
 // sample orders one of 1000000570 and two of 1000000571, which makes the
-// 100.00 EGP invoice of its getInvoiceDetails sample.
+// 100.00 EGP invoice of its getInvoiceDetails sample. The gateway's productNo
+// equals the merchant's number here; numbers the store generates start above
+// both, so they never collide.
 func DemoProducts() []opaygate.Product {
 	const merchant = "256612345678901"
 	return []opaygate.Product{{
-		ProductNo:         "10001",
+		ProductNo:         "1000000570",
 		MerchantID:        merchant,
 		MerchantProductNo: "1000000570",
 		Name:              "Product X",
@@ -43,7 +45,7 @@ func DemoProducts() []opaygate.Product {
 		Price:             2000,
 		Currency:          "EGP",
 	}, {
-		ProductNo:         "10002",
+		ProductNo:         "1000000571",
 		MerchantID:        merchant,
 		MerchantProductNo: "1000000571",
 		Name:              "Product Y",
