@@ -1,0 +1,161 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/opaygate/opaygate/opay"
+)
+
+// maxDepth bounds the nesting of a request body; real ones nest three or four levels.
+const maxDepth = 32
+
+// decode reads a request body into v, whatever the Content-Type said. Every problem is a 02001
+// that names it — the body as a whole or the path of the offending field — in words of the
+// contract, never in encoding/json's.
+func decode(body []byte, v any) error {
+	if len(trimJSONSpace(body)) == 0 {
+		return invalid("request body is empty")
+	}
+	if !utf8.Valid(body) {
+		return invalid("request body is not valid UTF-8")
+	}
+	if err := scan(body); err != nil {
+		return err
+	}
+	err := json.Unmarshal(body, v)
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te):
+		return typeError(te)
+	}
+	return invalid("request body is not valid")
+}
+
+// typeError turns a wrong JSON type into "<field path> must be <what it should be>".
+func typeError(te *json.UnmarshalTypeError) error {
+	field := te.Field
+	if field == "" {
+		return invalid("request body must be a JSON object")
+	}
+	return invalid("%s must be %s", field, describe(te.Type))
+}
+
+// describe says in the contract's words what a Go type expects on the wire.
+func describe(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[opay.Int64String]():
+		return "a positive integer"
+	case reflect.TypeFor[opay.Decimal]():
+		return "a number"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a positive integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "of another type"
+}
+
+// scan checks that body is exactly one JSON object with no duplicate key at any depth.
+// Duplicate keys are refused because the signature covers the bytes while decoders disagree on
+// which duplicate wins; a body must mean one thing.
+func scan(body []byte) error {
+	if b := trimJSONSpace(body); b[0] != '{' {
+		return invalid("request body must be a JSON object")
+	}
+	type frame struct {
+		object bool
+		path   string
+		keys   map[string]bool
+		last   string // the key whose value comes next
+		key    bool   // the next token of an object is a key
+		index  int
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return syntaxError(err)
+		}
+		d, delim := tok.(json.Delim)
+		if delim && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				break
+			}
+			continue
+		}
+		var path string
+		if n := len(stack); n > 0 {
+			top := stack[n-1]
+			switch {
+			case top.object && top.key:
+				k, _ := tok.(string)
+				if top.keys[k] {
+					return invalid("duplicate key %s", join(top.path, k))
+				}
+				top.keys[k], top.last, top.key = true, k, false
+				continue
+			case top.object:
+				path, top.key = join(top.path, top.last), true
+			default:
+				path = top.path + "[" + strconv.Itoa(top.index) + "]"
+				top.index++
+			}
+		}
+		if delim {
+			if len(stack) >= maxDepth {
+				return invalid("request body nests more than %d levels", maxDepth)
+			}
+			stack = append(stack, &frame{object: d == '{', path: path, keys: map[string]bool{}, key: d == '{'})
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid("request body has data after the JSON object")
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// syntaxError names the problem of a body that is not JSON.
+func syntaxError(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return invalid("request body is truncated JSON")
+	case errors.As(err, &se):
+		return invalid("request body is not valid JSON: %s at byte %d", se.Error(), se.Offset)
+	}
+	return invalid("request body is not valid JSON")
+}
+
+// trimJSONSpace trims the four whitespace bytes JSON allows.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\r\n")
+}

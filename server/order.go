@@ -1,0 +1,388 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
+)
+
+// cashierCreate creates a hosted-checkout order (spec 4.2).
+func (s *Server) cashierCreate(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.CashierCreateRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	o, err := s.newOrder(m, orderFields{
+		fn: opaygate.FuncCashier, channel: opaygate.ChannelWeb, returnRequired: true,
+		reference: req.Reference, country: req.Country, amount: req.Amount,
+		returnURL: req.ReturnURL, callbackURL: req.CallbackURL, cancelURL: req.CancelURL,
+		product: req.Product, payMethod: req.PayMethod, user: req.UserInfo, expireAt: req.ExpireAt,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.Orders.CreateOrder(ctx, o); err != nil {
+		return nil, err
+	}
+	return opay.CashierCreateData{
+		Reference:  o.Reference,
+		OrderNo:    o.OrderNo,
+		CashierURL: s.cfg.PublicURL + "/checkout?orderToken=" + o.Token,
+		Status:     string(o.Status),
+		Amount:     amountOf(o),
+		VAT:        vatOf(o),
+	}, nil
+}
+
+// paymentCreate starts a server-to-server payment. Only VALU is served yet; BankCard answers
+// 02003 until its issue lands (the validation above already covers its common fields).
+func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.PaymentCreateRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.PayMethod == "" {
+		return nil, invalid("payMethod is required")
+	}
+	o, err := s.newOrder(m, orderFields{
+		fn: "", channel: opaygate.ChannelAPI,
+		reference: req.Reference, country: req.Country, amount: req.Amount,
+		returnURL: req.ReturnURL, callbackURL: req.CallbackURL,
+		product: req.Product, payMethod: req.PayMethod, user: req.UserInfo, expireAt: req.ExpireAt,
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch req.PayMethod {
+	case opay.PayMethodValU:
+		if !valUAccount(req.ValUAccountNumber) {
+			return nil, invalid("valUAccountNumber must be 01 followed by 9 digits")
+		}
+		o.ValUAccount = req.ValUAccountNumber
+	default:
+		return nil, errPayMethod
+	}
+	if err := s.svc.Orders.CreateOrder(ctx, o); err != nil {
+		return nil, err
+	}
+	d := opay.PaymentCreateData{
+		Reference:  o.Reference,
+		OrderNo:    o.OrderNo,
+		NextAction: nextAction(o),
+		Status:     string(o.Status),
+		Amount:     amountOf(o),
+		VAT:        vatOf(o),
+	}
+	d.FailureCode, d.FailureReason = failureOf(o)
+	return d, nil
+}
+
+// cashierStatus reports an order; reads show an expired order as CLOSE.
+func (s *Server) cashierStatus(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.CashierStatusRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	key, err := orderKey(req.OrderNo, req.Reference, req.Country, true)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Orders.FindOrder(ctx, m.ID, key)
+	if err != nil {
+		return nil, err
+	}
+	d := opay.CashierStatusData{
+		Reference:  o.Reference,
+		OrderNo:    o.OrderNo,
+		Status:     string(o.Status),
+		VAT:        vatOf(o),
+		Amount:     amountOf(o),
+		CreateTime: o.CreatedAt.UnixMilli(),
+		IsVoided:   o.Voided,
+	}
+	d.FailureCode, d.FailureReason = failureOf(o)
+	return d, nil
+}
+
+// paymentClose closes an unpaid order; closing a closed order again answers the same.
+func (s *Server) paymentClose(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.PaymentCloseRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	key, err := orderKey(req.OrderNo, req.Reference, req.Country, true)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Orders.CloseOrder(ctx, m.ID, key)
+	if err != nil {
+		return nil, err
+	}
+	return opay.PaymentCloseData{
+		Reference:   o.Reference,
+		OrderNo:     o.OrderNo,
+		Country:     o.Country,
+		Amount:      amountOf(o),
+		OrderStatus: string(o.Status),
+	}, nil
+}
+
+// inputInstallmentMonth records the customer's ValU plan, which sends an OTP.
+func (s *Server) inputInstallmentMonth(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.InputInstallmentMonthRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	key, err := orderKey(req.OrderNo, req.Reference, req.Country, false)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case req.Months <= 0:
+		return nil, invalid("months must be a positive integer")
+	case req.Months > 1200:
+		return nil, invalid("months must be one of the offered plans")
+	}
+	o, err := s.svc.Orders.SelectPlan(ctx, m.ID, key, int(req.Months))
+	if err != nil {
+		return nil, err
+	}
+	return actionData(o), nil
+}
+
+// inputOTP submits the OTP. A malformed one is refused here; a well-formed wrong one counts as
+// an attempt in the service.
+func (s *Server) inputOTP(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.InputOTPRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	key, err := orderKey(req.OrderNo, req.Reference, req.Country, false)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case req.OTP == "":
+		return nil, invalid("otp is required")
+	case len(req.OTP) != opaygate.OTPLength || !digits(req.OTP):
+		return nil, invalid("otp must be %d digits", opaygate.OTPLength)
+	}
+	o, err := s.svc.Orders.SubmitOTP(ctx, m.ID, key, req.OTP)
+	if err != nil {
+		return nil, err
+	}
+	d := opay.InputOTPData{
+		Reference: o.Reference,
+		OrderNo:   o.OrderNo,
+		Status:    string(o.Status),
+		Amount:    amountOf(o),
+	}
+	d.FailureCode, d.FailureReason = failureOf(o)
+	return d, nil
+}
+
+// resendOTP issues a new OTP for an order waiting for one.
+func (s *Server) resendOTP(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.ResendOTPRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	key, err := orderKey(req.OrderNo, req.Reference, req.Country, false)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Orders.ResendOTP(ctx, m.ID, key)
+	if err != nil {
+		return nil, err
+	}
+	return actionData(o), nil
+}
+
+var errPayMethod = opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
+
+// orderFields are the parts of cashier/create and payment/create validated alike.
+type orderFields struct {
+	fn             opaygate.Function // "" when the pay method alone decides
+	channel        string
+	returnRequired bool
+
+	reference, country                string
+	amount                            opay.Amount
+	returnURL, callbackURL, cancelURL string
+	product                           opay.Product
+	payMethod                         string
+	user                              *opay.UserInfo
+	expireAt                          opay.Int64String
+}
+
+// newOrder validates the common fields of a new order (spec 4.1) and checks that the merchant
+// may use the function, the pay method and the country.
+func (s *Server) newOrder(m *opaygate.Merchant, f orderFields) (*opaygate.Order, error) {
+	if err := reference("reference", f.reference); err != nil {
+		return nil, err
+	}
+	currency, err := country("country", f.country)
+	if err != nil {
+		return nil, err
+	}
+	if err := amount("amount", f.amount, currency); err != nil {
+		return nil, err
+	}
+	if err := absURL("returnUrl", f.returnURL, f.returnRequired); err != nil {
+		return nil, err
+	}
+	if err := absURL("callbackUrl", f.callbackURL, false); err != nil {
+		return nil, err
+	}
+	if err := absURL("cancelUrl", f.cancelURL, false); err != nil {
+		return nil, err
+	}
+	if err := text("product.name", f.product.Name, maxName, true); err != nil {
+		return nil, err
+	}
+	if err := textLines("product.description", f.product.Description, maxText, false, true); err != nil {
+		return nil, err
+	}
+	var user opaygate.UserInfo
+	if u := f.user; u != nil {
+		user = opaygate.UserInfo{ID: u.UserID, Name: u.UserName, Email: u.UserEmail, Mobile: u.UserMobile}
+		for _, c := range []struct{ field, value string }{
+			{"userInfo.userId", u.UserID}, {"userInfo.userName", u.UserName},
+			{"userInfo.userEmail", u.UserEmail}, {"userInfo.userMobile", u.UserMobile},
+		} {
+			if err := text(c.field, c.value, maxName, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	minutes := int64(f.expireAt)
+	switch {
+	case minutes == 0: // not given: the default
+		minutes = opaygate.DefaultExpireMinutes
+	case minutes < 1 || minutes > opaygate.MaxExpireMinutes:
+		return nil, invalid("expireAt must be between 1 and %d minutes", opaygate.MaxExpireMinutes)
+	}
+
+	fn := f.fn
+	switch f.payMethod {
+	case "":
+	case opay.PayMethodValU:
+		if f.country != "EG" {
+			return nil, errPayMethod
+		}
+		if fn == "" {
+			fn = opaygate.FuncValU
+		} else if err := m.Check(opaygate.FuncValU, ""); err != nil {
+			return nil, err
+		}
+	case opay.PayMethodBankCard:
+		if fn == "" {
+			fn = opaygate.FuncBankCard
+		} else if err := m.Check(opaygate.FuncBankCard, ""); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errPayMethod
+	}
+	if err := m.Check(fn, f.country); err != nil {
+		return nil, err
+	}
+
+	now := s.svc.Clock.Now()
+	return &opaygate.Order{
+		MerchantID:         m.ID,
+		Reference:          f.reference,
+		Country:            f.country,
+		Currency:           currency,
+		Amount:             f.amount.Total,
+		VAT:                m.VAT(f.amount.Total),
+		PayMethod:          f.payMethod,
+		Channel:            f.channel,
+		ProductName:        f.product.Name,
+		ProductDescription: f.product.Description,
+		ReturnURL:          f.returnURL,
+		CallbackURL:        f.callbackURL,
+		CancelURL:          f.cancelURL,
+		User:               user,
+		ExpireAt:           now.Add(time.Duration(minutes) * time.Minute),
+		CreatedAt:          now,
+	}, nil
+}
+
+// orderKey validates how a request names an order: by orderNo if present, else by reference.
+func orderKey(orderNo, ref, ctry string, countryRequired bool) (opaygate.OrderKey, error) {
+	key := opaygate.OrderKey{OrderNo: orderNo, Reference: ref, Country: ctry}
+	switch {
+	case orderNo == "" && ref == "":
+		return key, invalid("orderNo or reference is required")
+	case orderNo != "":
+		if err := reference("orderNo", orderNo); err != nil {
+			return key, err
+		}
+		key.Reference = ""
+	default:
+		if err := reference("reference", ref); err != nil {
+			return key, err
+		}
+	}
+	if ctry != "" || countryRequired {
+		if _, err := country("country", ctry); err != nil {
+			return key, err
+		}
+	}
+	return key, nil
+}
+
+// valUAccount reports whether s is an Egyptian mobile number as ValU accounts are: 01 and 9
+// more digits.
+func valUAccount(s string) bool {
+	return len(s) == 11 && s[0] == '0' && s[1] == '1' && digits(s)
+}
+
+func amountOf(o *opaygate.Order) opay.Amount {
+	return opay.Amount{Total: o.Amount, Currency: o.Currency}
+}
+
+func vatOf(o *opaygate.Order) opay.Amount { return opay.Amount{Total: o.VAT, Currency: o.Currency} }
+
+// failureOf returns an order's failure, which the wire shows only for FAIL and CLOSE.
+func failureOf(o *opaygate.Order) (code, reason string) {
+	if o.Status != opaygate.StatusFail && o.Status != opaygate.StatusClose {
+		return "", ""
+	}
+	return o.FailureCode, o.FailureReason
+}
+
+// nextAction says what a PENDING order waits for.
+func nextAction(o *opaygate.Order) *opay.NextAction {
+	if o.Status != opaygate.StatusPending {
+		return nil
+	}
+	switch o.Step {
+	case opaygate.StepPlan:
+		plans := make([]opay.Plan, len(o.Plans))
+		for i, p := range o.Plans {
+			plans[i] = opay.Plan{Months: p.Months, DownPayment: p.DownPayment, Fee: p.Fee, EMI: p.EMI}
+		}
+		return &opay.NextAction{ActionType: opay.ActionInstallmentMonth, Plans: plans}
+	case opaygate.StepOTP:
+		return &opay.NextAction{ActionType: opay.ActionOTP}
+	case opaygate.Step3DS:
+		return &opay.NextAction{ActionType: opay.ActionRedirect3DS}
+	}
+	return nil
+}
+
+// actionData is the answer of input-installment-month and resend-otp.
+func actionData(o *opaygate.Order) opay.ActionData {
+	return opay.ActionData{
+		Reference:  o.Reference,
+		OrderNo:    o.OrderNo,
+		NextAction: nextAction(o),
+		Status:     string(o.Status),
+		Amount:     amountOf(o),
+		VAT:        vatOf(o),
+	}
+}

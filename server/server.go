@@ -1,0 +1,120 @@
+// Package server is the gateway's HTTP layer: OPay Checkout's merchant API (spec sections 1–5),
+// its authentication, the health check and, in sandbox mode, the /_sandbox/ control API.
+//
+// Handlers decode a request into the wire types of package opay, validate it, make one call to
+// a domain service and answer with the envelope. All domain behaviour lives behind the
+// interfaces of the root package; this package never touches storage or the payment network
+// directly, and imports neither sqlstore nor simulator.
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/opaygate/opaygate"
+)
+
+// Config configures the HTTP layer.
+type Config struct {
+	Mode      string       // "sandbox" or "live"
+	PublicURL string       // e.g. "http://127.0.0.1:8080"; prefix of cashierUrl and invoiceLink
+	Logger    *slog.Logger // nil = discard
+}
+
+// Sandbox is the control surface of the sandbox: nil in live mode, and the /_sandbox/ routes
+// exist only when it is not nil.
+type Sandbox interface {
+	LastOTP(orderNo string) (string, bool)
+	Advance(d time.Duration)
+	Reset(ctx context.Context) error
+}
+
+// Services are the domain services the handlers call.
+type Services struct {
+	Merchants opaygate.MerchantService
+	Products  opaygate.ProductService
+	Orders    opaygate.OrderService
+	Invoices  opaygate.InvoiceService
+	Clock     opaygate.Clock
+	Health    func(ctx context.Context) error // storage ping for /healthz
+	Sandbox   Sandbox
+}
+
+// Server serves the API.
+type Server struct {
+	cfg     Config
+	svc     Services
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New returns a server for cfg and svc. A nil Clock reads the wall clock.
+func New(cfg Config, svc Services) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if svc.Clock == nil {
+		svc.Clock = opaygate.SystemClock{}
+	}
+	for len(cfg.PublicURL) > 0 && cfg.PublicURL[len(cfg.PublicURL)-1] == '/' {
+		cfg.PublicURL = cfg.PublicURL[:len(cfg.PublicURL)-1]
+	}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	s.handler = s.middleware(s.routes())
+	return s
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// routes is the one place that lists every route. Each API path is also registered without a
+// method so that other methods get the envelope with 405 instead of the mux's plain text.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	api := func(path string, h http.Handler) {
+		mux.Handle("POST "+path, h)
+		mux.HandleFunc(path, s.methodNotAllowed)
+	}
+
+	api("/api/v1/international/cashier/create", s.publicKey(s.cashierCreate))
+	api("/api/v1/international/cashier/status", s.signed(s.cashierStatus))
+	api("/api/v1/international/payment/close", s.signed(s.paymentClose))
+	api("/api/v1/international/payment/create", s.signed(s.paymentCreate))
+	api("/api/v1/payment/action/input-installment-month", s.signed(s.inputInstallmentMonth))
+	api("/api/v1/payment/action/input-otp", s.signed(s.inputOTP))
+	api("/api/v1/payment/action/resend-otp", s.signed(s.resendOTP))
+	api("/api/v1/international/payment/refund/create", s.signed(s.refundCreate))
+	api("/api/v1/international/payment/refund/query", s.signed(s.refundQuery))
+	api("/api/v1/international/invoice/createSingleInvoice", s.signed(s.createInvoice))
+	api("/api/v1/international/invoice/getInvoiceDetails", s.signed(s.invoiceDetails))
+	api("/api/v1/international/invoice/cancelInvoice", s.signed(s.cancelInvoice))
+	api("/api/v1/international/invoice/getInvoicesStatistics", s.signed(s.invoiceStatistics))
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("/healthz", s.methodNotAllowed)
+
+	if s.svc.Sandbox != nil {
+		mux.HandleFunc("GET /_sandbox/otp", s.sandboxOTP)
+		mux.HandleFunc("/_sandbox/otp", s.methodNotAllowed)
+		mux.HandleFunc("GET /_sandbox/clock", s.sandboxClock)
+		mux.HandleFunc("/_sandbox/clock", s.methodNotAllowed)
+		mux.HandleFunc("POST /_sandbox/clock/advance", s.sandboxAdvance)
+		mux.HandleFunc("/_sandbox/clock/advance", s.methodNotAllowed)
+		mux.HandleFunc("POST /_sandbox/reset", s.sandboxReset)
+		mux.HandleFunc("/_sandbox/reset", s.methodNotAllowed)
+	}
+
+	mux.HandleFunc("/", s.notFound)
+	return mux
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeStatus(w, r, http.StatusNotFound, invalid("unknown endpoint"))
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	s.writeStatus(w, r, http.StatusMethodNotAllowed, invalid("method %s not allowed", r.Method))
+}
