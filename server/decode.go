@@ -79,7 +79,10 @@ func describe(t reflect.Type) string {
 // which duplicate wins; a body must mean one thing.
 func scan(body []byte) error {
 	if b := trimJSONSpace(body); b[0] != '{' {
-		return invalid("request body must be a JSON object")
+		if json.Valid(b) {
+			return invalid("request body must be a JSON object")
+		}
+		return invalid("request body is not valid JSON")
 	}
 	type frame struct {
 		object bool
