@@ -124,7 +124,8 @@ type Order struct {
 	User               UserInfo
 
 	Token       string // unguessable token of the hosted checkout page
-	InvoiceNo   string // set when the order pays an invoice
+	InvoiceID   int64  // set when the order pays an invoice
+	InvoiceNo   string
 	ValUAccount string
 	Plans       []Plan
 	Months      int

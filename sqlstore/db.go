@@ -1,0 +1,385 @@
+// Package sqlstore stores the gateway's state in SQL and implements the
+// domain services of package opaygate on it. One package serves both
+// backends through database/sql: embedded SQLite (modernc.org/sqlite, pure Go)
+// and PostgreSQL (pgx). The state machine lives here, next to the
+// transactions that enforce it, so both backends share every line of it.
+//
+// It depends on the root package only; it must not import server or cmd.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names a backend.
+type Dialect string
+
+// The supported backends.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a connection to the gateway's database.
+type DB struct {
+	dialect Dialect
+	// SQLite allows one writer at a time; giving writes their own one-
+	// connection pool queues them in Go instead of failing with
+	// "database is locked". PostgreSQL uses one pool for both.
+	write *sql.DB
+	read  *sql.DB
+
+	rebound sync.Map // query with ? → query with $n (PostgreSQL)
+}
+
+// Open connects to the database named by url: a file path or sqlite:PATH
+// for SQLite (created when missing), or postgres://… for PostgreSQL. It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	var db *DB
+	var err error
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		db, err = openPostgres(url)
+	case url == "":
+		return nil, errors.New("open database: empty database URL")
+	default:
+		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	// WAL lets readers run beside the writer; synchronous=FULL makes every
+	// commit survive a power cut, not just a process crash.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
+	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
+	return &DB{dialect: SQLite, write: write, read: read}, nil
+}
+
+func openPostgres(url string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, errors.New("open postgres: the database URL is not valid")
+	}
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 3*time.Second {
+		cfg.ConnectTimeout = 3 * time.Second
+	}
+	// A statement that runs longer than this is a bug or an outage; the
+	// client gets 50003 instead of hanging.
+	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
+		cfg.RuntimeParams["statement_timeout"] = "5000"
+	}
+	if _, ok := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !ok {
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "10000"
+	}
+	pool := stdlib.OpenDB(*cfg)
+	n := max(8, runtime.GOMAXPROCS(0)*4)
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{dialect: Postgres, write: pool, read: pool}, nil
+}
+
+// SetMaxConns sizes the connection pool (PostgreSQL) or the reader pool
+// (SQLite, whose writer is always one connection).
+func (db *DB) SetMaxConns(n int) {
+	if n <= 0 {
+		return
+	}
+	db.read.SetMaxOpenConns(n)
+	db.read.SetMaxIdleConns(n)
+}
+
+// Dialect reports which backend db talks to.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Migrate applies the pending migrations of this backend in order, each in
+// its own transaction, and records them. It returns the names it applied.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	if _, err := db.write.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	dir := "migrations/" + string(db.dialect)
+	names, err := fs.Glob(migrations, dir+"/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	sort.Strings(names)
+	var applied []string
+	for _, name := range names {
+		base := name[len(dir)+1:]
+		ok, err := db.migrate(ctx, name, base)
+		if err != nil {
+			return applied, fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if ok {
+			applied = append(applied, base)
+		}
+	}
+	return applied, nil
+}
+
+func (db *DB) migrate(ctx context.Context, path, name string) (bool, error) {
+	script, err := migrations.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if db.dialect == Postgres {
+		// Nodes starting together must not apply the same migration twice.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(4242001)`); err != nil {
+			return false, err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM migrations WHERE name = ?`), name).Scan(&n); err != nil {
+		return false, err
+	} else if n > 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO migrations (name, applied_at) VALUES (?, ?)`),
+		name, time.Now().UnixMilli()); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// Reset deletes every row but keeps the schema and restarts nothing else; the
+// sandbox's "reset all data".
+func (db *DB) Reset(ctx context.Context) error {
+	return db.update(ctx, func(tx *Tx) error {
+		for _, t := range []string{"callbacks", "order_events", "orders", "invoices", "products", "merchants"} {
+			if _, err := tx.exec(ctx, "DELETE FROM "+t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// rebind turns ? placeholders into PostgreSQL's $1, $2, …. Queries are
+// constants, so each is rewritten once.
+func (db *DB) rebind(q string) string {
+	if db.dialect != Postgres {
+		return q
+	}
+	if v, ok := db.rebound.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	db.rebound.Store(q, b.String())
+	return b.String()
+}
+
+// Tx is one write transaction.
+type Tx struct {
+	*sql.Tx
+	db *DB
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+// forUpdate is appended to a SELECT that locks the rows it reads. SQLite
+// needs none: its write transactions are serial.
+func (db *DB) forUpdate() string {
+	if db.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// committed wraps an error that fn wants returned after its transaction
+// commits anyway, e.g. a wrong OTP whose attempt count must be saved.
+type committed struct{ err error }
+
+func (c committed) Error() string { return c.err.Error() }
+
+// commitThen asks update to commit and then return err.
+func commitThen(err error) error { return committed{err} }
+
+// update runs fn in one write transaction and commits it. Serialization
+// failures, deadlocks and a busy SQLite are retried with jittered backoff, so
+// they never reach a client; fn must therefore have no effect outside tx.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		if attempt > 0 {
+			d := time.Duration(1<<min(attempt, 6)) * time.Millisecond
+			select {
+			case <-time.After(d + rand.N(d)):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err = db.tryUpdate(ctx, fn)
+		if !db.retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) tryUpdate(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db}
+	defer tx.Rollback()
+	err = fn(tx)
+	var keep committed
+	if err != nil && !errors.As(err, &keep) {
+		return err
+	}
+	if cerr := tx.Commit(); cerr != nil {
+		return fmt.Errorf("commit: %w", cerr)
+	}
+	if err != nil {
+		return keep.err
+	}
+	return nil
+}
+
+func (db *DB) retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		code := sqliteErr.Code() & 0xff
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		return sqliteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqliteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// nextSeq draws the next value of a named counter inside tx.
+func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
+	var v int64
+	var err error
+	if tx.db.dialect == Postgres {
+		err = tx.queryRow(ctx, "SELECT nextval('"+name+"_seq')").Scan(&v)
+	} else {
+		err = tx.queryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("next %s id: %w", name, err)
+	}
+	return v, nil
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}

@@ -1,0 +1,21 @@
+package sqlstore
+
+import "context"
+
+// QueryStrings runs a one-column query for tests that inspect rows directly.
+func QueryStrings(db *DB, q string, args ...any) ([]string, error) {
+	rows, err := db.read.QueryContext(context.Background(), db.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

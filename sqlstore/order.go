@@ -1,0 +1,394 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opaygate/opaygate"
+)
+
+// OrderService creates orders and moves them through the state machine.
+type OrderService struct {
+	db   *DB
+	deps Deps
+}
+
+var _ opaygate.OrderService = (*OrderService)(nil)
+
+const orderColumns = `id, order_no, merchant_id, reference, country, currency, amount, vat, pay_method,
+	channel, status, step, failure_code, failure_reason, product_name, product_description,
+	return_url, callback_url, cancel_url, user_id, user_name, user_email, user_mobile, token,
+	invoice_id, invoice_no, valu_account, plans, months, card_bin, card_last4, otp_attempts,
+	otp_resends, otp_issued_at, voided, refunded, expire_at, created_at, updated_at`
+
+func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
+	var o opaygate.Order
+	var invoiceID sql.NullInt64
+	var plans string
+	var otpIssued, expire, created, updated int64
+	if err := row.Scan(&o.ID, &o.OrderNo, &o.MerchantID, &o.Reference, &o.Country, &o.Currency,
+		&o.Amount, &o.VAT, &o.PayMethod, &o.Channel, &o.Status, &o.Step, &o.FailureCode,
+		&o.FailureReason, &o.ProductName, &o.ProductDescription, &o.ReturnURL, &o.CallbackURL,
+		&o.CancelURL, &o.User.ID, &o.User.Name, &o.User.Email, &o.User.Mobile, &o.Token,
+		&invoiceID, &o.InvoiceNo, &o.ValUAccount, &plans, &o.Months, &o.CardBIN, &o.CardLast4,
+		&o.OTPAttempts, &o.OTPResends, &otpIssued, &o.Voided, &o.Refunded, &expire, &created,
+		&updated); err != nil {
+		return nil, err
+	}
+	o.InvoiceID = invoiceID.Int64
+	if plans != "" {
+		if err := json.Unmarshal([]byte(plans), &o.Plans); err != nil {
+			return nil, fmt.Errorf("order %s plans: %w", o.OrderNo, err)
+		}
+	}
+	o.OTPIssuedAt, o.ExpireAt = fromMS(otpIssued), fromMS(expire)
+	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
+	return &o, nil
+}
+
+func encodePlans(plans []opaygate.Plan) string {
+	if len(plans) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(plans)
+	return string(b)
+}
+
+func errOrderNotFound() error { return opaygate.Errorf(opaygate.ENOTFOUND, "payment not found.") }
+
+// CreateOrder stores a new order; see opaygate.OrderService. o.VAT is kept as
+// given (the merchant's rate is applied by the caller, which has the merchant).
+func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error {
+	now := s.deps.Clock.Now()
+	if o.MerchantID == "" || o.Reference == "" || o.Amount <= 0 || opaygate.CurrencyOf(o.Country) == "" {
+		return opaygate.Invalid("merchant, reference, country and a positive amount are required")
+	}
+	o.Currency = opaygate.CurrencyOf(o.Country)
+	if o.ExpireAt.IsZero() {
+		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
+	}
+	if o.Channel == "" {
+		o.Channel = opaygate.ChannelWeb
+	}
+	o.Status, o.Step = opaygate.StatusInitial, opaygate.StepNone
+	o.Token = randomHex(16)
+	o.CreatedAt, o.UpdatedAt = now, now
+
+	var decline *opaygate.Decision
+	switch o.PayMethod {
+	case "":
+	case opaygate.PayMethodValU:
+		plans, err := s.offerPlans(ctx, o.ValUAccount, o.Amount)
+		if err != nil {
+			return err
+		}
+		if len(plans) == 0 {
+			decline = &opaygate.Decision{Code: "51", Reason: "Insufficient funds"}
+		}
+		o.Status, o.Step, o.Plans = opaygate.StatusPending, opaygate.StepPlan, plans
+	default:
+		return opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
+	}
+
+	return s.db.update(ctx, func(tx *Tx) error {
+		if err := s.insertOrder(ctx, tx, o); err != nil {
+			return err
+		}
+		if decline != nil {
+			return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, decline.Code, decline.Reason)
+		}
+		return nil
+	})
+}
+
+// offerPlans asks the network for the account's credit and returns the plans
+// that fit it.
+func (s *OrderService) offerPlans(ctx context.Context, account string, amount int64) ([]opaygate.Plan, error) {
+	limit, err := s.deps.ValU.CreditLimit(ctx, account)
+	if err != nil {
+		return nil, fmt.Errorf("valu credit limit: %w", err)
+	}
+	return s.deps.PlanTable.Plans(amount, limit), nil
+}
+
+// insertOrder writes a new order and the first event of its timeline. A
+// reference the merchant already used answers EDUPLICATE with that order.
+func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Order) error {
+	id, err := tx.nextSeq(ctx, "orders")
+	if err != nil {
+		return err
+	}
+	o.ID = id
+	o.OrderNo = o.CreatedAt.Format("060102") + fmt.Sprintf("%012d", id%1_000_000_000_000)
+	var invoiceID any
+	if o.InvoiceID != 0 {
+		invoiceID = o.InvoiceID
+	}
+	res, err := tx.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (merchant_id, reference) DO NOTHING`,
+		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
+		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
+		o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
+		invoiceID, o.InvoiceNo, o.ValUAccount, encodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
+		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
+		ms(o.CreatedAt), ms(o.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var no string
+		var status opaygate.OrderStatus
+		var expire int64
+		err := tx.queryRow(ctx, `SELECT order_no, status, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
+			o.MerchantID, o.Reference).Scan(&no, &status, &expire)
+		if err != nil {
+			return fmt.Errorf("find duplicate order: %w", err)
+		}
+		if !status.Final() && !o.CreatedAt.Before(fromMS(expire)) {
+			status = opaygate.StatusClose
+		}
+		return &opaygate.Error{Code: opaygate.EDUPLICATE,
+			Message:  "the payment reference(merchant order number) already exists.",
+			Existing: &opaygate.Existing{Reference: o.Reference, No: no, Status: string(status)}}
+	}
+	return s.recordEvent(ctx, tx, o.ID, "", o.Status, o.Step, "", "", o.CreatedAt)
+}
+
+func (s *OrderService) recordEvent(ctx context.Context, tx *Tx, orderID int64, from, to opaygate.OrderStatus, step opaygate.Step, code, reason string, at time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO order_events (order_id, from_status, to_status, step, code, reason, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, orderID, from, to, step, code, reason, ms(at))
+	if err != nil {
+		return fmt.Errorf("record order event: %w", err)
+	}
+	return nil
+}
+
+// moveOrder is the one place an order changes status. In the same
+// transaction it checks the state machine with a conditional update, records
+// the timeline, marks a paid invoice, and writes the callback to the outbox.
+func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order, to opaygate.OrderStatus, step opaygate.Step, code, reason string) error {
+	now := s.deps.Clock.Now()
+	from := o.Status
+	if !opaygate.CanMove(from, to) {
+		return opaygate.Errorf(opaygate.EORDERSTATE, "order is %s", from)
+	}
+	if to == opaygate.StatusSuccess && o.InvoiceID != 0 {
+		// An invoice cancelled or past due while its customer was paying
+		// must not be paid: the payment fails instead.
+		res, err := tx.exec(ctx, `UPDATE invoices SET status = ?, paid_order_no = ?, updated_at = ?
+			WHERE id = ? AND status = ? AND due_time > ?`,
+			opaygate.InvoicePaid, o.OrderNo, ms(now), o.InvoiceID, opaygate.InvoiceUnpaid, ms(now))
+		if err != nil {
+			return fmt.Errorf("mark invoice paid: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			to, code, reason = opaygate.StatusFail, "INVOICE_NOT_PAYABLE", "invoice is no longer payable"
+		}
+	}
+	if to.Final() {
+		step = opaygate.StepNone
+	}
+	from1, from2 := placeholders2(opaygate.MovableFrom(to))
+	res, err := tx.exec(ctx, `UPDATE orders SET status = ?, step = ?, failure_code = ?, failure_reason = ?,
+		otp_hash = CASE WHEN ? THEN '' ELSE otp_hash END, updated_at = ?
+		WHERE id = ? AND status IN (?, ?)`,
+		to, step, code, reason, to.Final(), ms(now), o.ID, from1, from2)
+	if err != nil {
+		return fmt.Errorf("move order %s to %s: %w", o.OrderNo, to, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// The row lock makes this unreachable; if it happens the
+		// transaction rolls back rather than double-moving the order.
+		return fmt.Errorf("move order %s to %s: status changed concurrently", o.OrderNo, to)
+	}
+	o.Status, o.Step, o.FailureCode, o.FailureReason, o.UpdatedAt = to, step, code, reason, now
+	if err := s.recordEvent(ctx, tx, o.ID, from, to, step, code, reason, now); err != nil {
+		return err
+	}
+	if to.Final() {
+		return s.enqueueCallback(ctx, tx, o, false, now)
+	}
+	return nil
+}
+
+func placeholders2(from []opaygate.OrderStatus) (any, any) {
+	// Every target of the state machine has exactly the two open statuses as
+	// sources; keeping the IN list fixed keeps the statement constant.
+	if len(from) != 2 {
+		panic(fmt.Sprintf("state machine: %d sources", len(from)))
+	}
+	return from[0], from[1]
+}
+
+// enqueueCallback writes the notification of o's current status to the
+// outbox, addressed to the order's callbackUrl or the merchant's webhook.
+func (s *OrderService) enqueueCallback(ctx context.Context, tx *Tx, o *opaygate.Order, refunded bool, now time.Time) error {
+	target := o.CallbackURL
+	if target == "" {
+		err := tx.queryRow(ctx, `SELECT webhook_url FROM merchants WHERE id = ?`, o.MerchantID).Scan(&target)
+		if err != nil {
+			return fmt.Errorf("find webhook: %w", err)
+		}
+	}
+	if target == "" {
+		return nil
+	}
+	_, err := tx.exec(ctx, `INSERT INTO callbacks (merchant_id, order_id, target_url, status, refunded, amount,
+		currency, reference, order_no, country, instrument_type, channel, failure_reason, event_time, state,
+		next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+		o.MerchantID, o.ID, target, o.Status, refunded, o.Amount, o.Currency, o.Reference, o.OrderNo,
+		o.Country, o.PayMethod, o.Channel, o.FailureReason, ms(now), ms(now), ms(now), ms(now))
+	if err != nil {
+		return fmt.Errorf("enqueue callback: %w", err)
+	}
+	return nil
+}
+
+// lockOrder reads the merchant's order for update inside tx.
+func (s *OrderService) lockOrder(ctx context.Context, tx *Tx, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
+	where, arg, err := orderWhere(key)
+	if err != nil {
+		return nil, err
+	}
+	o, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where+
+		` AND merchant_id = ?`+s.db.forUpdate(), arg, merchantID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errOrderNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("lock order: %w", err)
+	}
+	if key.Country != "" && key.Country != o.Country {
+		return nil, errOrderNotFound()
+	}
+	return o, nil
+}
+
+func orderWhere(key opaygate.OrderKey) (string, any, error) {
+	switch {
+	case key.ID != 0:
+		return "id = ?", key.ID, nil
+	case key.OrderNo != "":
+		return "order_no = ?", key.OrderNo, nil
+	case key.Reference != "":
+		return "reference = ?", key.Reference, nil
+	}
+	return "", nil, opaygate.Invalid("orderNo or reference is required")
+}
+
+// FindOrder returns the merchant's order, shown CLOSE if it has expired.
+func (s *OrderService) FindOrder(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
+	where, arg, err := orderWhere(key)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.findOrder(ctx, where+" AND merchant_id = ?", arg, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	if key.Country != "" && key.Country != o.Country {
+		return nil, errOrderNotFound()
+	}
+	return o, nil
+}
+
+// FindOrderByToken returns the order behind a hosted checkout token.
+func (s *OrderService) FindOrderByToken(ctx context.Context, token string) (*opaygate.Order, error) {
+	if token == "" {
+		return nil, errOrderNotFound()
+	}
+	return s.findOrder(ctx, "token = ?", token)
+}
+
+func (s *OrderService) findOrder(ctx context.Context, where string, args ...any) (*opaygate.Order, error) {
+	o, err := scanOrder(s.db.read.QueryRowContext(ctx,
+		s.db.rebind(`SELECT `+orderColumns+` FROM orders WHERE `+where), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errOrderNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find order: %w", err)
+	}
+	o.ApplyExpiry(s.deps.Clock.Now())
+	return o, nil
+}
+
+// ListOrders returns a page of orders matching f, newest first, and the total.
+func (s *OrderService) ListOrders(ctx context.Context, f opaygate.OrderFilter) ([]*opaygate.Order, int, error) {
+	now := ms(s.deps.Clock.Now())
+	where := []string{"merchant_id = ?"}
+	args := []any{f.MerchantID}
+	switch f.Status {
+	case "":
+	case opaygate.StatusInitial, opaygate.StatusPending:
+		where, args = append(where, "status = ? AND expire_at > ?"), append(args, f.Status, now)
+	case opaygate.StatusClose:
+		where = append(where, "(status = ? OR (status IN ('INITIAL', 'PENDING') AND expire_at <= ?))")
+		args = append(args, f.Status, now)
+	default:
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.PayMethod != "" {
+		where, args = append(where, "pay_method = ?"), append(args, f.PayMethod)
+	}
+	if f.Search != "" {
+		where, args = append(where, "(reference = ? OR order_no = ?)"), append(args, f.Search, f.Search)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, ms(f.To))
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.db.read.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM orders WHERE `+cond), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count orders: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.db.read.QueryContext(ctx, s.db.rebind(`SELECT `+orderColumns+` FROM orders WHERE `+cond+
+		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`), append(args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list orders: %w", err)
+	}
+	defer rows.Close()
+	var list []*opaygate.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list orders: %w", err)
+		}
+		o.ApplyExpiry(fromMS(now))
+		list = append(list, o)
+	}
+	return list, total, rows.Err()
+}
+
+// OrderEvents returns an order's timeline, oldest first.
+func (s *OrderService) OrderEvents(ctx context.Context, orderID int64) ([]*opaygate.OrderEvent, error) {
+	rows, err := s.db.read.QueryContext(ctx, s.db.rebind(`SELECT order_id, from_status, to_status, step, code,
+		reason, at FROM order_events WHERE order_id = ? ORDER BY id`), orderID)
+	if err != nil {
+		return nil, fmt.Errorf("order events: %w", err)
+	}
+	defer rows.Close()
+	var list []*opaygate.OrderEvent
+	for rows.Next() {
+		var e opaygate.OrderEvent
+		var at int64
+		if err := rows.Scan(&e.OrderID, &e.From, &e.To, &e.Step, &e.Code, &e.Reason, &at); err != nil {
+			return nil, fmt.Errorf("order events: %w", err)
+		}
+		e.At = fromMS(at)
+		list = append(list, &e)
+	}
+	return list, rows.Err()
+}

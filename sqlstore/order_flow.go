@@ -1,0 +1,308 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/opaygate/opaygate"
+)
+
+// The customer's actions on an order. Each is one transaction that locks the
+// order, applies expiry first (an expired order is closed for good, with its
+// callback, before the action is refused), and moves it conditionally.
+
+func errOrderState(format string, args ...any) error {
+	return opaygate.Errorf(opaygate.EORDERSTATE, format, args...)
+}
+
+// expireIfDue closes an order that has outlived its expireAt and reports
+// whether it did.
+func (s *OrderService) expireIfDue(ctx context.Context, tx *Tx, o *opaygate.Order) (bool, error) {
+	if !o.Expired(s.deps.Clock.Now()) {
+		return false, nil
+	}
+	return true, s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailExpired, "order expired")
+}
+
+// act runs one customer action: lock the order, expire it if due (then the
+// action is refused but the expiry is committed), then fn.
+func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.OrderKey, fn func(tx *Tx, o *opaygate.Order) error) (*opaygate.Order, error) {
+	var o *opaygate.Order
+	err := s.db.update(ctx, func(tx *Tx) error {
+		var err error
+		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
+			return err
+		}
+		if expired, err := s.expireIfDue(ctx, tx, o); err != nil {
+			return err
+		} else if expired {
+			return commitThen(errOrderState("order expired"))
+		}
+		return fn(tx, o)
+	})
+	return o, err
+}
+
+// CloseOrder closes an open order; see opaygate.OrderService.
+func (s *OrderService) CloseOrder(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
+	var o *opaygate.Order
+	err := s.db.update(ctx, func(tx *Tx) error {
+		var err error
+		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
+			return err
+		}
+		if _, err := s.expireIfDue(ctx, tx, o); err != nil {
+			return err
+		}
+		switch o.Status {
+		case opaygate.StatusInitial, opaygate.StatusPending:
+			return s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailClosed, "closed by merchant")
+		case opaygate.StatusClose:
+			return nil // closing twice answers the same
+		case opaygate.StatusSuccess:
+			return errOrderState("paid orders must be refunded")
+		default:
+			return errOrderState("order is %s", o.Status)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// StartValU turns an INITIAL order into a ValU flow (the hosted page's
+// first step): it checks the account's credit and offers plans.
+func (s *OrderService) StartValU(ctx context.Context, merchantID string, key opaygate.OrderKey, account string) (*opaygate.Order, error) {
+	current, err := s.FindOrder(ctx, merchantID, key)
+	if err != nil {
+		return nil, err
+	}
+	if current.PayMethod != "" && current.PayMethod != opaygate.PayMethodValU {
+		return nil, opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
+	}
+	plans, err := s.offerPlans(ctx, account, current.Amount)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.act(ctx, merchantID, opaygate.OrderKey{ID: current.ID}, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status != opaygate.StatusInitial {
+			return errOrderState("order is %s", o.Status)
+		}
+		if _, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ? WHERE id = ?`,
+			opaygate.PayMethodValU, account, encodePlans(plans), o.ID); err != nil {
+			return fmt.Errorf("start valu: %w", err)
+		}
+		o.PayMethod, o.ValUAccount, o.Plans = opaygate.PayMethodValU, account, plans
+		if len(plans) == 0 {
+			return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, "51", "Insufficient funds")
+		}
+		return s.moveOrder(ctx, tx, o, opaygate.StatusPending, opaygate.StepPlan, "", "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// SelectPlan records the chosen tenor and sends the customer an OTP.
+func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key opaygate.OrderKey, months int) (*opaygate.Order, error) {
+	code := newOTP()
+	o, err := s.act(ctx, merchantID, key, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepPlan {
+			return errOrderState("order is not waiting for an installment plan")
+		}
+		if !offers(o.Plans, months) {
+			return opaygate.Invalid("months must be one of the offered plans (%s)", tenors(o.Plans))
+		}
+		now := s.deps.Clock.Now()
+		res, err := tx.exec(ctx, `UPDATE orders SET step = ?, months = ?, otp_hash = ?, otp_attempts = 0,
+			otp_resends = 0, otp_issued_at = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
+			opaygate.StepOTP, months, hashOTP(o.OrderNo, code), ms(now), ms(now), o.ID,
+			opaygate.StatusPending, opaygate.StepPlan)
+		if err != nil {
+			return fmt.Errorf("select plan: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("select plan %s: order changed concurrently", o.OrderNo)
+		}
+		o.Step, o.Months, o.OTPAttempts, o.OTPResends, o.OTPIssuedAt = opaygate.StepOTP, months, 0, 0, now
+		return s.recordEvent(ctx, tx, o.ID, o.Status, o.Status, o.Step, "", fmt.Sprintf("%d months", months), now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sendOTP(ctx, o, code)
+	return o, nil
+}
+
+// SubmitOTP checks the OTP. A correct one takes the payment to the acquirer
+// and completes the order; the fifth wrong one fails it.
+func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opaygate.OrderKey, otp string) (*opaygate.Order, error) {
+	o, err := s.act(ctx, merchantID, key, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepOTP {
+			return errOrderState("order is not waiting for an otp")
+		}
+		now := s.deps.Clock.Now()
+		if now.Sub(o.OTPIssuedAt) > opaygate.OTPValidity {
+			return opaygate.Errorf(opaygate.EOTPEXPIRED, "otp expired, request a new one")
+		}
+		var stored string
+		if err := tx.queryRow(ctx, `SELECT otp_hash FROM orders WHERE id = ?`, o.ID).Scan(&stored); err != nil {
+			return fmt.Errorf("read otp: %w", err)
+		}
+		if !s.otpMatches(o.OrderNo, stored, otp) {
+			o.OTPAttempts++
+			if _, err := tx.exec(ctx, `UPDATE orders SET otp_attempts = ?, updated_at = ? WHERE id = ?`,
+				o.OTPAttempts, ms(now), o.ID); err != nil {
+				return fmt.Errorf("count otp attempt: %w", err)
+			}
+			left := opaygate.OTPMaxAttempts - o.OTPAttempts
+			if left <= 0 {
+				if err := s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone,
+					opaygate.FailOTPAttempts, "too many wrong otp attempts"); err != nil {
+					return err
+				}
+			}
+			return commitThen(opaygate.Errorf(opaygate.EOTPINVALID, "invalid otp, %d attempts left", max(left, 0)))
+		}
+		return s.authorize(ctx, tx, o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// authorize asks the acquirer for the final decision and moves the order.
+func (s *OrderService) authorize(ctx context.Context, tx *Tx, o *opaygate.Order) error {
+	d, err := s.deps.Acquirer.Authorize(ctx, o)
+	if err != nil {
+		return fmt.Errorf("authorize %s: %w", o.OrderNo, err)
+	}
+	if d.Approved {
+		return s.moveOrder(ctx, tx, o, opaygate.StatusSuccess, opaygate.StepNone, "", "")
+	}
+	return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, d.Code, d.Reason)
+}
+
+// ResendOTP issues a new OTP, invalidating the old one and restarting its
+// validity; wrong attempts so far still count.
+func (s *OrderService) ResendOTP(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
+	code := newOTP()
+	o, err := s.act(ctx, merchantID, key, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepOTP {
+			return errOrderState("order is not waiting for an otp")
+		}
+		if o.OTPResends >= opaygate.OTPMaxResends {
+			return errOrderState("otp was resent %d times already", o.OTPResends)
+		}
+		now := s.deps.Clock.Now()
+		if _, err := tx.exec(ctx, `UPDATE orders SET otp_hash = ?, otp_issued_at = ?, otp_resends = otp_resends + 1,
+			updated_at = ? WHERE id = ?`, hashOTP(o.OrderNo, code), ms(now), ms(now), o.ID); err != nil {
+			return fmt.Errorf("resend otp: %w", err)
+		}
+		o.OTPResends++
+		o.OTPIssuedAt = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sendOTP(ctx, o, code)
+	return o, nil
+}
+
+// ExpireOrders closes up to limit orders past their lifetime. On PostgreSQL
+// rows another node is expiring are skipped, never waited for or done twice.
+func (s *OrderService) ExpireOrders(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := s.db.update(ctx, func(tx *Tx) error {
+		n = 0
+		lock := ""
+		if s.db.dialect == Postgres {
+			lock = " FOR UPDATE SKIP LOCKED"
+		}
+		rows, err := tx.query(ctx, `SELECT `+orderColumns+` FROM orders
+			WHERE status IN ('INITIAL', 'PENDING') AND expire_at <= ? ORDER BY expire_at LIMIT ?`+lock,
+			ms(s.deps.Clock.Now()), limit)
+		if err != nil {
+			return fmt.Errorf("find expired orders: %w", err)
+		}
+		var due []*opaygate.Order
+		for rows.Next() {
+			o, err := scanOrder(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("find expired orders: %w", err)
+			}
+			due = append(due, o)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, o := range due {
+			if err := s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailExpired, "order expired"); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (s *OrderService) sendOTP(ctx context.Context, o *opaygate.Order, code string) {
+	// Delivery happens after the commit, so a retried transaction never
+	// texts twice. A failed delivery is logged (without the code); the
+	// customer can ask for a resend.
+	if err := s.deps.OTP.SendOTP(ctx, o, code); err != nil {
+		s.deps.Logger.Error("otp delivery failed", "orderNo", o.OrderNo, "err", err)
+	}
+}
+
+func (s *OrderService) otpMatches(orderNo, stored, otp string) bool {
+	if s.deps.SandboxOTP != "" && subtle.ConstantTimeCompare([]byte(otp), []byte(s.deps.SandboxOTP)) == 1 {
+		return true
+	}
+	return stored != "" && subtle.ConstantTimeCompare([]byte(hashOTP(orderNo, otp)), []byte(stored)) == 1
+}
+
+// hashOTP keeps OTPs out of the database in clear; the order number salts
+// it so equal codes of two orders differ.
+func hashOTP(orderNo, code string) string {
+	sum := sha256.Sum256([]byte(orderNo + ":" + code))
+	return hex.EncodeToString(sum[:])
+}
+
+func newOTP() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+func offers(plans []opaygate.Plan, months int) bool {
+	for _, p := range plans {
+		if p.Months == months {
+			return true
+		}
+	}
+	return false
+}
+
+func tenors(plans []opaygate.Plan) string {
+	parts := make([]string, len(plans))
+	for i, p := range plans {
+		parts[i] = strconv.Itoa(p.Months)
+	}
+	return strings.Join(parts, ", ")
+}

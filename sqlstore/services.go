@@ -1,0 +1,63 @@
+package sqlstore
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+
+	"github.com/opaygate/opaygate"
+)
+
+// Deps are what the services need besides the database: the clock and the
+// payment network, and the sandbox's rules.
+type Deps struct {
+	Clock    opaygate.Clock
+	ValU     opaygate.ValUNetwork
+	OTP      opaygate.OTPSender
+	Acquirer opaygate.Acquirer
+	// SandboxOTP is an OTP accepted for every order besides the one sent
+	// ("123456" in sandbox mode); empty in live mode.
+	SandboxOTP string
+	PlanTable  opaygate.PlanTable
+	Logger     *slog.Logger
+}
+
+// Services bundles the domain services on one database.
+type Services struct {
+	Merchants *MerchantService
+	Products  *ProductService
+	Orders    *OrderService
+	Invoices  *InvoiceService
+}
+
+// NewServices returns the services on db. Missing deps get defaults: the
+// system clock, the default plan table and a discarding logger; the payment
+// network must be given.
+func NewServices(db *DB, deps Deps) *Services {
+	if deps.Clock == nil {
+		deps.Clock = opaygate.SystemClock{}
+	}
+	if len(deps.PlanTable.Tenors) == 0 {
+		deps.PlanTable = opaygate.DefaultPlanTable()
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	orders := &OrderService{db: db, deps: deps}
+	return &Services{
+		Merchants: &MerchantService{db: db, clock: deps.Clock},
+		Products:  &ProductService{db: db, clock: deps.Clock},
+		Orders:    orders,
+		Invoices:  &InvoiceService{db: db, deps: deps, orders: orders},
+	}
+}
+
+// randomHex returns n random bytes in lowercase hex, for unguessable tokens.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // never returns an error on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
