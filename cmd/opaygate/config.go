@@ -1,0 +1,188 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Modes of serve.
+const (
+	ModeSandbox = "sandbox"
+	ModeLive    = "live"
+)
+
+// Config is everything serve needs to know. Defaults come from DefaultConfig,
+// then OPAYGATE_* environment variables, then flags; Validate checks the
+// result before anything starts.
+type Config struct {
+	Addr          string        // listen address
+	PublicURL     string        // base of cashierUrl and invoiceLink; "" = http://<addr>
+	DB            string        // SQLite file, sqlite:PATH or postgres://…
+	Mode          string        // sandbox or live
+	LogLevel      string        // debug, info, warn or error
+	LogFormat     string        // text or json
+	NoMigrate     bool          // do not apply pending migrations at start-up
+	SweepInterval time.Duration // how often expired orders are closed for good
+}
+
+// DefaultConfig returns the configuration of a bare `opaygate serve`.
+func DefaultConfig() Config {
+	return Config{
+		Addr:          "127.0.0.1:8080",
+		DB:            "./opaygate.db",
+		Mode:          ModeSandbox,
+		LogLevel:      "info",
+		LogFormat:     "text",
+		SweepInterval: time.Second,
+	}
+}
+
+// envDB is the environment variable every command reads the database from.
+const envDB = "OPAYGATE_DB"
+
+// applyEnv overrides c with the OPAYGATE_* variables that are set.
+func (c *Config) applyEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("OPAYGATE_ADDR", &c.Addr)
+	str("OPAYGATE_PUBLIC_URL", &c.PublicURL)
+	str(envDB, &c.DB)
+	str("OPAYGATE_MODE", &c.Mode)
+	str("OPAYGATE_LOG_LEVEL", &c.LogLevel)
+	str("OPAYGATE_LOG_FORMAT", &c.LogFormat)
+	if v := getenv("OPAYGATE_NO_MIGRATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_NO_MIGRATE=%q is not a boolean", v)
+		}
+		c.NoMigrate = b
+	}
+	if v := getenv("OPAYGATE_SWEEP_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_SWEEP_INTERVAL=%q is not a duration (e.g. 1s)", v)
+		}
+		c.SweepInterval = d
+	}
+	return nil
+}
+
+// registerFlags binds serve's flags to c; their defaults are c's current
+// values, so the environment shows through where no flag is given.
+func (c *Config) registerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen `address` (OPAYGATE_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL,
+		"public base `URL` used in cashierUrl and invoiceLink; default http://<addr> (OPAYGATE_PUBLIC_URL)")
+	registerDBFlag(fs, &c.DB)
+	fs.StringVar(&c.Mode, "mode", c.Mode, "sandbox or live (OPAYGATE_MODE)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (OPAYGATE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (OPAYGATE_LOG_FORMAT)")
+	fs.BoolVar(&c.NoMigrate, "no-migrate", c.NoMigrate,
+		"do not apply pending migrations at start-up (OPAYGATE_NO_MIGRATE)")
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval,
+		"how often expired orders are closed for good (OPAYGATE_SWEEP_INTERVAL)")
+}
+
+// registerDBFlag adds --db, the one flag every database command shares.
+func registerDBFlag(fs *flag.FlagSet, dst *string) {
+	fs.StringVar(dst, "db", *dst, "database: a SQLite file, sqlite:PATH or postgres://… (OPAYGATE_DB)")
+}
+
+// dbFromEnv is the --db default of the commands other than serve.
+func dbFromEnv(getenv func(string) string) string {
+	if v := getenv(envDB); v != "" {
+		return v
+	}
+	return DefaultConfig().DB
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q is not host:port", c.Addr)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--public-url %q is not an http(s) URL", c.PublicURL)
+		}
+	}
+	if c.DB == "" {
+		return errors.New("--db is empty")
+	}
+	if c.Mode != ModeSandbox && c.Mode != ModeLive {
+		return fmt.Errorf("--mode %q is neither sandbox nor live", c.Mode)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format %q is neither text nor json", c.LogFormat)
+	}
+	if c.SweepInterval <= 0 {
+		return fmt.Errorf("--sweep-interval %s must be positive", c.SweepInterval)
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q is not one of debug, info, warn, error", s)
+	}
+	return l, nil
+}
+
+// publicURL is the configured public URL, or one derived from the address
+// the server actually listens on (so port 0 resolves to the real port).
+func (c *Config) publicURL(listening net.Addr) string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(listening.String())
+	if err != nil {
+		return "http://" + listening.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// newLogger returns the server's structured logger on w.
+func (c *Config) newLogger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// describeDB names the database for humans: an absolute file path, or the
+// PostgreSQL URL without its password.
+func describeDB(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if u, err := url.Parse(dsn); err == nil {
+			return u.Redacted()
+		}
+		return "postgres (URL not shown)"
+	}
+	path := strings.TrimPrefix(dsn, "sqlite:")
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return "SQLite " + path
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/sqlstore"
+)
+
+const migrateUsage = `Usage: opaygate migrate [flags]
+
+Applies the database migrations that are not applied yet, in order, and
+prints their names. Running it again does nothing. serve does this at
+start-up unless --no-migrate is given.
+
+Examples:
+
+	opaygate migrate --db ./opaygate.db
+	opaygate migrate --db 'postgres://opaygate@localhost/opaygate?sslmode=disable'
+`
+
+func (c *CLI) migrate(ctx context.Context, args []string) error {
+	fs := c.newFlagSet("migrate", migrateUsage)
+	dsn := dbFromEnv(c.Getenv)
+	registerDBFlag(fs, &dsn)
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	for _, name := range applied {
+		fmt.Fprintf(c.Stdout, "applied %s\n", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(c.Stdout, "%s is up to date\n", describeDB(dsn))
+	} else {
+		fmt.Fprintf(c.Stdout, "%s: applied %d migration(s): %s\n", describeDB(dsn), len(applied), strings.Join(applied, ", "))
+	}
+	return nil
+}
+
+// openStore opens and migrates the database for an administrative command.
+// Migrating here too means `merchant add` works on a fresh database, which
+// is the first thing a live deployment does.
+func openStore(ctx context.Context, dsn string) (*sqlstore.DB, *sqlstore.Services, error) {
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	svcs := sqlstore.NewServices(db, sqlstore.Deps{
+		Clock:     opaygate.SystemClock{},
+		PlanTable: opaygate.DefaultPlanTable(),
+	})
+	return db, svcs, nil
+}

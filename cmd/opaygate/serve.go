@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server"
+	"github.com/opaygate/opaygate/simulator"
+	"github.com/opaygate/opaygate/sqlstore"
+)
+
+const serveUsage = `Usage: opaygate serve [flags]
+
+Runs the gateway. In sandbox mode (the default) it pre-loads OPay's
+documentation merchants and products, accepts OTP 123456, applies the amount
+triggers and serves the /_sandbox/ control API. Live mode does none of that
+and refuses to start until a merchant exists (see 'opaygate merchant add').
+Every flag can also be set with the environment variable shown.
+
+Examples:
+
+	opaygate serve
+	opaygate serve --addr 0.0.0.0:8080 --public-url https://pay.example.com --db /var/lib/opaygate/opaygate.db --mode live
+	OPAYGATE_DB='postgres://opaygate@db/opaygate' opaygate serve --log-format json
+`
+
+// shutdownTimeout is how long in-flight requests get to finish on shutdown.
+const shutdownTimeout = 10 * time.Second
+
+// sweepBatch is how many expired orders one sweep closes per query.
+const sweepBatch = 500
+
+func (c *CLI) serve(ctx context.Context, args []string) error {
+	cfg := DefaultConfig()
+	if err := cfg.applyEnv(c.Getenv); err != nil {
+		return usageErrorf("serve: %v", err)
+	}
+	fs := c.newFlagSet("serve", serveUsage)
+	cfg.registerFlags(fs)
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageErrorf("serve: %v", err)
+	}
+
+	m := NewMain(cfg, c.Stdout, cfg.newLogger(c.Stderr))
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down", "timeout", shutdownTimeout.String())
+	case err = <-m.serveErr:
+		m.Logger.Error("server stopped", "err", err)
+	}
+	if cerr := m.Close(); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
+}
+
+// Main is a running gateway: storage, services, the HTTP server and the
+// expiry sweeper. Run starts it and returns; Close stops it gracefully.
+type Main struct {
+	Config Config
+	Stdout io.Writer // the start-up banner
+	Logger *slog.Logger
+
+	// URL is the public base URL, known once Run has listened.
+	URL string
+
+	db       *sqlstore.DB
+	http     *http.Server
+	serveErr chan error
+
+	stopSweep context.CancelFunc
+	sweeping  sync.WaitGroup
+}
+
+// NewMain returns a gateway configured by cfg, not yet started.
+func NewMain(cfg Config, stdout io.Writer, logger *slog.Logger) *Main {
+	return &Main{Config: cfg, Stdout: stdout, Logger: logger, serveErr: make(chan error, 1)}
+}
+
+// Run opens and prepares the database, listens, and starts serving and
+// sweeping in the background. It listens before serving so that a port in
+// use is an error here, not a log line later.
+func (m *Main) Run(ctx context.Context) (err error) {
+	cfg := m.Config
+	m.db, err = sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.db.Close()
+			m.db = nil
+		}
+	}()
+	if !cfg.NoMigrate {
+		applied, err := m.db.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) > 0 {
+			m.Logger.Info("applied migrations", "migrations", strings.Join(applied, ","))
+		}
+	}
+
+	var clock opaygate.Clock = opaygate.SystemClock{}
+	deps := sqlstore.Deps{PlanTable: opaygate.DefaultPlanTable(), Logger: m.Logger}
+	var sandboxClock *opaygate.OffsetClock
+	var network *simulator.Network
+	if cfg.Mode == ModeSandbox {
+		sandboxClock, network = opaygate.NewOffsetClock(nil), simulator.New()
+		clock = sandboxClock
+		deps.ValU, deps.OTP, deps.Acquirer = network, network, network
+		deps.SandboxOTP = sandboxOTP
+	} else {
+		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
+	}
+	deps.Clock = clock
+	svcs := sqlstore.NewServices(m.db, deps)
+
+	var sandbox server.Sandbox
+	var demo []*opaygate.Merchant
+	if cfg.Mode == ModeSandbox {
+		if demo, err = simulator.Seed(ctx, svcs.Merchants, svcs.Products); err != nil {
+			return err
+		}
+		sandbox = &sandboxControl{db: m.db, svcs: svcs, network: network, clock: sandboxClock}
+	} else {
+		merchants, err := svcs.Merchants.ListMerchants(ctx)
+		if err != nil {
+			return err
+		}
+		if len(merchants) == 0 {
+			return fmt.Errorf("live mode needs at least one merchant, and the database (%s) has none; add one with: opaygate merchant add --db %s --name NAME",
+				describeDB(cfg.DB), cfg.DB)
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.URL = cfg.publicURL(ln.Addr())
+	srv := server.New(
+		server.Config{Mode: cfg.Mode, PublicURL: m.URL, Logger: m.Logger},
+		server.Services{
+			Merchants: svcs.Merchants, Products: svcs.Products,
+			Orders: svcs.Orders, Invoices: svcs.Invoices,
+			Clock:   clock,
+			Health:  m.db.Ping,
+			Sandbox: sandbox,
+		})
+	m.http = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			m.serveErr <- err
+		}
+	}()
+
+	sweepCtx, stop := context.WithCancel(context.Background())
+	m.stopSweep = stop
+	m.sweeping.Add(1)
+	go m.sweep(sweepCtx, svcs.Orders)
+
+	m.printBanner(ln.Addr(), demo)
+	return nil
+}
+
+// Close stops accepting connections, lets in-flight requests finish for up
+// to shutdownTimeout, stops the sweeper and closes the database.
+func (m *Main) Close() error {
+	var err error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if serr := m.http.Shutdown(ctx); serr != nil {
+			err = fmt.Errorf("shutdown: %w", serr)
+			m.http.Close()
+		}
+	}
+	if m.stopSweep != nil {
+		m.stopSweep()
+		m.sweeping.Wait()
+	}
+	if m.db != nil {
+		err = errors.Join(err, m.db.Close())
+	}
+	return err
+}
+
+// sweep closes expired orders for good every interval, so their final state
+// (and, later, their callbacks) does not wait for someone to read them.
+func (m *Main) sweep(ctx context.Context, orders opaygate.OrderService) {
+	defer m.sweeping.Done()
+	t := time.NewTicker(m.Config.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Drain a backlog batch by batch rather than one batch per tick.
+		for ctx.Err() == nil {
+			n, err := orders.ExpireOrders(ctx, sweepBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					m.Logger.Warn("expire orders", "err", err)
+				}
+				break
+			}
+			if n > 0 {
+				m.Logger.Info("closed expired orders", "count", n)
+			}
+			if n < sweepBatch {
+				break
+			}
+		}
+	}
+}
+
+func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
+	w := m.Stdout
+	fmt.Fprintf(w, "opaygate %s gateway\n", m.Config.Mode)
+	fmt.Fprintf(w, "  URL:       %s\n", m.URL)
+	if listen := "http://" + addr.String(); listen != m.URL {
+		fmt.Fprintf(w, "  listening: %s\n", addr)
+	}
+	fmt.Fprintf(w, "  mode:      %s\n", m.Config.Mode)
+	fmt.Fprintf(w, "  database:  %s\n", describeDB(m.Config.DB))
+	if len(demo) > 0 {
+		// Printing private keys is normally forbidden; these are the values
+		// published in OPay's documentation, so showing them helps people run
+		// the documentation's samples and reveals nothing.
+		fmt.Fprintf(w, "\nDemo merchants (OPay documentation values; the private keys are public):\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  MerchantId\tpublic key\tprivate key")
+		for _, d := range demo {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", d.ID, d.PublicKey, d.PrivateKey)
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "\nSandbox OTP %s is always accepted. Control API: %s/_sandbox/\n", sandboxOTP, m.URL)
+	}
+	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
+}
