@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +56,25 @@ type env struct {
 	A, B   *opaygate.Merchant
 	Demo   *opaygate.Merchant
 	client *http.Client
+	logs   *lockedBuffer
+}
+
+// lockedBuffer collects the server's log for tests that check what it never says.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // testSandbox is the test's Sandbox: the simulator's OTPs, the offset clock and a database
@@ -81,7 +102,7 @@ func newTestServer(t testing.TB) *env {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	e := &env{t: t, db: db, net: simulator.New(), clock: opaygate.NewOffsetClock(nil)}
+	e := &env{t: t, db: db, net: simulator.New(), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
 	e.svc = sqlstore.NewServices(db, sqlstore.Deps{
 		Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net,
 		SandboxOTP: "123456", PlanTable: opaygate.DefaultPlanTable(),
@@ -91,7 +112,10 @@ func newTestServer(t testing.TB) *env {
 	}
 	// The public URL must be known before the server is built, so the listener comes first.
 	e.srv = httptest.NewUnstartedServer(nil)
-	s := server.New(server.Config{Mode: "sandbox", PublicURL: "http://" + e.srv.Listener.Addr().String()}, server.Services{
+	s := server.New(server.Config{
+		Mode: "sandbox", PublicURL: "http://" + e.srv.Listener.Addr().String(),
+		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}, server.Services{
 		Merchants: e.svc.Merchants,
 		Products:  e.svc.Products,
 		Orders:    e.svc.Orders,
