@@ -71,6 +71,9 @@ func (c *CLI) serve(ctx context.Context, args []string) error {
 	if cerr := m.Close(); cerr != nil {
 		return errors.Join(err, cerr)
 	}
+	if err == nil {
+		m.Logger.Info("stopped")
+	}
 	return err
 }
 

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opaygate/opaygate/opay"
 )
 
 const (
@@ -260,3 +262,5 @@ func TestServe_BindError(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 1 and a listen error", code, stderr)
 	}
 }
+
+func authFor(body []byte) string { return opay.AuthorizationHeader(body, demoKey) }
