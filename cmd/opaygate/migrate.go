@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/sqlstore"
@@ -44,11 +43,7 @@ func (c *CLI) migrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(applied) == 0 {
-		fmt.Fprintf(c.Stdout, "%s is up to date\n", describeDB(dsn))
-	} else {
-		fmt.Fprintf(c.Stdout, "%s: applied %d migration(s): %s\n", describeDB(dsn), len(applied), strings.Join(applied, ", "))
-	}
+	fmt.Fprintf(c.Stdout, "%s is up to date (%d migration(s) applied now)\n", describeDB(dsn), len(applied))
 	return nil
 }
 
