@@ -120,14 +120,19 @@ func (c *CLI) newFlagSet(name, text string) *flag.FlagSet {
 // parse parses args, accepting flags after positional arguments too
 // ("merchant disable ID --db x"), and returns the positional arguments.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package shows the usage on every parse error; only -h
+	// should, and only once, so it is silenced while parsing.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				usage()
 				return nil, err
 			}
-			return nil, usageErrorf("%s: %v", fs.Name(), err)
+			return nil, usageErrorf("%s: %v (see 'opaygate %s -h')", fs.Name(), err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {

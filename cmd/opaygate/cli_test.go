@@ -33,6 +33,9 @@ func TestCLI_Usage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := RunCLI(t, nil, "", tc.args...)
+			if code != 0 && tc.args != nil && stdout != "" {
+				t.Errorf("a failed command wrote to stdout:\n%s", stdout)
+			}
 			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
 				t.Fatalf("exit %d, want %d; output does not contain %q:\n%s%s", code, tc.code, tc.want, stdout, stderr)
 			}
@@ -49,8 +52,8 @@ func TestCLI_HelpEverywhere(t *testing.T) {
 	} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
 			code, stdout, stderr := RunCLI(t, nil, "", append(args, "-h")...)
-			if code != 0 || !strings.Contains(stdout, "Usage: opaygate "+strings.Join(args, " ")) ||
-				!strings.Contains(stdout, "Example") {
+			if code != 0 || strings.Count(stdout, "Usage: opaygate "+strings.Join(args, " ")) != 1 ||
+				!strings.Contains(stdout, "Example") || stderr != "" {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
 		})
