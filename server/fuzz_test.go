@@ -18,7 +18,10 @@ var fuzzPaths = []string{
 
 // FuzzDecodeRequest sends arbitrary, correctly signed bodies to every route: the answer is
 // always the envelope with a code, never a panic, never 50003 and never Go's own words.
-// Its seed corpus is in testdata/fuzz/FuzzDecodeRequest.
+// Its seed corpus is in testdata/fuzz/FuzzDecodeRequest. Inputs that create orders write to
+// SQLite, which makes minimizing a new input slow; -fuzzminimizetime=5s keeps runs lively:
+//
+//	go test ./server -run '^$' -fuzz FuzzDecodeRequest -fuzztime 60s -fuzzminimizetime 5s
 func FuzzDecodeRequest(f *testing.F) {
 	e := newTestServer(f)
 	h := e.srv.Config.Handler

@@ -99,7 +99,10 @@ func (s *Server) invoiceStatistics(ctx context.Context, m *opaygate.Merchant, bo
 	if err := m.Check(opaygate.FuncInvoice, ""); err != nil {
 		return nil, err
 	}
-	lines, err := s.svc.Invoices.InvoiceStats(ctx, m.ID, time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC())
+	// Both bounds are whole seconds and inclusive: the end second counts to its last instant,
+	// so an invoice created at 12:00:00.5 is within endCreateTime 12:00:00.
+	from, to := time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC().Add(time.Second-time.Nanosecond)
+	lines, err := s.svc.Invoices.InvoiceStats(ctx, m.ID, from, to)
 	if err != nil {
 		return nil, err
 	}
