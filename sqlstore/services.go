@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -21,6 +22,10 @@ type Deps struct {
 	SandboxOTP string
 	PlanTable  opaygate.PlanTable
 	Logger     *slog.Logger
+	// RefundDelay is how long a refund stays PENDING before the sandbox
+	// completes it (see RefundService.CompleteRefunds); 0 means refunds
+	// stay PENDING for a real connector to decide (live mode).
+	RefundDelay time.Duration
 }
 
 // Services bundles the domain services on one database.
@@ -29,6 +34,8 @@ type Services struct {
 	Products  *ProductService
 	Orders    *OrderService
 	Invoices  *InvoiceService
+	Refunds   *RefundService
+	Callbacks *CallbackService
 }
 
 // NewServices returns the services on db. Missing deps get defaults: the
@@ -50,6 +57,8 @@ func NewServices(db *DB, deps Deps) *Services {
 		Products:  &ProductService{db: db, clock: deps.Clock},
 		Orders:    orders,
 		Invoices:  &InvoiceService{db: db, deps: deps, orders: orders},
+		Refunds:   &RefundService{db: db, deps: deps, orders: orders},
+		Callbacks: &CallbackService{db: db, clock: deps.Clock},
 	}
 }
 
