@@ -79,6 +79,8 @@ func (s *Server) authenticate(r *http.Request, body []byte, public bool) (*opayg
 	if id == "" || auth == "" || len(id) > 64 || len(auth) > 1024 {
 		return nil, errAuth
 	}
+	// The claimed id is logged even when authentication fails; it is not a secret.
+	exchangeOf(r.Context()).merchant = id
 	m, err := s.svc.Merchants.FindMerchant(r.Context(), id)
 	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND || opaygate.ErrorCode(err) == opaygate.EINVALID {
 		return nil, errAuth
@@ -88,7 +90,6 @@ func (s *Server) authenticate(r *http.Request, body []byte, public bool) (*opayg
 	if !(public && s.publicKeyMatches(m, auth)) && !s.signatureMatches(r, m, body, auth) {
 		return nil, errAuth
 	}
-	exchangeOf(r.Context()).merchant = m.ID
 	if m.Status == opaygate.MerchantDisabled {
 		return nil, opaygate.Errorf(opaygate.EDISABLED, "merchant not available.")
 	}

@@ -25,7 +25,7 @@ type Config struct {
 }
 
 // Sandbox is the control surface of the sandbox: nil in live mode, and the /_sandbox/ routes
-// exist only when it is not nil.
+// exist only when it is not nil (and Mode is not "live").
 type Sandbox interface {
 	LastOTP(orderNo string) (string, bool)
 	Advance(d time.Duration)
@@ -96,7 +96,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/healthz", s.methodNotAllowed)
 
-	if s.svc.Sandbox != nil {
+	// The control API moves time and wipes data: never in live mode, whatever is wired.
+	if s.svc.Sandbox != nil && s.cfg.Mode != "live" {
 		mux.HandleFunc("GET /_sandbox/otp", s.sandboxOTP)
 		mux.HandleFunc("/_sandbox/otp", s.methodNotAllowed)
 		mux.HandleFunc("GET /_sandbox/clock", s.sandboxClock)
