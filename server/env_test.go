@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -181,18 +182,30 @@ type result struct {
 func (e *env) call(t testing.TB, m *opaygate.Merchant, path string, body any) result {
 	t.Helper()
 	b := bodyBytes(t, body)
-	return e.do(t, "POST", path, b, map[string]string{
-		"MerchantId":    m.ID,
-		"Authorization": opay.AuthorizationHeader(b, m.PrivateKey),
-	})
+	return e.do(t, "POST", path, b, sign(m, b))
 }
 
 // do sends a request with exactly the given headers and decodes the envelope.
 func (e *env) do(t testing.TB, method, path string, body []byte, headers map[string]string) result {
 	t.Helper()
+	r, err := e.send(method, path, body, headers)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q", method, path, ct)
+	}
+	if r.Header.Get("X-Request-Id") == "" {
+		t.Errorf("%s %s: no X-Request-Id", method, path)
+	}
+	return r
+}
+
+// send is do without testing.TB, for goroutines other than the test's.
+func (e *env) send(method, path string, body []byte, headers map[string]string) (result, error) {
 	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return result{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range headers {
@@ -200,26 +213,25 @@ func (e *env) do(t testing.TB, method, path string, body []byte, headers map[str
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return result{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return result{}, err
 	}
 	r := result{HTTP: resp.StatusCode, Header: resp.Header, Raw: raw}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("%s %s: Content-Type %q", method, path, ct)
-	}
-	if resp.Header.Get("X-Request-Id") == "" {
-		t.Errorf("%s %s: no X-Request-Id", method, path)
-	}
 	if path != "/healthz" {
 		if err := json.Unmarshal(raw, &r.Response); err != nil || r.Code == "" {
-			t.Fatalf("%s %s: answer is not the envelope: %v: %s", method, path, err, raw)
+			return r, fmt.Errorf("answer is not the envelope: %v: %s", err, raw)
 		}
 	}
-	return r
+	return r, nil
+}
+
+// sign returns the headers of a v1-signed request of m.
+func sign(m *opaygate.Merchant, body []byte) map[string]string {
+	return map[string]string{"MerchantId": m.ID, "Authorization": opay.AuthorizationHeader(body, m.PrivateKey)}
 }
 
 func bodyBytes(t testing.TB, body any) []byte {
