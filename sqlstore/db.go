@@ -155,8 +155,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Migrate applies the pending migrations of this backend in order, each in
 // its own transaction, and records them. It returns the names it applied.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
-	if _, err := db.write.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+	if err := db.createMigrations(ctx); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	dir := "migrations/" + string(db.dialect)
@@ -179,6 +178,32 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
+// migrationLock is the advisory lock key under which PostgreSQL nodes
+// migrate, one at a time.
+const migrationLock = 4242001
+
+// createMigrations creates the table that records applied migrations. On
+// PostgreSQL even CREATE TABLE IF NOT EXISTS fails when two nodes run it at
+// the same instant (a unique violation in pg_type), so it too runs under the
+// migration lock.
+func (db *DB) createMigrations(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 func (db *DB) migrate(ctx context.Context, path, name string) (bool, error) {
 	script, err := migrations.ReadFile(path)
 	if err != nil {
@@ -191,7 +216,7 @@ func (db *DB) migrate(ctx context.Context, path, name string) (bool, error) {
 	defer tx.Rollback()
 	if db.dialect == Postgres {
 		// Nodes starting together must not apply the same migration twice.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(4242001)`); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return false, err
 		}
 	}
