@@ -115,15 +115,25 @@ func openPostgres(url string) (*DB, error) {
 		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "10000"
 	}
 	pool := stdlib.OpenDB(*cfg)
-	n := max(8, runtime.GOMAXPROCS(0)*4)
+	n := DefaultMaxConns()
 	pool.SetMaxOpenConns(n)
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
+	// Recycling connections now and then spreads them again after a
+	// failover or behind a connection pooler.
+	pool.SetConnMaxLifetime(30 * time.Minute)
 	return &DB{dialect: Postgres, write: pool, read: pool}, nil
 }
 
+// DefaultMaxConns is the size of a PostgreSQL pool that SetMaxConns did not
+// size: max(8, 4 × GOMAXPROCS). A request holds one connection for its one
+// transaction (milliseconds), so a few per CPU keep the node busy; more only
+// queue in PostgreSQL instead of in the pool.
+func DefaultMaxConns() int { return max(8, runtime.GOMAXPROCS(0)*4) }
+
 // SetMaxConns sizes the connection pool (PostgreSQL) or the reader pool
-// (SQLite, whose writer is always one connection).
+// (SQLite, whose writer is always one connection). Requests beyond it wait
+// for a free connection, within their deadline.
 func (db *DB) SetMaxConns(n int) {
 	if n <= 0 {
 		return
@@ -131,6 +141,9 @@ func (db *DB) SetMaxConns(n int) {
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
 }
+
+// MaxConns reports the size of the connection pool that SetMaxConns sizes.
+func (db *DB) MaxConns() int { return db.read.Stats().MaxOpenConnections }
 
 // Dialect reports which backend db talks to.
 func (db *DB) Dialect() Dialect { return db.dialect }
@@ -308,10 +321,18 @@ func (c committed) Error() string { return c.err.Error() }
 // commitThen asks update to commit and then return err.
 func commitThen(err error) error { return committed{err} }
 
+// maxUpdate bounds one update with all its retries. A write that has not
+// committed by then has failed: the database is unreachable or wedged. It
+// also bounds background work (the sweeper), whose contexts have no deadline
+// and which would otherwise wait on a dead connection for as long as TCP does.
+const maxUpdate = 15 * time.Second
+
 // update runs fn in one write transaction and commits it. Serialization
 // failures, deadlocks and a busy SQLite are retried with jittered backoff, so
 // they never reach a client; fn must therefore have no effect outside tx.
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	ctx, cancel := context.WithTimeout(ctx, maxUpdate)
+	defer cancel()
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
 		if attempt > 0 {

@@ -32,6 +32,15 @@ type Config struct {
 	LogFormat     string        // text or json
 	NoMigrate     bool          // do not apply pending migrations at start-up
 	SweepInterval time.Duration // how often expired orders are closed for good
+
+	// DBMaxConns caps the node's database connections; 0 keeps the
+	// default of package sqlstore (see sqlstore.DefaultMaxConns). With N
+	// nodes on one PostgreSQL, N × DBMaxConns must stay below the server's
+	// max_connections.
+	DBMaxConns int
+	// RequestTimeout bounds every request, so that a database that stopped
+	// answering turns into 50003 instead of a client left waiting.
+	RequestTimeout time.Duration
 }
 
 // DefaultConfig returns the configuration of a bare `opaygate serve`.
@@ -43,8 +52,14 @@ func DefaultConfig() Config {
 		LogLevel:      "info",
 		LogFormat:     "text",
 		SweepInterval: time.Second,
+
+		RequestTimeout: DefaultRequestTimeout,
 	}
 }
+
+// DefaultRequestTimeout is long enough for any healthy request (they take
+// milliseconds) and short enough that a client sees 50003 before it gives up.
+const DefaultRequestTimeout = 5 * time.Second
 
 // envDB is the environment variable every command reads the database from.
 const envDB = "OPAYGATE_DB"
@@ -76,6 +91,20 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.SweepInterval = d
 	}
+	if v := getenv("OPAYGATE_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_DB_MAX_CONNS=%q is not an integer", v)
+		}
+		c.DBMaxConns = n
+	}
+	if v := getenv("OPAYGATE_REQUEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_REQUEST_TIMEOUT=%q is not a duration (e.g. 5s)", v)
+		}
+		c.RequestTimeout = d
+	}
 	return nil
 }
 
@@ -93,6 +122,10 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"do not apply pending migrations at start-up (OPAYGATE_NO_MIGRATE)")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval,
 		"how often expired orders are closed for good (OPAYGATE_SWEEP_INTERVAL)")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", c.DBMaxConns,
+		"most database connections this node opens; 0 = max(8, 4 × CPUs) on PostgreSQL (OPAYGATE_DB_MAX_CONNS)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout,
+		"longest a request may take before it answers 50003 (OPAYGATE_REQUEST_TIMEOUT)")
 }
 
 // registerDBFlag adds --db, the one flag every database command shares.
@@ -133,6 +166,12 @@ func (c *Config) Validate() error {
 	}
 	if c.SweepInterval <= 0 {
 		return fmt.Errorf("--sweep-interval %s must be positive", c.SweepInterval)
+	}
+	if c.DBMaxConns < 0 {
+		return fmt.Errorf("--db-max-conns %d must be 0 (the default) or positive", c.DBMaxConns)
+	}
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("--request-timeout %s must be positive", c.RequestTimeout)
 	}
 	return nil
 }

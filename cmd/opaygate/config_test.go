@@ -15,6 +15,7 @@ func TestConfig_Precedence(t *testing.T) {
 		"OPAYGATE_MODE":           "live",
 		"OPAYGATE_SWEEP_INTERVAL": "5s",
 		"OPAYGATE_NO_MIGRATE":     "true",
+		"OPAYGATE_DB_MAX_CONNS":   "12",
 	}
 	cfg := DefaultConfig()
 	if err := cfg.applyEnv(func(k string) string { return env[k] }); err != nil {
@@ -23,12 +24,13 @@ func TestConfig_Precedence(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfg.registerFlags(fs)
-	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json"}); err != nil {
+	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s"}); err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
 		Addr: "0.0.0.0:9000", DB: "/tmp/env.db", Mode: "sandbox", LogLevel: "info",
 		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second,
+		DBMaxConns: 12, RequestTimeout: 3 * time.Second,
 	}
 	if cfg != want {
 		t.Fatalf("config %+v\nwant   %+v", cfg, want)
@@ -39,7 +41,8 @@ func TestConfig_Precedence(t *testing.T) {
 }
 
 func TestConfig_ErrBadEnvironment(t *testing.T) {
-	for k, v := range map[string]string{"OPAYGATE_SWEEP_INTERVAL": "often", "OPAYGATE_NO_MIGRATE": "perhaps"} {
+	for k, v := range map[string]string{"OPAYGATE_SWEEP_INTERVAL": "often", "OPAYGATE_NO_MIGRATE": "perhaps",
+		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5"} {
 		cfg := DefaultConfig()
 		if err := cfg.applyEnv(func(name string) string {
 			if name == k {
@@ -61,6 +64,8 @@ func TestConfig_Validate(t *testing.T) {
 		"ErrLogLevel":      func(c *Config) { c.LogLevel = "loud" },
 		"ErrLogFormat":     func(c *Config) { c.LogFormat = "xml" },
 		"ErrSweepInterval": func(c *Config) { c.SweepInterval = 0 },
+		"ErrDBMaxConns":    func(c *Config) { c.DBMaxConns = -1 },
+		"ErrTimeout":       func(c *Config) { c.RequestTimeout = 0 },
 	} {
 		cfg := DefaultConfig()
 		change(&cfg)

@@ -109,6 +109,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	m.db.SetMaxConns(cfg.DBMaxConns)
 	defer func() {
 		if err != nil {
 			m.db.Close()
@@ -173,7 +174,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			Sandbox: sandbox,
 		})
 	m.http = &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           withDeadline(srv.Handler(), cfg.RequestTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -216,6 +217,18 @@ func (m *Main) Close() error {
 	return err
 }
 
+// withDeadline bounds every request by timeout. A database that refuses
+// connections fails fast on its own; one that stopped answering (a network
+// partition, a wedged server) would hold requests for as long as TCP waits,
+// and the deadline turns that into 50003 instead.
+func withDeadline(h http.Handler, timeout time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // sweep closes expired orders for good every interval, so their final state
 // (and, later, their callbacks) does not wait for someone to read them.
 func (m *Main) sweep(ctx context.Context, orders opaygate.OrderService) {
@@ -255,7 +268,11 @@ func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
 		fmt.Fprintf(w, "  listening: %s\n", addr)
 	}
 	fmt.Fprintf(w, "  mode:      %s\n", m.Config.Mode)
-	fmt.Fprintf(w, "  database:  %s\n", describeDB(m.Config.DB))
+	db := describeDB(m.Config.DB)
+	if m.db.Dialect() == sqlstore.Postgres {
+		db += fmt.Sprintf(" (pool of at most %d connections)", m.db.MaxConns())
+	}
+	fmt.Fprintf(w, "  database:  %s\n", db)
 	if len(demo) > 0 {
 		// Printing private keys is normally forbidden; these are the values
 		// published in OPay's documentation, so showing them helps people run
