@@ -7,6 +7,8 @@ import (
 	"io"
 	"reflect"
 	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/opaygate/opaygate/opay"
@@ -76,7 +78,8 @@ func describe(t reflect.Type) string {
 
 // scan checks that body is exactly one JSON object with no duplicate key at any depth.
 // Duplicate keys are refused because the signature covers the bytes while decoders disagree on
-// which duplicate wins; a body must mean one thing.
+// which duplicate wins; a body must mean one thing. Keys are compared case-insensitively, as
+// encoding/json matches them to fields ("Reference" fills reference too).
 func scan(body []byte) error {
 	if b := trimJSONSpace(body); b[0] != '{' {
 		if json.Valid(b) {
@@ -114,10 +117,11 @@ func scan(body []byte) error {
 			switch {
 			case top.object && top.key:
 				k, _ := tok.(string)
-				if top.keys[k] {
+				f := foldKey(k)
+				if top.keys[f] {
 					return invalid("duplicate key %s", join(top.path, k))
 				}
-				top.keys[k], top.last, top.key = true, k, false
+				top.keys[f], top.last, top.key = true, k, false
 				continue
 			case top.object:
 				path, top.key = join(top.path, top.last), true
@@ -137,6 +141,18 @@ func scan(body []byte) error {
 		return invalid("request body has data after the JSON object")
 	}
 	return nil
+}
+
+// foldKey maps every rune to the smallest of its case-folding orbit, so keys that
+// encoding/json would match to the same field fold to the same string.
+func foldKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		low := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			low = min(low, f)
+		}
+		return low
+	}, k)
 }
 
 func join(path, key string) string {

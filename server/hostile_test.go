@@ -135,6 +135,8 @@ func TestHostileRequests(t *testing.T) {
 		{"PayMethodUnknown", pathCashierCreate, with(c, "payMethod", raw(`"BITCOIN"`)), opay.CodePayMethod, "payMethod not support.", 0},
 		{"NullEverywhere", pathCashierCreate, []byte(`{"reference":null,"country":null,"amount":null,"product":null,"returnUrl":null,"expireAt":null}`), opay.CodeInvalidParams, "reference is required", 0},
 		{"DuplicateKey", pathCashierCreate, []byte(`{"reference":"a","reference":"b"}`), opay.CodeInvalidParams, "duplicate key reference", 0},
+		{"DuplicateKeyOtherCase", pathStatus, []byte(`{"reference":"a","country":"EG","REFERENCE":"b"}`), opay.CodeInvalidParams, "duplicate key REFERENCE", 0},
+		{"DuplicateKeyKelvin", pathStatus, []byte(`{"k":"a","\u212a":"b","reference":"r","country":"EG"}`), opay.CodeInvalidParams, "duplicate key", 0},
 		{"DuplicateNestedKey", pathCashierCreate, []byte(`{"amount":{"total":1,"total":100000}}`), opay.CodeInvalidParams, "duplicate key amount.total", 0},
 		{"DuplicateKeyInArray", pathInvoiceCreate, []byte(`{"productList":[{"quantity":1},{"quantity":1,"quantity":2}]}`), opay.CodeInvalidParams, "duplicate key productList[1].quantity", 0},
 
