@@ -1,0 +1,207 @@
+package opay
+
+import (
+	"context"
+	"fmt"
+)
+
+// The paths of the contract's endpoints, for requests built by hand (see Client.Do).
+const (
+	PathCashierCreate         = "/api/v1/international/cashier/create"
+	PathCashierStatus         = "/api/v1/international/cashier/status"
+	PathPaymentClose          = "/api/v1/international/payment/close"
+	PathPaymentCreate         = "/api/v1/international/payment/create"
+	PathInputInstallmentMonth = "/api/v1/payment/action/input-installment-month"
+	PathInputOTP              = "/api/v1/payment/action/input-otp"
+	PathResendOTP             = "/api/v1/payment/action/resend-otp"
+	PathRefundCreate          = "/api/v1/international/payment/refund/create"
+	PathRefundQuery           = "/api/v1/international/payment/refund/query"
+	PathInvoiceCreate         = "/api/v1/international/invoice/createSingleInvoice"
+	PathInvoiceDetails        = "/api/v1/international/invoice/getInvoiceDetails"
+	PathInvoiceCancel         = "/api/v1/international/invoice/cancelInvoice"
+	PathInvoiceStatistics     = "/api/v1/international/invoice/getInvoicesStatistics"
+)
+
+// pathCashierCreate is what Do recognises as cashier/create behind any base path.
+const pathCashierCreate = "/cashier/create"
+
+// endpoint is how the client treats one path.
+type endpoint struct {
+	name   string // for errors and logs
+	path   string
+	retry  retryRule
+	public bool // authenticated with the public key when the client has one
+}
+
+var (
+	epCashierCreate     = endpoint{name: "cashier/create", path: PathCashierCreate, retry: retryCreate, public: true}
+	epCashierStatus     = endpoint{name: "cashier/status", path: PathCashierStatus, retry: retryRead}
+	epPaymentClose      = endpoint{name: "payment/close", path: PathPaymentClose, retry: retryUnsent}
+	epPaymentCreate     = endpoint{name: "payment/create", path: PathPaymentCreate, retry: retryCreate}
+	epInstallmentMonth  = endpoint{name: "input-installment-month", path: PathInputInstallmentMonth, retry: retryUnsent}
+	epInputOTP          = endpoint{name: "input-otp", path: PathInputOTP, retry: retryUnsent}
+	epResendOTP         = endpoint{name: "resend-otp", path: PathResendOTP, retry: retryUnsent}
+	epRefundCreate      = endpoint{name: "refund/create", path: PathRefundCreate, retry: retryCreate}
+	epRefundQuery       = endpoint{name: "refund/query", path: PathRefundQuery, retry: retryRead}
+	epInvoiceCreate     = endpoint{name: "createSingleInvoice", path: PathInvoiceCreate, retry: retryUnsent}
+	epInvoiceDetails    = endpoint{name: "getInvoiceDetails", path: PathInvoiceDetails, retry: retryRead}
+	epInvoiceCancel     = endpoint{name: "cancelInvoice", path: PathInvoiceCancel, retry: retryUnsent}
+	epInvoiceStatistics = endpoint{name: "getInvoicesStatistics", path: PathInvoiceStatistics, retry: retryRead}
+)
+
+// CreateCashier creates a hosted-checkout order; send the customer to its CashierURL. With
+// WithPublicKey the request is authenticated with the public key, as OPay documents, else
+// signed. Retried as a create (see RetryPolicy).
+func (c *Client) CreateCashier(ctx context.Context, req CashierCreateRequest) (*CashierCreateData, error) {
+	var d CashierCreateData
+	earlier, err := c.call(ctx, epCashierCreate, req, &d)
+	if recoverable(earlier, err) {
+		o, rerr := c.recoverOrder(ctx, epCashierCreate, err, req.Reference, req.Country, req.Amount)
+		if rerr != nil {
+			return nil, rerr
+		}
+		return &CashierCreateData{Reference: o.Reference, OrderNo: o.OrderNo, Status: o.Status,
+			Amount: o.Amount, VAT: o.VAT}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CashierStatus reads an order by OrderNo, else by Reference; Country is required. An order
+// past its expiry reads as CLOSE. Retried as a read.
+func (c *Client) CashierStatus(ctx context.Context, req CashierStatusRequest) (*CashierStatusData, error) {
+	var d CashierStatusData
+	if _, err := c.call(ctx, epCashierStatus, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ClosePayment closes an INITIAL or PENDING order; closing a closed order again answers the
+// same, and a paid or failed one answers ErrOrderState. Not retried once sent.
+func (c *Client) ClosePayment(ctx context.Context, req PaymentCloseRequest) (*PaymentCloseData, error) {
+	var d PaymentCloseData
+	if _, err := c.call(ctx, epPaymentClose, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CreatePayment starts a server-to-server payment: PayMethodValU with ValUAccountNumber (the
+// answer's NextAction offers the plans), or PayMethodBankCard with BankCard. Retried as a
+// create (see RetryPolicy).
+func (c *Client) CreatePayment(ctx context.Context, req PaymentCreateRequest) (*PaymentCreateData, error) {
+	var d PaymentCreateData
+	earlier, err := c.call(ctx, epPaymentCreate, req, &d)
+	if recoverable(earlier, err) {
+		o, rerr := c.recoverOrder(ctx, epPaymentCreate, err, req.Reference, req.Country, req.Amount)
+		if rerr != nil {
+			return nil, rerr
+		}
+		return &PaymentCreateData{Reference: o.Reference, OrderNo: o.OrderNo, Status: o.Status,
+			Amount: o.Amount, VAT: o.VAT, FailureCode: o.FailureCode, FailureReason: o.FailureReason}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// InputInstallmentMonth chooses one of the ValU plans the order offered; the gateway then
+// texts the customer an OTP. Not retried once sent.
+func (c *Client) InputInstallmentMonth(ctx context.Context, req InputInstallmentMonthRequest) (*ActionData, error) {
+	var d ActionData
+	if _, err := c.call(ctx, epInstallmentMonth, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// InputOTP submits the customer's OTP. A wrong one answers ErrInvalidOTP (the message says how
+// many attempts are left), an old one ErrOTPExpired. Not retried once sent: every submission
+// counts as an attempt.
+func (c *Client) InputOTP(ctx context.Context, req InputOTPRequest) (*InputOTPData, error) {
+	var d InputOTPData
+	if _, err := c.call(ctx, epInputOTP, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ResendOTP texts the customer a new OTP and invalidates the old one. Not retried once sent.
+func (c *Client) ResendOTP(ctx context.Context, req ResendOTPRequest) (*ActionData, error) {
+	var d ActionData
+	if _, err := c.call(ctx, epResendOTP, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CreateRefund refunds all or part of a SUCCESS order. Retried as a create (see RetryPolicy).
+func (c *Client) CreateRefund(ctx context.Context, req RefundCreateRequest) (*RefundData, error) {
+	var d RefundData
+	earlier, err := c.call(ctx, epRefundCreate, req, &d)
+	if recoverable(earlier, err) {
+		return c.recoverRefund(ctx, err, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// QueryRefund reads a refund by its Reference (or OrderNo); Country is required. Retried as a
+// read.
+func (c *Client) QueryRefund(ctx context.Context, req RefundQueryRequest) (*RefundData, error) {
+	var d RefundData
+	if _, err := c.call(ctx, epRefundQuery, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CreateInvoice issues an e-invoice (createSingleInvoice); its InvoiceLink is the page where
+// the customer pays. Invoices carry no reference of the merchant's, so this is not retried once
+// sent: a repeat would issue a second invoice.
+func (c *Client) CreateInvoice(ctx context.Context, req CreateInvoiceRequest) (*InvoiceData, error) {
+	var d InvoiceData
+	if _, err := c.call(ctx, epInvoiceCreate, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// InvoiceDetails reads an invoice (getInvoiceDetails). An Unpaid invoice past its due date
+// reads as Expired. Retried as a read.
+func (c *Client) InvoiceDetails(ctx context.Context, req InvoiceNoRequest) (*InvoiceData, error) {
+	var d InvoiceData
+	if _, err := c.call(ctx, epInvoiceDetails, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CancelInvoice cancels an Unpaid invoice (cancelInvoice); cancelling a cancelled invoice
+// again succeeds, a Paid or Expired one answers ErrInvoiceState. Not retried once sent.
+func (c *Client) CancelInvoice(ctx context.Context, req InvoiceNoRequest) error {
+	var ok string
+	if _, err := c.call(ctx, epInvoiceCancel, req, &ok); err != nil {
+		return err
+	}
+	if ok != "true" {
+		return fmt.Errorf("opay: %s: answered 00000 with data %q instead of \"true\"", epInvoiceCancel.name, ok)
+	}
+	return nil
+}
+
+// InvoiceStatistics counts and sums the merchant's invoices created in a range of epoch
+// seconds (getInvoicesStatistics). Retried as a read.
+func (c *Client) InvoiceStatistics(ctx context.Context, req InvoiceStatisticsRequest) (*InvoiceStatisticsData, error) {
+	var d InvoiceStatisticsData
+	if _, err := c.call(ctx, epInvoiceStatistics, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}

@@ -1,0 +1,66 @@
+package opay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// A create whose request was lost in transit is retried with the same reference (see
+// RetryPolicy). When the retry answers 02004, the lost attempt did arrive, and what the caller
+// wants is the object it created.
+
+// recoverable reports whether a create answered 02004 after an earlier attempt of its own may
+// have reached the server: then the reference is most likely that attempt's. A first attempt
+// answering 02004 is the caller's duplicate and is returned as it is.
+func recoverable(earlier bool, err error) bool {
+	var ae *APIError
+	return earlier && errors.As(err, &ae) && ae.Code == CodeDuplicate
+}
+
+// recoverOrder fetches the order a create's earlier attempt made. It returns dup itself when the
+// order found is not the one asked for (another amount or currency): the reference then belongs
+// to an older order of the merchant's.
+func (c *Client) recoverOrder(ctx context.Context, ep endpoint, dup error, reference, country string, amount Amount) (*CashierStatusData, error) {
+	q := CashierStatusRequest{Reference: reference, Country: country}
+	if no := duplicateNo(dup); no != "" {
+		q.OrderNo = no
+	}
+	o, err := c.CashierStatus(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("opay: %s: the retry answered 02004 and the existing order could not be read: %w", ep.name, err)
+	}
+	if o.Amount != amount {
+		return nil, dup
+	}
+	c.logRecovered(ctx, ep, o.OrderNo)
+	return o, nil
+}
+
+func (c *Client) recoverRefund(ctx context.Context, dup error, req RefundCreateRequest) (*RefundData, error) {
+	q := RefundQueryRequest{Country: req.Country, Reference: req.Reference, OrderNo: duplicateNo(dup)}
+	r, err := c.QueryRefund(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("opay: %s: the retry answered 02004 and the existing refund could not be read: %w", epRefundCreate.name, err)
+	}
+	if r.RefundAmount != req.Amount {
+		return nil, dup
+	}
+	c.logRecovered(ctx, epRefundCreate, r.OrderNo)
+	return r, nil
+}
+
+// duplicateNo returns the number of the object a 02004 answer named, if it named one.
+func duplicateNo(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Duplicate != nil {
+		return ae.Duplicate.OrderNo
+	}
+	return ""
+}
+
+func (c *Client) logRecovered(ctx context.Context, ep endpoint, no string) {
+	if c.log != nil {
+		c.log.InfoContext(ctx, "opay create recovered after a retry answered 02004", "endpoint", ep.name, "order_no", no)
+	}
+}
