@@ -194,11 +194,14 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 	if to.Final() {
 		step = opaygate.StepNone
 	}
-	from1, from2 := placeholders2(opaygate.MovableFrom(to))
+	sources := opaygate.MovableFrom(to)
+	args := []any{to, step, code, reason, to.Final(), ms(now), o.ID}
+	for _, st := range sources {
+		args = append(args, st)
+	}
 	res, err := tx.exec(ctx, `UPDATE orders SET status = ?, step = ?, failure_code = ?, failure_reason = ?,
 		otp_hash = CASE WHEN ? THEN '' ELSE otp_hash END, updated_at = ?
-		WHERE id = ? AND status IN (?, ?)`,
-		to, step, code, reason, to.Final(), ms(now), o.ID, from1, from2)
+		WHERE id = ? AND status IN (`+placeholders(len(sources))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("move order %s to %s: %w", o.OrderNo, to, err)
 	}
@@ -217,13 +220,10 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 	return nil
 }
 
-func placeholders2(from []opaygate.OrderStatus) (any, any) {
-	// Every target of the state machine has exactly the two open statuses as
-	// sources; keeping the IN list fixed keeps the statement constant.
-	if len(from) != 2 {
-		panic(fmt.Sprintf("state machine: %d sources", len(from)))
-	}
-	return from[0], from[1]
+// placeholders returns "?, ?, …" for n parameters. The state machine has
+// few distinct source lists, so the statements stay few and are rebound once.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // enqueueCallback writes the notification of o's current status to the
