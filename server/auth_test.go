@@ -57,7 +57,7 @@ func TestAuth(t *testing.T) {
 		ok(t, e.do(t, "POST", pathStatus, sent, headers(e.A.ID, "Bearer "+strings.ToUpper(opay.Sign([]byte(`{"country":"EG","reference":"none"}`), e.A.PrivateKey)))))
 	})
 	t.Run("V2Timestamp", func(t *testing.T) {
-		now := e.clock.Now()
+		now := time.Now()
 		for _, tc := range []struct {
 			name string
 			ts   string
@@ -82,10 +82,17 @@ func TestAuth(t *testing.T) {
 			})
 		}
 	})
+	t.Run("V2AfterSandboxClockAdvance", func(t *testing.T) {
+		e.clock.Advance(2 * time.Hour)
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		h := headers(e.A.ID, opay.SignTimestamped(ts, status, e.A.PrivateKey))
+		h["RequestTimestamp"] = ts
+		ok(t, e.do(t, "POST", pathStatus, status, h))
+	})
 	t.Run("RequireV2", func(t *testing.T) {
 		m := newMerchant(t, e, func(m *opaygate.Merchant) { m.RequireV2 = true })
 		refused(t, e.call(t, m, pathStatus, status))
-		ts := strconv.FormatInt(e.clock.Now().Unix(), 10)
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		h := headers(m.ID, "Bearer "+opay.SignTimestamped(ts, status, m.PrivateKey))
 		h["RequestTimestamp"] = ts
 		ok(t, e.do(t, "POST", pathStatus, status, h))
