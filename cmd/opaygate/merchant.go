@@ -12,7 +12,7 @@ import (
 	"github.com/opaygate/opaygate"
 )
 
-const merchantUsage = `Usage: opaygate merchant <add|list|disable|enable> [flags]
+const merchantUsage = `Usage: opaygate merchant <add|list|disable|enable|passwd> [flags]
 
 Manages the merchants that may call the API. Keys are generated when not
 given; a generated private key is printed once and never again.
@@ -23,6 +23,7 @@ Examples:
 	opaygate merchant list
 	opaygate merchant disable 256612345678901
 	opaygate merchant enable 256612345678901
+	opaygate merchant passwd --id 256612345678901
 `
 
 const merchantAddUsage = `Usage: opaygate merchant add [flags]
@@ -57,7 +58,7 @@ Example:
 func (c *CLI) merchant(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(c.Stderr, merchantUsage)
-		return usageErrorf("merchant: missing subcommand (add, list, disable or enable)")
+		return usageErrorf("merchant: missing subcommand (add, list, disable, enable or passwd)")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "add":
@@ -68,11 +69,13 @@ func (c *CLI) merchant(ctx context.Context, args []string) error {
 		return c.merchantSetStatus(ctx, rest, "disable", opaygate.MerchantDisabled)
 	case "enable":
 		return c.merchantSetStatus(ctx, rest, "enable", opaygate.MerchantActive)
+	case "passwd":
+		return c.merchantPasswd(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.Stdout, merchantUsage)
 		return flag.ErrHelp
 	default:
-		return usageErrorf("merchant: unknown subcommand %q (add, list, disable or enable)", sub)
+		return usageErrorf("merchant: unknown subcommand %q (add, list, disable, enable or passwd)", sub)
 	}
 }
 
