@@ -73,6 +73,7 @@ const (
 	FailClosed      = "ORDER_CLOSED"
 	FailExpired     = "ORDER_EXPIRED"
 	FailOTPAttempts = "OTP_ATTEMPTS_EXCEEDED"
+	FailCancelled   = "ORDER_CANCELLED" // the customer cancelled on the hosted page
 )
 
 // Default and limits of an order's lifetime, in minutes.
@@ -193,9 +194,11 @@ type OrderEvent struct {
 type OrderService interface {
 	// CreateOrder stores a new order. o.PayMethod decides the flow: "" starts
 	// an INITIAL cashier order; VALU offers plans (PENDING) or fails with
-	// code 51 when no plan fits the customer's credit. It fills in OrderNo,
-	// Status, Plans and the times. A reference already used by the merchant
-	// answers EDUPLICATE with the existing order.
+	// code 51 when no plan fits the customer's credit; VALU without an
+	// account, or BankCard, is an INITIAL cashier order limited to that
+	// method (cashier/create's payMethod). It fills in OrderNo, Status, Plans
+	// and the times. A reference already used by the merchant answers
+	// EDUPLICATE with the existing order.
 	CreateOrder(ctx context.Context, o *Order) error
 
 	// FindOrder returns the merchant's order, shown CLOSE if it has expired.
@@ -226,6 +229,24 @@ type OrderService interface {
 
 	// ResendOTP issues a new OTP and invalidates the old one.
 	ResendOTP(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
+	// CreateCardOrder stores a new BankCard payment (payment/create) and
+	// takes it as far as it goes at once: FAIL 54 for an expired card,
+	// PENDING at REDIRECT_3DS when card.Enable3DS, else SUCCESS or FAIL as
+	// the acquirer decides. Only the card's BIN and last four are stored.
+	CreateCardOrder(ctx context.Context, o *Order, card Card) error
+
+	// StartCard pays an INITIAL hosted-checkout order by card, the same way.
+	StartCard(ctx context.Context, merchantID string, key OrderKey, card Card) (*Order, error)
+
+	// Confirm3DS completes an order waiting at REDIRECT_3DS (the acquirer
+	// decides); Cancel3DS fails it with code 05.
+	Confirm3DS(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+	Cancel3DS(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
+	// CancelOrder closes an INITIAL or PENDING order the customer cancelled
+	// on the hosted page (CLOSE, ORDER_CANCELLED).
+	CancelOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 
 	// ExpireOrders closes up to limit open orders past their lifetime, for
 	// good, and returns how many it closed.

@@ -1,6 +1,7 @@
 // Package simulator is the sandbox's payment network: ValU credit limits, an
 // OTP sender that records what it sends, and a card acquirer that declines by
-// OPay's amount-trigger rule. It depends only on the root package.
+// OPay's amount-trigger rule and by the test cards' last digits. It depends
+// only on the root package.
 package simulator
 
 import (
@@ -84,8 +85,12 @@ func (n *Network) Reset() {
 	clear(n.otps)
 }
 
-// Authorize approves every payment except the amount triggers.
+// Authorize approves every payment except the amount triggers and, for
+// cards, the test cards that decline (card.go).
 func (n *Network) Authorize(ctx context.Context, o *opaygate.Order) (opaygate.Decision, error) {
-	d, _ := Trigger(o.Amount)
+	if d, ok := Trigger(o.Amount); ok {
+		return d, nil
+	}
+	d, _ := CardTrigger(o.CardLast4)
 	return d, nil
 }

@@ -80,9 +80,13 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 	o.CreatedAt, o.UpdatedAt = now, now
 
 	var decline *opaygate.Decision
-	switch o.PayMethod {
-	case "":
-	case opaygate.PayMethodValU:
+	switch {
+	case o.PayMethod == "":
+	case o.PayMethod == opaygate.PayMethodBankCard || (o.PayMethod == opaygate.PayMethodValU && o.ValUAccount == ""):
+		// A cashier order limited to one method (cashier/create's payMethod):
+		// it stays INITIAL until the customer starts that method on the page.
+		// Server-to-server card payments are CreateCardOrder's.
+	case o.PayMethod == opaygate.PayMethodValU:
 		plans, err := s.offerPlans(ctx, o.ValUAccount, o.Amount)
 		if err != nil {
 			return err
