@@ -1,0 +1,155 @@
+package opaytest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
+)
+
+// The customer's side, without a browser. These call the same services the hosted checkout and
+// invoice pages call, so an order moves exactly as if a person had paid on the page: the
+// merchant's API, callbacks and sandbox rules all see the same thing.
+//
+// A refused action returns an error wrapping the gateway's *opaygate.Error, whose Code says why
+// (e.g. opaygate.EORDERSTATE for an order that has expired). A payment that the payment network
+// declines is not an error: it is a Payment whose Status is FAIL.
+
+// Payment is the order a customer action left behind.
+type Payment struct {
+	OrderNo       string
+	Reference     string
+	Status        opay.OrderStatus
+	FailureCode   string // for FAIL and CLOSE, e.g. "51" or "ORDER_EXPIRED"
+	FailureReason string
+}
+
+func paymentOf(o *opaygate.Order) *Payment {
+	p := &Payment{OrderNo: o.OrderNo, Reference: o.Reference, Status: opay.OrderStatus(o.Status)}
+	if o.Status == opaygate.StatusFail || o.Status == opaygate.StatusClose {
+		p.FailureCode, p.FailureReason = o.FailureCode, o.FailureReason
+	}
+	return p
+}
+
+// PayWithValU pays an order with ValU as the customer does on the checkout page: enter the
+// account, choose the plan of the given months (0 = the first one offered), enter the OTP that
+// was texted. order is an orderNo or, failing that, a reference of the merchant's.
+//
+// It picks up wherever the order is: a cashier order (INITIAL) starts with the account; a VALU
+// order from payment/create already has its account (the argument is then ignored) and starts
+// with the plan; an order already waiting for its OTP only gets the OTP.
+func (g *Gateway) PayWithValU(order, account string, months int) (*Payment, error) {
+	ctx := context.Background()
+	o, err := g.findOrder(ctx, order)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: pay with valu: %w", err)
+	}
+	key := opaygate.OrderKey{OrderNo: o.OrderNo}
+	if o.Status == opaygate.StatusInitial {
+		if o, err = g.svcs.Orders.StartValU(ctx, g.Merchant.ID, key, account); err != nil {
+			return nil, fmt.Errorf("opaytest: pay with valu: enter the account: %w", err)
+		}
+		if o.Status == opaygate.StatusFail {
+			return paymentOf(o), nil // no plan fits the account's credit: declined, not refused
+		}
+	}
+	if o.Status == opaygate.StatusPending && o.Step == opaygate.StepPlan {
+		if months == 0 && len(o.Plans) > 0 {
+			months = o.Plans[0].Months
+		}
+		if o, err = g.svcs.Orders.SelectPlan(ctx, g.Merchant.ID, key, months); err != nil {
+			return nil, fmt.Errorf("opaytest: pay with valu: choose a plan: %w", err)
+		}
+	}
+	if o.Status != opaygate.StatusPending || o.Step != opaygate.StepOTP {
+		return nil, fmt.Errorf("opaytest: pay with valu: %w",
+			opaygate.Errorf(opaygate.EORDERSTATE, "order %s is %s and not waiting for a ValU step", o.OrderNo, o.Status))
+	}
+	otp, ok := g.network.LastOTP(o.OrderNo)
+	if !ok {
+		otp = SandboxOTP
+	}
+	if o, err = g.svcs.Orders.SubmitOTP(ctx, g.Merchant.ID, key, otp); err != nil {
+		return nil, fmt.Errorf("opaytest: pay with valu: enter the otp: %w", err)
+	}
+	return paymentOf(o), nil
+}
+
+// PayInvoice pays an invoice as the customer does on its page: the page opens an order for the
+// invoice's amount plus its service fee, which is paid with ValU (account ValUAccount, the
+// first plan offered). When the payment succeeds the invoice is Paid. ValU exists in Egypt
+// only, so an NG invoice cannot be paid here.
+func (g *Gateway) PayInvoice(invoiceNo string) (*Payment, error) {
+	ctx := context.Background()
+	inv, err := g.svcs.Invoices.FindInvoice(ctx, g.Merchant.ID, invoiceNo)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: pay invoice: %w", err)
+	}
+	if inv.Country != "EG" {
+		return nil, fmt.Errorf("opaytest: pay invoice: %w", opaygate.Errorf(opaygate.EPAYMETHOD,
+			"invoice %s is in %s; ValU, the only pay method here, is offered in EG only", invoiceNo, inv.Country))
+	}
+	o, err := g.svcs.Invoices.PayInvoice(ctx, inv.ID, g.URL+"/pay?vid="+inv.Token)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: pay invoice: %w", err)
+	}
+	return g.PayWithValU(o.OrderNo, ValUAccount, 0)
+}
+
+// Abandon is the customer walking away from an unfinished order: nothing happens until the
+// order expires, so Abandon moves the gateway's clock to the order's expiry (see Advance) and
+// returns the order, now CLOSE with failure ORDER_EXPIRED. Other orders due by then expire too.
+func (g *Gateway) Abandon(order string) (*Payment, error) {
+	ctx := context.Background()
+	o, err := g.findOrder(ctx, order)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: abandon: %w", err)
+	}
+	if opay.OrderStatus(o.Status).Final() {
+		return nil, fmt.Errorf("opaytest: abandon: %w",
+			opaygate.Errorf(opaygate.EORDERSTATE, "order %s is already %s", o.OrderNo, o.Status))
+	}
+	if err := g.advance(ctx, o.ExpireAt.Sub(g.clock.Now())); err != nil {
+		return nil, fmt.Errorf("opaytest: abandon: %w", err)
+	}
+	if o, err = g.svcs.Orders.FindOrder(ctx, g.Merchant.ID, opaygate.OrderKey{OrderNo: o.OrderNo}); err != nil {
+		return nil, fmt.Errorf("opaytest: abandon: %w", err)
+	}
+	return paymentOf(o), nil
+}
+
+// findOrder finds the merchant's order by orderNo, else by reference.
+func (g *Gateway) findOrder(ctx context.Context, order string) (*opaygate.Order, error) {
+	o, err := g.svcs.Orders.FindOrder(ctx, g.Merchant.ID, opaygate.OrderKey{OrderNo: order})
+	var e *opaygate.Error
+	if errors.As(err, &e) && e.Code == opaygate.ENOTFOUND {
+		o, err = g.svcs.Orders.FindOrder(ctx, g.Merchant.ID, opaygate.OrderKey{Reference: order})
+	}
+	return o, err
+}
+
+// Product is a catalog product, which invoices with relationProduct refer to by
+// MerchantProductNo.
+type Product struct {
+	MerchantProductNo string
+	Name              string
+	Description       string
+	Image             string
+	Price             opay.Amount
+}
+
+// AddProduct adds a product to the merchant's catalog (in production the merchant does this
+// from the dashboard or the CLI, not through OPay's API) and returns the gateway's productNo.
+func (g *Gateway) AddProduct(p Product) (string, error) {
+	dp := &opaygate.Product{
+		MerchantID: g.Merchant.ID, MerchantProductNo: p.MerchantProductNo, Name: p.Name,
+		Description: p.Description, Image: p.Image, Price: p.Price.Total, Currency: p.Price.Currency,
+	}
+	if err := g.svcs.Products.CreateProduct(context.Background(), dp); err != nil {
+		return "", fmt.Errorf("opaytest: add product: %w", err)
+	}
+	return dp.ProductNo, nil
+}

@@ -1,0 +1,314 @@
+// Package opaytest runs an OPay gateway inside a Go test: the real opaygate server in sandbox
+// mode, on SQLite in a temporary directory, behind an httptest listener.
+//
+//	func TestCheckout(t *testing.T) {
+//		t.Parallel()
+//		gw := opaytest.New(t)
+//		shop := NewShop(gw.Client()) // your code, given an *opay.Client
+//		…
+//		gw.PayWithValU(orderNo, opaytest.ValUAccount, 6) // what the customer does
+//		gw.Advance(31 * time.Minute)                     // what time does
+//	}
+//
+// Every gateway is its own world: its own database, clock, simulated payment network and one
+// merchant (random id and keys, every function, countries EG and NG) — so tests can run in
+// parallel. Sandbox rules apply: OTP 123456 is always accepted, OPay's amount triggers (5, 13,
+// 51, 54, 57, 62) fail a payment with that code, and ValU account 01000000051 has no credit.
+//
+// Time passes only when the test says so: the gateway reads an adjustable clock, and Advance
+// moves it and closes the orders that expired, as the gateway's background sweeper would.
+//
+// It depends on the gateway's own packages (server, sqlstore, simulator); package opay, the
+// client, depends on none of them.
+package opaytest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server"
+	"github.com/opaygate/opaygate/simulator"
+	"github.com/opaygate/opaygate/sqlstore"
+)
+
+// SandboxOTP is accepted for every order besides the OTP the gateway sent.
+const SandboxOTP = "123456"
+
+// ValUAccount is a sandbox ValU account with the default credit limit (200,000.00 EGP), and
+// NoCreditAccount one with none: every plan is refused and the payment fails with code 51.
+const (
+	ValUAccount     = "01012345678"
+	NoCreditAccount = simulator.NoCreditAccount
+)
+
+// Merchant is the gateway's merchant: who the client authenticates as.
+type Merchant struct {
+	ID         string
+	PrivateKey string
+	PublicKey  string
+
+	// What WithMerchant may set besides the id and keys. The defaults: every function, EG and
+	// NG, active.
+	Name       string
+	Countries  []string // "EG", "NG"
+	Functions  []string // "cashier", "valu", "bankcard", "invoice", "refund"
+	WebhookURL string   // where callbacks of orders without a callbackUrl go
+	Disabled   bool     // every call then answers 02007
+}
+
+// Option configures a gateway.
+type Option func(*config)
+
+type config struct {
+	merchant Merchant
+	logger   *slog.Logger
+}
+
+// WithMerchant sets the merchant; fields left empty get the defaults (random id and keys, every
+// function, EG and NG). Useful to reuse fixed credentials, or to test how your code handles a
+// merchant without a function (02002) or a disabled one (02007).
+func WithMerchant(m Merchant) Option {
+	return func(c *config) { c.merchant = m }
+}
+
+// WithLogger sends the gateway's logs (one line per request, never a key or a body) to l. By
+// default they are discarded.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// Gateway is a running gateway with its merchant.
+type Gateway struct {
+	// URL is the gateway's base URL, e.g. "http://127.0.0.1:41234".
+	URL string
+	// Merchant is the registered merchant, with its keys.
+	Merchant Merchant
+
+	tb      testing.TB // nil for Start
+	srv     *httptest.Server
+	db      *sqlstore.DB
+	svcs    *sqlstore.Services
+	network *simulator.Network
+	clock   *opaygate.OffsetClock
+	log     *slog.Logger
+	tempDir string // removed by Close, for Start
+
+	sweep     sync.Mutex
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New starts a gateway for the test and stops it when the test ends. It fails the test if the
+// gateway cannot start.
+func New(tb testing.TB, opts ...Option) *Gateway {
+	tb.Helper()
+	g, err := start(tb.TempDir(), opts)
+	if err != nil {
+		tb.Fatalf("opaytest: %v", err)
+	}
+	g.tb = tb
+	tb.Cleanup(func() {
+		if err := g.Close(); err != nil {
+			tb.Errorf("opaytest: %v", err)
+		}
+	})
+	return g
+}
+
+// Start starts a gateway outside a test's lifetime — in TestMain, an example, or a program;
+// Close stops it and deletes its data.
+func Start(opts ...Option) (*Gateway, error) {
+	dir, err := os.MkdirTemp("", "opaytest-")
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: %w", err)
+	}
+	g, err := start(dir, opts)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("opaytest: %w", err)
+	}
+	g.tempDir = dir
+	return g, nil
+}
+
+func start(dir string, opts []Option) (_ *Gateway, err error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, filepath.Join(dir, "opaygate.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	if _, err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	g := &Gateway{db: db, network: simulator.New(), clock: opaygate.NewOffsetClock(nil), log: cfg.logger}
+	g.svcs = sqlstore.NewServices(db, sqlstore.Deps{
+		Clock: g.clock, ValU: g.network, OTP: g.network, Acquirer: g.network,
+		SandboxOTP: SandboxOTP, PlanTable: opaygate.DefaultPlanTable(), Logger: cfg.logger,
+	})
+	if g.Merchant, err = g.register(ctx, cfg.merchant); err != nil {
+		return nil, err
+	}
+
+	// The server needs its public URL, which exists once the listener does.
+	mux := http.NewServeMux()
+	g.srv = httptest.NewServer(mux)
+	g.URL = g.srv.URL
+	srv := server.New(
+		server.Config{Mode: "sandbox", PublicURL: g.URL, Logger: cfg.logger},
+		server.Services{
+			Merchants: g.svcs.Merchants, Products: g.svcs.Products,
+			Orders: g.svcs.Orders, Invoices: g.svcs.Invoices,
+			Clock: g.clock, Health: db.Ping, Sandbox: sandbox{g},
+		})
+	mux.Handle("/", srv.Handler())
+	return g, nil
+}
+
+// register stores the merchant, filling in the defaults.
+func (g *Gateway) register(ctx context.Context, m Merchant) (Merchant, error) {
+	private, public := opaygate.NewKeyPair()
+	if m.ID == "" {
+		m.ID = opaygate.NewMerchantID()
+	}
+	if m.PrivateKey == "" {
+		m.PrivateKey = private
+	}
+	if m.PublicKey == "" {
+		m.PublicKey = public
+	}
+	if m.Name == "" {
+		m.Name = "opaytest merchant"
+	}
+	if len(m.Countries) == 0 {
+		m.Countries = opaygate.Countries()
+	}
+	if len(m.Functions) == 0 {
+		for _, f := range opaygate.AllFunctions() {
+			m.Functions = append(m.Functions, string(f))
+		}
+	}
+	dm := &opaygate.Merchant{
+		ID: m.ID, Name: m.Name, PrivateKey: m.PrivateKey, PublicKey: m.PublicKey,
+		Status: opaygate.MerchantActive, Countries: m.Countries, WebhookURL: m.WebhookURL,
+	}
+	if m.Disabled {
+		dm.Status = opaygate.MerchantDisabled
+	}
+	for _, f := range m.Functions {
+		dm.Functions = append(dm.Functions, opaygate.Function(f))
+	}
+	if err := g.svcs.Merchants.CreateMerchant(ctx, dm); err != nil {
+		return m, fmt.Errorf("register merchant: %w", err)
+	}
+	return m, nil
+}
+
+// Close stops the gateway and closes its database; New's gateways are closed by the test's
+// cleanup. It is safe to call more than once.
+func (g *Gateway) Close() error {
+	g.closeOnce.Do(func() {
+		g.srv.Close()
+		g.closeErr = g.db.Close()
+		if g.tempDir != "" {
+			g.closeErr = errors.Join(g.closeErr, os.RemoveAll(g.tempDir))
+		}
+	})
+	return g.closeErr
+}
+
+// Client returns a client of the gateway's merchant, with its public key for cashier/create.
+// opts come last, so they can override any of that.
+func (g *Gateway) Client(opts ...opay.Option) *opay.Client {
+	base := []opay.Option{
+		opay.WithBaseURL(g.URL),
+		opay.WithPublicKey(g.Merchant.PublicKey),
+		opay.WithHTTPClient(g.srv.Client()),
+	}
+	return opay.NewClient(g.Merchant.ID, g.Merchant.PrivateKey, append(base, opts...)...)
+}
+
+// Now is the gateway's current time.
+func (g *Gateway) Now() time.Time { return g.clock.Now() }
+
+// Advance moves the gateway's clock forward by d and, before returning, closes every order that
+// has expired by then (CLOSE, failure ORDER_EXPIRED), as the gateway's sweeper does in
+// production. OTPs and invoices age as well. Time never goes back; d <= 0 changes nothing.
+//
+// A sweep that fails means the gateway's database is broken: the test given to New fails, and a
+// gateway from Start panics.
+func (g *Gateway) Advance(d time.Duration) {
+	if err := g.advance(context.Background(), d); err != nil {
+		if g.tb != nil {
+			g.tb.Errorf("opaytest: advance the clock: %v", err)
+			return
+		}
+		panic("opaytest: advance the clock: " + err.Error())
+	}
+}
+
+func (g *Gateway) advance(ctx context.Context, d time.Duration) error {
+	// One sweep at a time, so that when two goroutines advance, each returns after the orders
+	// due at its own new time are closed.
+	g.sweep.Lock()
+	defer g.sweep.Unlock()
+	g.clock.Advance(d)
+	const batch = 500
+	for {
+		n, err := g.svcs.Orders.ExpireOrders(ctx, batch)
+		if err != nil || n < batch {
+			return err
+		}
+	}
+}
+
+// LastOTP returns the last OTP the gateway texted for an order, or "" if it sent none.
+func (g *Gateway) LastOTP(orderNo string) string {
+	otp, _ := g.network.LastOTP(orderNo)
+	return otp
+}
+
+// sandbox serves the gateway's /_sandbox/ control API, for code that drives the gateway over
+// HTTP rather than through this package.
+type sandbox struct{ g *Gateway }
+
+func (s sandbox) LastOTP(orderNo string) (string, bool) { return s.g.network.LastOTP(orderNo) }
+
+func (s sandbox) Advance(d time.Duration) {
+	if err := s.g.advance(context.Background(), d); err != nil {
+		s.g.log.Error("opaytest: expire orders", "err", err)
+	}
+}
+
+// Reset deletes everything and registers the same merchant again.
+func (s sandbox) Reset(ctx context.Context) error {
+	if err := s.g.db.Reset(ctx); err != nil {
+		return err
+	}
+	s.g.network.Reset()
+	_, err := s.g.register(ctx, s.g.Merchant)
+	return err
+}
