@@ -38,6 +38,7 @@ Commands:
 	merchant   add, list, disable or enable merchants
 	product    add or list a merchant's products
 	sign       compute the Authorization header of a request body
+	call       send a signed request to the API and print the answer
 
 Examples:
 
@@ -70,6 +71,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.product(ctx, rest)
 	case "sign":
 		err = c.sign(ctx, rest)
+	case "call":
+		err = c.call(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return exitOK
