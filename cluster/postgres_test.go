@@ -18,11 +18,11 @@ import (
 // temporary directory, on a free port, stopped and deleted when the test ends.
 // Unlike the shared server of OPAYGATE_TEST_POSTGRES, a test may kill it.
 type pgServer struct {
-	t      testing.TB
-	dir    string // owned by the server's user
-	port   int
-	bin    string // the directory of initdb, pg_ctl and postgres
-	as     *syscall.Credential
+	t    testing.TB
+	dir  string // owned by the server's user
+	port int
+	bin  string // the directory of initdb, pg_ctl and postgres
+	as   *syscall.Credential
 }
 
 // startPostgres creates and starts a throwaway PostgreSQL. It skips when
