@@ -53,7 +53,7 @@ func (g *Gateway) PayWithValU(order, account string, months int) (*Payment, erro
 			return nil, fmt.Errorf("opaytest: pay with valu: enter the account: %w", err)
 		}
 		if o.Status == opaygate.StatusFail {
-			return paymentOf(o), nil // no plan fits the account's credit: declined, not refused
+			return g.done(ctx, o) // no plan fits the account's credit: declined, not refused
 		}
 	}
 	if o.Status == opaygate.StatusPending && o.Step == opaygate.StepPlan {
@@ -75,13 +75,21 @@ func (g *Gateway) PayWithValU(order, account string, months int) (*Payment, erro
 	if o, err = g.svcs.Orders.SubmitOTP(ctx, g.Merchant.ID, key, otp); err != nil {
 		return nil, fmt.Errorf("opaytest: pay with valu: enter the otp: %w", err)
 	}
+	return g.done(ctx, o)
+}
+
+// done delivers the callbacks the action caused, then describes the order.
+func (g *Gateway) done(ctx context.Context, o *opaygate.Order) (*Payment, error) {
+	if err := g.deliver(ctx); err != nil {
+		return nil, fmt.Errorf("opaytest: deliver callbacks: %w", err)
+	}
 	return paymentOf(o), nil
 }
 
 // PayInvoice pays an invoice as the customer does on its page: the page opens an order for the
 // invoice's amount plus its service fee, which is paid with ValU (account ValUAccount, the
 // first plan offered). When the payment succeeds the invoice is Paid. ValU exists in Egypt
-// only, so an NG invoice cannot be paid here.
+// only, so an NG invoice is refused here; PayInvoiceWithCard pays either.
 func (g *Gateway) PayInvoice(invoiceNo string) (*Payment, error) {
 	ctx := context.Background()
 	inv, err := g.svcs.Invoices.FindInvoice(ctx, g.Merchant.ID, invoiceNo)
@@ -90,13 +98,93 @@ func (g *Gateway) PayInvoice(invoiceNo string) (*Payment, error) {
 	}
 	if inv.Country != "EG" {
 		return nil, fmt.Errorf("opaytest: pay invoice: %w", opaygate.Errorf(opaygate.EPAYMETHOD,
-			"invoice %s is in %s; ValU, the only pay method here, is offered in EG only", invoiceNo, inv.Country))
+			"invoice %s is in %s and ValU is offered in EG only; use PayInvoiceWithCard", invoiceNo, inv.Country))
 	}
+	o, err := g.invoiceOrder(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	return g.PayWithValU(o.OrderNo, ValUAccount, 0)
+}
+
+// PayInvoiceWithCard pays an invoice on its page by card, as PayWithCard does.
+func (g *Gateway) PayInvoiceWithCard(invoiceNo, number string) (*Payment, error) {
+	ctx := context.Background()
+	inv, err := g.svcs.Invoices.FindInvoice(ctx, g.Merchant.ID, invoiceNo)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: pay invoice: %w", err)
+	}
+	o, err := g.invoiceOrder(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	return g.PayWithCard(o.OrderNo, number)
+}
+
+// invoiceOrder opens (or reopens) the order that pays an invoice, as its page does.
+func (g *Gateway) invoiceOrder(ctx context.Context, inv *opaygate.Invoice) (*opaygate.Order, error) {
 	o, err := g.svcs.Invoices.PayInvoice(ctx, inv.ID, g.URL+"/pay?vid="+inv.Token)
 	if err != nil {
 		return nil, fmt.Errorf("opaytest: pay invoice: %w", err)
 	}
-	return g.PayWithValU(o.OrderNo, ValUAccount, 0)
+	return o, nil
+}
+
+// ApprovedCard is a sandbox card the acquirer approves. Any Luhn-valid number ending in 00 and
+// a code of the amount-trigger table is declined with that code: "4000000000000051" with 51
+// "Insufficient funds", "4000000000800005" with 05 "Do not honour", and so on.
+const ApprovedCard = "4111111111111111"
+
+// PayWithCard pays an order by card as the customer does on the checkout page: the card number
+// with a valid expiry date and CVV, then the 3-D Secure page confirmed. A payment/create
+// BankCard order waiting on the 3-D Secure page (enable3DS) is confirmed. order is an orderNo
+// or, failing that, a reference.
+func (g *Gateway) PayWithCard(order, number string) (*Payment, error) {
+	ctx := context.Background()
+	o, err := g.findOrder(ctx, order)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: pay with card: %w", err)
+	}
+	key := opaygate.OrderKey{OrderNo: o.OrderNo}
+	if o.Status == opaygate.StatusInitial {
+		year := g.clock.Now().Year() + 3
+		card := opaygate.Card{HolderName: "Test Customer", Number: number, CVV: "123",
+			ExpiryMonth: 12, ExpiryYear: year, Enable3DS: true}
+		if o, err = g.svcs.Orders.StartCard(ctx, g.Merchant.ID, key, card); err != nil {
+			return nil, fmt.Errorf("opaytest: pay with card: enter the card: %w", err)
+		}
+	}
+	if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
+		if o, err = g.svcs.Orders.Confirm3DS(ctx, g.Merchant.ID, key); err != nil {
+			return nil, fmt.Errorf("opaytest: pay with card: confirm 3-D Secure: %w", err)
+		}
+	}
+	if !o.Status.Final() {
+		return nil, fmt.Errorf("opaytest: pay with card: %w",
+			opaygate.Errorf(opaygate.EORDERSTATE, "order %s is %s and not waiting for a card", o.OrderNo, o.Status))
+	}
+	return g.done(ctx, o)
+}
+
+// Cancel is the customer pressing cancel on the checkout page (or on the 3-D Secure page): the
+// order is CLOSE with failure ORDER_CANCELLED, or FAIL 05 when it waited on 3-D Secure, and the
+// customer goes back to the order's cancelUrl.
+func (g *Gateway) Cancel(order string) (*Payment, error) {
+	ctx := context.Background()
+	o, err := g.findOrder(ctx, order)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: cancel: %w", err)
+	}
+	key := opaygate.OrderKey{OrderNo: o.OrderNo}
+	if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
+		o, err = g.svcs.Orders.Cancel3DS(ctx, g.Merchant.ID, key)
+	} else {
+		o, err = g.svcs.Orders.CancelOrder(ctx, g.Merchant.ID, key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: cancel: %w", err)
+	}
+	return g.done(ctx, o)
 }
 
 // Abandon is the customer walking away from an unfinished order: nothing happens until the
@@ -118,7 +206,7 @@ func (g *Gateway) Abandon(order string) (*Payment, error) {
 	if o, err = g.svcs.Orders.FindOrder(ctx, g.Merchant.ID, opaygate.OrderKey{OrderNo: o.OrderNo}); err != nil {
 		return nil, fmt.Errorf("opaytest: abandon: %w", err)
 	}
-	return paymentOf(o), nil
+	return paymentOf(o), nil // advance delivered the callbacks
 }
 
 // findOrder finds the merchant's order by orderNo, else by reference.

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/notify"
 	"github.com/opaygate/opaygate/opay"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
@@ -45,6 +46,10 @@ import (
 
 // SandboxOTP is accepted for every order besides the OTP the gateway sent.
 const SandboxOTP = "123456"
+
+// RefundDelay is how long a refund stays PENDING before the sandbox completes it; Advance past
+// it to see refunds succeed.
+const RefundDelay = opaygate.DefaultRefundDelay
 
 // ValUAccount is a sandbox ValU account with the default credit limit (200,000.00 EGP), and
 // NoCreditAccount one with none: every plan is refused and the payment fails with code 51.
@@ -104,6 +109,11 @@ type Gateway struct {
 	clock   *opaygate.OffsetClock
 	log     *slog.Logger
 	tempDir string // removed by Close, for Start
+
+	worker     *notify.Worker
+	delivering sync.Mutex
+	stopWorker context.CancelFunc
+	workerDone chan struct{}
 
 	sweep     sync.Mutex
 	closeOnce sync.Once
@@ -168,6 +178,7 @@ func start(dir string, opts []Option) (_ *Gateway, err error) {
 	g.svcs = sqlstore.NewServices(db, sqlstore.Deps{
 		Clock: g.clock, ValU: g.network, OTP: g.network, Acquirer: g.network,
 		SandboxOTP: SandboxOTP, PlanTable: opaygate.DefaultPlanTable(), Logger: cfg.logger,
+		RefundDelay: RefundDelay,
 	})
 	if g.Merchant, err = g.register(ctx, cfg.merchant); err != nil {
 		return nil, err
@@ -185,6 +196,7 @@ func start(dir string, opts []Option) (_ *Gateway, err error) {
 			Clock: g.clock, Health: db.Ping, Sandbox: sandbox{g},
 		})
 	mux.Handle("/", srv.Handler())
+	g.startWorker(cfg.logger)
 	return g, nil
 }
 
@@ -231,6 +243,8 @@ func (g *Gateway) register(ctx context.Context, m Merchant) (Merchant, error) {
 // cleanup. It is safe to call more than once.
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
+		g.stopWorker()
+		<-g.workerDone
 		g.srv.Close()
 		g.closeErr = g.db.Close()
 		if g.tempDir != "" {
@@ -254,35 +268,55 @@ func (g *Gateway) Client(opts ...opay.Option) *opay.Client {
 // Now is the gateway's current time.
 func (g *Gateway) Now() time.Time { return g.clock.Now() }
 
-// Advance moves the gateway's clock forward by d and, before returning, closes every order that
-// has expired by then (CLOSE, failure ORDER_EXPIRED), as the gateway's sweeper does in
-// production. OTPs and invoices age as well. Time never goes back; d <= 0 changes nothing.
+// Advance moves the gateway's clock forward by d and, before returning, does what the gateway's
+// background work would have done in that time: it closes every order that has expired (CLOSE,
+// failure ORDER_EXPIRED), completes the refunds older than RefundDelay, and delivers the
+// callbacks that are due, retries included. OTPs and invoices age as well. Time never goes
+// back; d <= 0 changes nothing but still runs that work.
 //
 // A sweep that fails means the gateway's database is broken: the test given to New fails, and a
 // gateway from Start panics.
 func (g *Gateway) Advance(d time.Duration) {
 	if err := g.advance(context.Background(), d); err != nil {
-		if g.tb != nil {
-			g.tb.Errorf("opaytest: advance the clock: %v", err)
-			return
-		}
-		panic("opaytest: advance the clock: " + err.Error())
+		g.broken("advance the clock", err)
 	}
 }
 
+// broken reports a failure of the gateway itself, which no test can handle: Errorf (safe from
+// any goroutine) for New's gateways, a panic for Start's.
+func (g *Gateway) broken(what string, err error) {
+	if g.tb != nil {
+		g.tb.Errorf("opaytest: %s: %v", what, err)
+		return
+	}
+	panic("opaytest: " + what + ": " + err.Error())
+}
+
 func (g *Gateway) advance(ctx context.Context, d time.Duration) error {
-	// One sweep at a time, so that when two goroutines advance, each returns after the orders
-	// due at its own new time are closed.
+	// One sweep at a time, so that when two goroutines advance, each returns after the work
+	// due at its own new time is done.
 	g.sweep.Lock()
 	defer g.sweep.Unlock()
+	// What was due before the jump goes out at its own time, not d later.
+	if err := g.deliver(ctx); err != nil {
+		return err
+	}
 	g.clock.Advance(d)
 	const batch = 500
-	for {
-		n, err := g.svcs.Orders.ExpireOrders(ctx, batch)
-		if err != nil || n < batch {
-			return err
+	for _, step := range []func(context.Context, int) (int, error){
+		g.svcs.Orders.ExpireOrders, g.svcs.Refunds.CompleteRefunds,
+	} {
+		for {
+			n, err := step(ctx, batch)
+			if err != nil {
+				return err
+			}
+			if n < batch {
+				break
+			}
 		}
 	}
+	return g.deliver(ctx)
 }
 
 // LastOTP returns the last OTP the gateway texted for an order, or "" if it sent none.

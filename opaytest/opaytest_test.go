@@ -339,3 +339,71 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatal(err)
 	}
 }
+
+func TestPayWithCard(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	s, ctx := &shop{opay: gw.Client()}, context.Background()
+	for _, tt := range []struct {
+		card   string
+		status opay.OrderStatus
+		code   string
+	}{
+		{opaytest.ApprovedCard, opay.StatusSuccess, ""},
+		{"5555555555554444", opay.StatusSuccess, ""},
+		{"4000000000000051", opay.StatusFail, "51"},
+		{"4000000000800005", opay.StatusFail, "05"},
+	} {
+		t.Run(tt.card, func(t *testing.T) {
+			d := must(s.checkout(ctx, "card-"+tt.card, 1000))(t)
+			pay := must(gw.PayWithCard(d.OrderNo, tt.card))(t)
+			if pay.Status != tt.status || pay.FailureCode != tt.code {
+				t.Errorf("payment %+v", pay)
+			}
+		})
+	}
+	d := must(s.checkout(ctx, "bad-card", 1000))(t)
+	if _, err := gw.PayWithCard(d.OrderNo, "4111111111111112"); !isCode(err, opaygate.EINVALID) {
+		t.Errorf("a number failing the Luhn check: %v", err)
+	}
+	valuOnly := must(s.opay.CreateCashier(ctx, opay.CashierCreateRequest{Reference: "valu-only", Country: "EG",
+		Amount: opay.Amount{Total: 1000, Currency: "EGP"}, ReturnURL: "https://shop.example.com/r",
+		Product: opay.Product{Name: "x"}, PayMethod: opay.PayMethodValU}))(t)
+	if _, err := gw.PayWithCard(valuOnly.OrderNo, opaytest.ApprovedCard); !isCode(err, opaygate.EPAYMETHOD) {
+		t.Errorf("a card on a ValU-only order: %v", err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	s, ctx := &shop{opay: gw.Client()}, context.Background()
+	must(s.checkout(ctx, "changed-my-mind", 1000))(t)
+	pay := must(gw.Cancel("changed-my-mind"))(t)
+	if pay.Status != opay.StatusClose || pay.FailureCode != "ORDER_CANCELLED" {
+		t.Errorf("cancelled: %+v", pay)
+	}
+	if _, final, _ := s.paid(ctx, "changed-my-mind"); !final {
+		t.Error("the shop does not see the order final")
+	}
+	if _, err := gw.Cancel("changed-my-mind"); !isCode(err, opaygate.EORDERSTATE) {
+		t.Errorf("cancelling twice: %v", err)
+	}
+}
+
+func TestPayInvoiceWithCard_Nigeria(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	c, ctx := gw.Client(), context.Background()
+	inv := must(c.CreateInvoice(ctx, opay.CreateInvoiceRequest{Country: "NG", Name: "Lagos order",
+		Amount:   opay.Amount{Total: 250000, Currency: "NGN"},
+		Customer: opay.InvoiceCustomer{CustomerName: "Ada", CustomerMobile: "+2348031234567"},
+		DueTime:  opay.Int64String(gw.Now().Add(time.Hour).Unix())}))(t)
+	pay := must(gw.PayInvoiceWithCard(inv.InvoiceNo, opaytest.ApprovedCard))(t)
+	if pay.Status != opay.StatusSuccess {
+		t.Fatalf("payment %+v", pay)
+	}
+	if got := must(c.InvoiceDetails(ctx, opay.InvoiceNoRequest{InvoiceNo: inv.InvoiceNo}))(t); got.Status != opay.InvoicePaid {
+		t.Errorf("invoice %s", got.Status)
+	}
+}
