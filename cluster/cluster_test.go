@@ -22,7 +22,7 @@ import (
 // expiring an order that a client is closing.
 const (
 	workers        = 12
-	iterations     = 30
+	iterations     = 20
 	valuRefs       = 40 // valu-00 …: ValU orders, 30 minutes to live
 	cashierRefs    = 30 // cash-000 …: hosted-checkout orders, 1 or 2 minutes to live
 	invoicesPerRun = 2  // invoices each worker creates
