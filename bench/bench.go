@@ -1,0 +1,327 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opaygate/opaygate/sqlstore"
+)
+
+// Config is one benchmark run.
+type Config struct {
+	// Target is the base URL of a running gateway. Empty starts one in this
+	// process on DB.
+	Target string
+	// Merchant signs the requests to Target (an in-process gateway uses its
+	// demo merchant).
+	Merchant Merchant
+	// PID is Target's process, whose memory is then reported (Linux).
+	PID int
+	// DB is the in-process gateway's database (empty: a SQLite file in a
+	// temporary directory). With Target it is the target's database, which
+	// the bulk loader then fills directly; without it, status preloads
+	// through the API and growth cannot run.
+	DB string
+
+	Concurrency int
+	Duration    time.Duration // measured per scenario, after Warmup
+	Operations  int           // per scenario instead of Duration, when > 0
+	Warmup      time.Duration // per scenario, not measured
+	Scenarios   []string
+	// Preload is how many orders status reads from.
+	Preload int
+	// GrowthSizes, when set, runs status again at each of these table
+	// sizes, bulk-loading the difference before each.
+	GrowthSizes []int
+
+	// Progress receives a line per second while a scenario runs, and a
+	// line per bulk load.
+	Progress io.Writer
+	// CPUProfile, when set, receives a CPU profile of the scenarios (not of
+	// the loading or of growth).
+	CPUProfile io.Writer
+}
+
+// DefaultConfig is a bare `opaygate bench`.
+func DefaultConfig() Config {
+	return Config{
+		Concurrency: 32,
+		Duration:    10 * time.Second,
+		Warmup:      time.Second,
+		Scenarios:   Scenarios(),
+		Preload:     10_000,
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	switch {
+	case c.Concurrency <= 0:
+		return errors.New("concurrency must be positive")
+	case c.Operations < 0:
+		return errors.New("the number of requests must not be negative")
+	case c.Operations == 0 && c.Duration <= 0:
+		return errors.New("give a positive duration or a number of requests")
+	case c.Warmup < 0:
+		return errors.New("the warm-up must not be negative")
+	case c.Preload < 0:
+		return errors.New("preload must not be negative")
+	case len(c.Scenarios) == 0 && len(c.GrowthSizes) == 0:
+		return errors.New("no scenario to run")
+	}
+	for _, s := range c.Scenarios {
+		if !slices.Contains(Scenarios(), s) {
+			return fmt.Errorf("unknown scenario %q (known: %v)", s, Scenarios())
+		}
+	}
+	if slices.Contains(c.Scenarios, Status) && c.Preload == 0 {
+		return errors.New("status reads preloaded orders: preload must be positive")
+	}
+	if c.Target != "" && (c.Merchant.ID == "" || c.Merchant.PrivateKey == "") {
+		return errors.New("a target gateway needs the merchant id and private key")
+	}
+	if c.Target != "" && c.DB == "" && len(c.GrowthSizes) > 0 {
+		return errors.New("growth bulk-loads the database: give the target's database")
+	}
+	for i, n := range c.GrowthSizes {
+		if n <= 0 || (i > 0 && n <= c.GrowthSizes[i-1]) {
+			return errors.New("growth sizes must be positive and increasing")
+		}
+	}
+	return nil
+}
+
+// Run runs the benchmark that cfg describes.
+func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	// A run's references are new to the database, whatever ran before.
+	runID := "b" + strconv.FormatInt(time.Now().UnixNano()/1e6%1e10, 36) + "-"
+	rep = &Report{
+		Concurrency: cfg.Concurrency,
+		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), MemTotal: memTotal(),
+			GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, LoadAverage: loadAverage()},
+	}
+	if cfg.Operations > 0 {
+		rep.Operations = cfg.Operations
+	} else {
+		rep.Duration = cfg.Duration.String()
+	}
+
+	var db *sqlstore.DB
+	gatewayURL, merchant := cfg.Target, cfg.Merchant
+	mem := newRSS(cfg.PID)
+	if cfg.Target == "" {
+		g, err := StartGateway(ctx, cfg.DB)
+		if err != nil {
+			return nil, fmt.Errorf("start gateway: %w", err)
+		}
+		defer func() { err = errors.Join(err, g.Close()) }()
+		db, gatewayURL, merchant = g.DB, g.URL, g.Merchant
+		rep.Gateway, rep.Backend = g.Describe(), string(g.Backend)
+		rep.RSSOf = "this process: the in-process gateway and the load driver together"
+	} else {
+		rep.Gateway = "gateway at " + cfg.Target
+		if cfg.DB != "" {
+			if db, err = sqlstore.Open(ctx, cfg.DB); err != nil {
+				return nil, err
+			}
+			defer db.Close()
+			rep.Backend = string(db.Dialect())
+		}
+		if cfg.PID > 0 {
+			rep.RSSOf = "gateway process " + strconv.Itoa(cfg.PID)
+		} else {
+			mem = nil
+		}
+	}
+
+	c := newClient(gatewayURL, merchant, cfg.Concurrency)
+	defer c.close()
+	bl, err := startBaseline(merchant)
+	if err != nil {
+		return nil, fmt.Errorf("start baseline: %w", err)
+	}
+	defer bl.close()
+	e := &env{c: c, gateway: gatewayURL, baseline: bl.URL, callbackURL: bl.URL + "/callback", runID: runID,
+		statusRefs: refs{prefix: runID + "P", n: 1}}
+
+	wanted := func(s string) bool { return slices.Contains(cfg.Scenarios, s) }
+	if cfg.Preload > 0 && wanted(Status) {
+		start := time.Now()
+		if db != nil {
+			err = db.Bulk(ctx, sqlstore.BulkLoad{MerchantID: merchant.ID, Prefix: runID + "P", To: cfg.Preload})
+		} else {
+			err = preloadAPI(ctx, e, runID+"P", cfg.Preload, cfg.Concurrency)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("preload: %w", err)
+		}
+		e.statusRefs = refs{prefix: runID + "P", n: cfg.Preload}
+		rep.Preloaded = cfg.Preload
+		progressf(cfg.Progress, "preloaded %d orders and invoices in %.1fs\n", cfg.Preload, time.Since(start).Seconds())
+	}
+
+	l := load{concurrency: cfg.Concurrency, duration: cfg.Duration, operations: cfg.Operations,
+		warmup: cfg.Warmup, progress: cfg.Progress}
+	if cfg.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
+	for _, name := range Scenarios() {
+		if !wanted(name) {
+			continue
+		}
+		sc, err := e.scenario(name)
+		if err != nil {
+			pprof.StopCPUProfile()
+			return nil, err
+		}
+		res := measure(ctx, e, sc, l, mem)
+		if name == Status && db != nil {
+			res.Orders, _ = db.OrderCount(ctx)
+		}
+		rep.Results = append(rep.Results, res)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if cfg.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+
+	if len(cfg.GrowthSizes) > 0 && ctx.Err() == nil {
+		if rep.Growth, err = growth(ctx, e, db, merchant, runID+"G", cfg, l, mem); err != nil {
+			return nil, err
+		}
+	}
+
+	if base, ok := rep.Result(Baseline); ok && base.RequestsPerSec > 0 {
+		for i := range rep.Results {
+			rep.Results[i].VsBaseline = rep.Results[i].RequestsPerSec / base.RequestsPerSec
+		}
+		if rep.Growth != nil {
+			for i := range rep.Growth.Steps {
+				rep.Growth.Steps[i].VsBaseline = rep.Growth.Steps[i].RequestsPerSec / base.RequestsPerSec
+			}
+		}
+	}
+	for _, res := range rep.Results {
+		rep.PeakRSS = max(rep.PeakRSS, res.PeakRSS)
+	}
+	if rep.Growth != nil {
+		for _, res := range rep.Growth.Steps {
+			rep.PeakRSS = max(rep.PeakRSS, res.PeakRSS)
+		}
+	}
+	return rep, ctx.Err()
+}
+
+// measure drives one scenario and records its peak memory.
+func measure(ctx context.Context, e *env, sc scenario, l load, mem *rss) Result {
+	if mem != nil {
+		// Garbage from loading or from the previous scenario must not count
+		// against this one.
+		if mem.proc == "/proc/self" {
+			debug.FreeOSMemory()
+		}
+		mem.resetPeak()
+	}
+	res := drive(ctx, e, sc, l)
+	if mem != nil {
+		res.PeakRSS = mem.peak()
+	}
+	return res
+}
+
+// growth bulk-loads up to each size in turn and runs status over that
+// size's orders.
+func growth(ctx context.Context, e *env, db *sqlstore.DB, m Merchant, prefix string, cfg Config, l load, mem *rss) (*Growth, error) {
+	g := &Growth{}
+	sc, err := e.scenario(Status)
+	if err != nil {
+		return nil, err
+	}
+	loaded := 0
+	for _, size := range cfg.GrowthSizes {
+		start := time.Now()
+		progressf(cfg.Progress, "growth: loading orders and invoices %d–%d\n", loaded, size)
+		if err := db.Bulk(ctx, sqlstore.BulkLoad{MerchantID: m.ID, Prefix: prefix, From: loaded, To: size}); err != nil {
+			return nil, fmt.Errorf("growth: %w", err)
+		}
+		took := time.Since(start)
+		progressf(cfg.Progress, "growth: loaded %d in %.1fs (%.0f orders/s)\n", size-loaded, took.Seconds(),
+			float64(size-loaded)/took.Seconds())
+		loaded = size
+		grown := *e
+		grown.statusRefs = refs{prefix: prefix, n: size}
+		res := measure(ctx, &grown, sc, l, mem)
+		res.Orders, _ = db.OrderCount(ctx)
+		g.Steps = append(g.Steps, res)
+		if ctx.Err() != nil {
+			return g, nil
+		}
+	}
+	if first := g.Steps[0].OpsPerSec; first > 0 {
+		g.Ratio = g.Steps[len(g.Steps)-1].OpsPerSec / first
+	}
+	return g, nil
+}
+
+// preloadAPI creates n orders through the API, for a target whose database
+// the benchmark cannot reach: hosted-checkout orders when the merchant's
+// public key is known, else ValU payments. Their references are those of a
+// bulk load with the same prefix.
+func preloadAPI(ctx context.Context, e *env, prefix string, n, concurrency int) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, concurrency)
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				ref := sqlstore.BulkReference(prefix, i)
+				var err error
+				if e.c.merchant.PublicKey != "" {
+					_, err = e.c.callPublic(ctx, e.gateway, pathCashierCreate, []byte(`{"reference":"`+ref+
+						`","country":"EG","amount":{"total":60000,"currency":"EGP"},`+
+						`"returnUrl":"https://merchant.example/return","product":{"name":"Preloaded order"}}`))
+				} else {
+					_, err = e.c.call(ctx, e.gateway, pathPaymentCreate, []byte(`{"amount":{"total":60000,`+
+						`"currency":"EGP"},"country":"EG","payMethod":"VALU","product":{"name":"Preloaded order"},`+
+						`"reference":"`+ref+`","valUAccountNumber":"01012345678"}`))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func progressf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}

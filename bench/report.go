@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Result is one scenario's measurement.
+type Result struct {
+	Scenario    string `json:"scenario"`
+	Unit        string `json:"unit"` // what one operation is
+	Concurrency int    `json:"concurrency"`
+	// Orders is how many orders the database held while status ran (0 when
+	// unknown or not a read of orders).
+	Orders         int64            `json:"orders,omitempty"`
+	Operations     int64            `json:"operations"`
+	Requests       int64            `json:"requests"`
+	Errors         int64            `json:"errors"`
+	ErrorKinds     map[string]int64 `json:"error_kinds,omitempty"`
+	FirstError     string           `json:"first_error,omitempty"`
+	Seconds        float64          `json:"seconds"`
+	OpsPerSec      float64          `json:"ops_per_sec"`
+	RequestsPerSec float64          `json:"requests_per_sec"`
+	// Latency is per operation: a whole payment for valu-flow, a create and
+	// a read for invoice.
+	Latency Latency `json:"latency"`
+	// VsBaseline is RequestsPerSec over the baseline's, measured in the
+	// same run: how close each request comes to the machine's limit for a
+	// signed HTTP exchange.
+	VsBaseline float64 `json:"requests_vs_baseline,omitempty"`
+	// PeakRSS is the peak resident memory while the scenario ran, in bytes.
+	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
+}
+
+// Growth is the status scenario at growing table sizes.
+type Growth struct {
+	Steps []Result `json:"steps"`
+	// Ratio is the largest size's throughput over the smallest's.
+	Ratio float64 `json:"ratio"`
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	MemTotal   int64  `json:"mem_total_bytes,omitempty"`
+	GoVersion  string `json:"go_version"`
+	OS         string `json:"os"`
+	// LoadAverage is the machine's 1, 5 and 15 minute load when the run
+	// began: other work on a shared machine shows here.
+	LoadAverage string `json:"load_average,omitempty"`
+}
+
+// Report is a whole run.
+type Report struct {
+	Gateway     string   `json:"gateway"`
+	Backend     string   `json:"backend,omitempty"`
+	Machine     Machine  `json:"machine"`
+	Concurrency int      `json:"concurrency"`
+	Duration    string   `json:"duration,omitempty"`
+	Operations  int      `json:"operations,omitempty"`
+	Preloaded   int      `json:"preloaded_orders,omitempty"`
+	Results     []Result `json:"results"`
+	Growth      *Growth  `json:"growth,omitempty"`
+	// PeakRSS is the highest of the scenarios' peaks; RSSOf says whose
+	// memory it is.
+	PeakRSS int64  `json:"peak_rss_bytes,omitempty"`
+	RSSOf   string `json:"rss_of,omitempty"`
+}
+
+// Result returns the named scenario's result.
+func (r *Report) Result(name string) (Result, bool) {
+	for _, res := range r.Results {
+		if res.Scenario == name {
+			return res, true
+		}
+	}
+	return Result{}, false
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteTable writes the report for people.
+func (r *Report) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %d clients", r.Gateway, r.Concurrency)
+	if r.Duration != "" {
+		fmt.Fprintf(&b, ", %s per scenario", r.Duration)
+	} else {
+		fmt.Fprintf(&b, ", %d operations per scenario", r.Operations)
+	}
+	fmt.Fprintf(&b, "; %d CPUs, %s", r.Machine.CPUs, r.Machine.GoVersion)
+	if r.Machine.LoadAverage != "" {
+		fmt.Fprintf(&b, ", load average %s at the start", r.Machine.LoadAverage)
+	}
+	b.WriteString("\n\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tops/s\tunit\treq/s\tvs baseline\tp50 ms\tp95 ms\tp99 ms\terrors\tpeak RSS\t")
+	for _, res := range r.Results {
+		writeRow(tw, res.Scenario, res)
+	}
+	tw.Flush()
+	writeErrors(&b, r.Results)
+	if g := r.Growth; g != nil && len(g.Steps) > 0 {
+		b.WriteString("\ngrowth: status at each table size\n\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "orders\tops/s\tunit\treq/s\tvs baseline\tp50 ms\tp95 ms\tp99 ms\terrors\tpeak RSS\t")
+		for _, res := range g.Steps {
+			writeRow(tw, fmt.Sprint(res.Orders), res)
+		}
+		tw.Flush()
+		writeErrors(&b, g.Steps)
+		first, last := g.Steps[0], g.Steps[len(g.Steps)-1]
+		fmt.Fprintf(&b, "\nstatus at %d orders runs at %.0f %% of its rate at %d orders\n",
+			last.Orders, 100*g.Ratio, first.Orders)
+	}
+	if r.PeakRSS > 0 {
+		fmt.Fprintf(&b, "\npeak RSS %s (%s)\n", mib(r.PeakRSS), r.RSSOf)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeRow(w io.Writer, name string, res Result) {
+	vs := "-"
+	if res.VsBaseline > 0 {
+		vs = fmt.Sprintf("%.0f %%", 100*res.VsBaseline)
+	}
+	rss := "-"
+	if res.PeakRSS > 0 {
+		rss = mib(res.PeakRSS)
+	}
+	fmt.Fprintf(w, "%s\t%.0f\t%s\t%.0f\t%s\t%.2f\t%.2f\t%.2f\t%d\t%s\t\n", name, res.OpsPerSec, res.Unit,
+		res.RequestsPerSec, vs, res.Latency.P50, res.Latency.P95, res.Latency.P99, res.Errors, rss)
+}
+
+func writeErrors(b *strings.Builder, results []Result) {
+	for _, res := range results {
+		if res.Errors == 0 {
+			continue
+		}
+		var parts []string
+		for _, k := range errorKinds(res.ErrorKinds) {
+			parts = append(parts, fmt.Sprintf("%s ×%d", k, res.ErrorKinds[k]))
+		}
+		fmt.Fprintf(b, "%s errors: %s; first: %s\n", res.Scenario, strings.Join(parts, ", "), res.FirstError)
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
