@@ -22,6 +22,12 @@ import (
 //	     GET /_sandbox/clock. Orders and OTPs then expire as if that time had passed.
 //	POST /_sandbox/reset
 //	     Deletes all orders, invoices and recorded OTPs and reloads the demo data; data null.
+//	GET  /_sandbox/callbacks?merchantId=&orderNo=&state=&limit=
+//	     Callbacks, newest first, each with its payload (unsigned), delivery state and every
+//	     attempt (at, httpStatus, error, durationMs). All filters are optional.
+//	POST /_sandbox/callbacks/resend   body {"id":N}
+//	     Makes a callback due now as a fresh round of retries (its history is kept) and answers
+//	     it like the list does; 02006 when there is no such callback.
 
 // sandboxOTPData is the answer of GET /_sandbox/otp.
 type sandboxOTPData struct {

@@ -38,6 +38,8 @@ type Services struct {
 	Products  opaygate.ProductService
 	Orders    opaygate.OrderService
 	Invoices  opaygate.InvoiceService
+	Refunds   opaygate.RefundService   // nil: refund routes answer 02002
+	Callbacks opaygate.CallbackService // nil: no /_sandbox/callbacks routes
 	Clock     opaygate.Clock
 	Health    func(ctx context.Context) error // storage ping for /healthz
 	Sandbox   Sandbox
@@ -106,6 +108,12 @@ func (s *Server) routes() *http.ServeMux {
 		mux.HandleFunc("/_sandbox/clock/advance", s.methodNotAllowed)
 		mux.HandleFunc("POST /_sandbox/reset", s.sandboxReset)
 		mux.HandleFunc("/_sandbox/reset", s.methodNotAllowed)
+		if s.svc.Callbacks != nil {
+			mux.HandleFunc("GET /_sandbox/callbacks", s.sandboxCallbacks)
+			mux.HandleFunc("/_sandbox/callbacks", s.methodNotAllowed)
+			mux.HandleFunc("POST /_sandbox/callbacks/resend", s.sandboxResendCallback)
+			mux.HandleFunc("/_sandbox/callbacks/resend", s.methodNotAllowed)
+		}
 	}
 
 	mux.HandleFunc("/", s.notFound)
