@@ -22,6 +22,7 @@ type Config struct {
 	Mode      string       // "sandbox" or "live"
 	PublicURL string       // e.g. "http://127.0.0.1:8080"; prefix of cashierUrl and invoiceLink
 	Logger    *slog.Logger // nil = discard
+	Dashboard DashboardConfig
 }
 
 // Sandbox is the control surface of the sandbox: nil in live mode, and the /_sandbox/ routes
@@ -40,6 +41,7 @@ type Services struct {
 	Invoices  opaygate.InvoiceService
 	Refunds   opaygate.RefundService   // nil: refund routes answer 02002
 	Callbacks opaygate.CallbackService // nil: no /_sandbox/callbacks routes
+	Sessions  opaygate.SessionService  // nil: no dashboard
 	Clock     opaygate.Clock
 	Health    func(ctx context.Context) error // storage ping for /healthz
 	Sandbox   Sandbox
@@ -115,6 +117,8 @@ func (s *Server) routes() *http.ServeMux {
 			mux.HandleFunc("/_sandbox/callbacks/resend", s.methodNotAllowed)
 		}
 	}
+
+	s.dashboardRoutes(mux)
 
 	mux.HandleFunc("/", s.notFound)
 	return mux
