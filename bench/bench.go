@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,11 @@ type Config struct {
 	// GrowthSizes, when set, runs status again at each of these table
 	// sizes, bulk-loading the difference before each.
 	GrowthSizes []int
+	// Rounds repeats the scenarios, one after the other, this many times
+	// and reports each scenario's median round, with its ratio to the
+	// baseline of the same round: other work on a shared machine then
+	// spoils a round rather than the result.
+	Rounds int
 
 	// Progress receives a line per second while a scenario runs, and a
 	// line per bulk load.
@@ -60,6 +66,7 @@ func DefaultConfig() Config {
 		Warmup:      time.Second,
 		Scenarios:   Scenarios(),
 		Preload:     10_000,
+		Rounds:      1,
 	}
 }
 
@@ -76,6 +83,8 @@ func (c *Config) Validate() error {
 		return errors.New("the warm-up must not be negative")
 	case c.Preload < 0:
 		return errors.New("preload must not be negative")
+	case c.Rounds < 0:
+		return errors.New("rounds must not be negative")
 	case len(c.Scenarios) == 0 && len(c.GrowthSizes) == 0:
 		return errors.New("no scenario to run")
 	}
@@ -180,41 +189,57 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			return nil, fmt.Errorf("cpu profile: %w", err)
 		}
 	}
+	rounds := max(cfg.Rounds, 1)
+	rep.Rounds = rounds
+	var names []string
 	for _, name := range Scenarios() {
-		if !wanted(name) {
-			continue
+		if wanted(name) {
+			names = append(names, name)
 		}
-		sc, err := e.scenario(name)
-		if err != nil {
-			pprof.StopCPUProfile()
-			return nil, err
-		}
-		res := measure(ctx, e, sc, l, mem)
-		if name == Status && db != nil {
-			res.Orders, _ = db.OrderCount(ctx)
-		}
-		rep.Results = append(rep.Results, res)
-		if ctx.Err() != nil {
-			break
+	}
+	measured := map[string][]Result{}
+rounds:
+	for round := range rounds {
+		for _, name := range names {
+			sc, err := e.scenario(name)
+			if err != nil {
+				pprof.StopCPUProfile()
+				return nil, err
+			}
+			if rounds > 1 {
+				l.label = fmt.Sprintf("%s %d/%d", name, round+1, rounds)
+			}
+			res := measure(ctx, e, sc, l, mem)
+			if name == Status && db != nil {
+				res.Orders, _ = db.OrderCount(ctx)
+			}
+			measured[name] = append(measured[name], res)
+			if ctx.Err() != nil {
+				break rounds
+			}
 		}
 	}
 	if cfg.CPUProfile != nil {
 		pprof.StopCPUProfile()
 	}
+	base := measured[Baseline]
+	for _, name := range names {
+		for i, res := range measured[name] {
+			if i < len(base) && base[i].RequestsPerSec > 0 {
+				measured[name][i].VsBaseline = res.RequestsPerSec / base[i].RequestsPerSec
+			}
+		}
+		rep.Results = append(rep.Results, median(measured[name]))
+	}
 
 	if len(cfg.GrowthSizes) > 0 && ctx.Err() == nil {
+		l.label = ""
 		if rep.Growth, err = growth(ctx, e, db, merchant, runID+"G", cfg, l, mem); err != nil {
 			return nil, err
 		}
-	}
-
-	if base, ok := rep.Result(Baseline); ok && base.RequestsPerSec > 0 {
-		for i := range rep.Results {
-			rep.Results[i].VsBaseline = rep.Results[i].RequestsPerSec / base.RequestsPerSec
-		}
-		if rep.Growth != nil {
+		if b, ok := rep.Result(Baseline); ok && b.RequestsPerSec > 0 {
 			for i := range rep.Growth.Steps {
-				rep.Growth.Steps[i].VsBaseline = rep.Growth.Steps[i].RequestsPerSec / base.RequestsPerSec
+				rep.Growth.Steps[i].VsBaseline = rep.Growth.Steps[i].RequestsPerSec / b.RequestsPerSec
 			}
 		}
 	}
@@ -265,10 +290,20 @@ func growth(ctx context.Context, e *env, db *sqlstore.DB, m Merchant, prefix str
 		progressf(cfg.Progress, "growth: loaded %d in %.1fs (%.0f orders/s)\n", size-loaded, took.Seconds(),
 			float64(size-loaded)/took.Seconds())
 		loaded = size
-		grown := *e
-		grown.statusRefs = refs{prefix: prefix, n: size}
-		res := measure(ctx, &grown, sc, l, mem)
-		res.Orders, _ = db.OrderCount(ctx)
+		e.statusRefs = refs{prefix: prefix, n: size}
+		orders, _ := db.OrderCount(ctx)
+		var rs []Result
+		for round := range max(cfg.Rounds, 1) {
+			if cfg.Rounds > 1 {
+				l.label = fmt.Sprintf("%s %d %d/%d", Status, size, round+1, cfg.Rounds)
+			}
+			rs = append(rs, measure(ctx, e, sc, l, mem))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		res := median(rs)
+		res.Orders = orders
 		g.Steps = append(g.Steps, res)
 		if ctx.Err() != nil {
 			return g, nil
@@ -324,4 +359,36 @@ func progressf(w io.Writer, format string, args ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format, args...)
 	}
+}
+
+// median is the round with the median throughput, with the median of the
+// rounds' ratios to their baselines, every round's errors and the highest
+// peak of memory.
+func median(rounds []Result) Result {
+	if len(rounds) == 1 {
+		return rounds[0]
+	}
+	byRate := slices.Clone(rounds)
+	slices.SortFunc(byRate, func(a, b Result) int { return cmp.Compare(a.OpsPerSec, b.OpsPerSec) })
+	res := byRate[len(byRate)/2]
+	ratios := make([]float64, len(rounds))
+	res.Errors, res.ErrorKinds, res.PeakRSS, res.RoundsOpsPerSec = 0, nil, 0, nil
+	for i, r := range rounds {
+		ratios[i] = r.VsBaseline
+		res.RoundsOpsPerSec = append(res.RoundsOpsPerSec, r.OpsPerSec)
+		res.Errors += r.Errors
+		for k, n := range r.ErrorKinds {
+			if res.ErrorKinds == nil {
+				res.ErrorKinds = map[string]int64{}
+			}
+			res.ErrorKinds[k] += n
+		}
+		if res.FirstError == "" {
+			res.FirstError = r.FirstError
+		}
+		res.PeakRSS = max(res.PeakRSS, r.PeakRSS)
+	}
+	slices.Sort(ratios)
+	res.VsBaseline = ratios[len(ratios)/2]
+	return res
 }

@@ -84,9 +84,13 @@ func TestRunTarget(t *testing.T) {
 	cfg := tiny(20)
 	cfg.Target, cfg.Merchant, cfg.Preload = g.URL, g.Merchant, 40
 	cfg.Scenarios = []string{bench.Status, bench.ValUFlow}
+	cfg.Rounds = 3
 	rep := mustRun(t, cfg)
 	for _, res := range rep.Results {
 		checkResult(t, res, 20)
+		if len(res.RoundsOpsPerSec) != 3 {
+			t.Errorf("%s: rounds %v, want 3", res.Scenario, res.RoundsOpsPerSec)
+		}
 	}
 	if _, ok := rep.Result(bench.Baseline); ok || rep.Results[0].VsBaseline != 0 {
 		t.Error("a run without baseline reports a ratio to it")
@@ -144,6 +148,7 @@ func TestConfigValidate(t *testing.T) {
 		"NegativeWarmup":    func(c *bench.Config) { c.Warmup = -time.Second },
 		"NothingToRun":      func(c *bench.Config) { c.Scenarios = nil },
 		"NegativeOperation": func(c *bench.Config) { c.Operations = -1 },
+		"NegativeRounds":    func(c *bench.Config) { c.Rounds = -1 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := bench.DefaultConfig()

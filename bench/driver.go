@@ -19,6 +19,7 @@ type load struct {
 	operations  int           // instead of duration when > 0
 	warmup      time.Duration
 	progress    io.Writer // nil: no progress line
+	label       string    // of the progress line; "" is the scenario's name
 }
 
 // workerStats is what one worker measured; merged when the scenario ends.
@@ -90,6 +91,10 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		start, last := time.Now(), startReqs
+		label := l.label
+		if label == "" {
+			label = sc.name
+		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -100,8 +105,8 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 				if !measuring.Load() {
 					phase = " (warm-up)"
 				}
-				fmt.Fprintf(l.progress, "%-12s %5.0fs %10d requests %9.0f req/s%s\n",
-					sc.name, now.Sub(start).Seconds(), n-startReqs, float64(n-last), phase)
+				fmt.Fprintf(l.progress, "%-16s %5.0fs %10d requests %9.0f req/s%s\n",
+					label, now.Sub(start).Seconds(), n-startReqs, float64(n-last), phase)
 				last = n
 			}
 		}

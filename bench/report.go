@@ -33,6 +33,9 @@ type Result struct {
 	VsBaseline float64 `json:"requests_vs_baseline,omitempty"`
 	// PeakRSS is the peak resident memory while the scenario ran, in bytes.
 	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
+	// RoundsOpsPerSec is every round's throughput when there were several;
+	// the rest of the result is the median round's.
+	RoundsOpsPerSec []float64 `json:"rounds_ops_per_sec,omitempty"`
 }
 
 // Growth is the status scenario at growing table sizes.
@@ -63,6 +66,7 @@ type Report struct {
 	Duration    string   `json:"duration,omitempty"`
 	Operations  int      `json:"operations,omitempty"`
 	Preloaded   int      `json:"preloaded_orders,omitempty"`
+	Rounds      int      `json:"rounds"`
 	Results     []Result `json:"results"`
 	Growth      *Growth  `json:"growth,omitempty"`
 	// PeakRSS is the highest of the scenarios' peaks; RSSOf says whose
@@ -96,6 +100,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, ", %s per scenario", r.Duration)
 	} else {
 		fmt.Fprintf(&b, ", %d operations per scenario", r.Operations)
+	}
+	if r.Rounds > 1 {
+		fmt.Fprintf(&b, ", median of %d rounds", r.Rounds)
 	}
 	fmt.Fprintf(&b, "; %d CPUs, %s", r.Machine.CPUs, r.Machine.GoVersion)
 	if r.Machine.LoadAverage != "" {

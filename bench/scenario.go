@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/opaygate/opaygate/opay"
@@ -67,11 +68,9 @@ func (r refs) size() int {
 	return r.n
 }
 
-// worker is one concurrent client; its random numbers and sequence are its
-// own, so workers share nothing but the connection pool.
+// worker is one concurrent client with random numbers of its own.
 type worker struct {
 	id  int
-	seq int
 	rng *rand.Rand
 	env *env
 }
@@ -83,13 +82,13 @@ type env struct {
 	baseline    string // base URL of the baseline handler
 	callbackURL string
 	runID       string // makes this run's references fresh
+	seq         atomic.Int64
 	statusRefs  refs
 }
 
-// freshReference is unique across the run's workers and across runs.
+// freshReference is unique across the run's workers, rounds and runs.
 func (w *worker) freshReference(kind string) string {
-	w.seq++
-	return w.env.runID + kind + strconv.Itoa(w.id) + "-" + strconv.Itoa(w.seq)
+	return w.env.runID + kind + strconv.FormatInt(w.env.seq.Add(1), 10)
 }
 
 func statusBody(ref string) []byte {
