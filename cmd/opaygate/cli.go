@@ -35,10 +35,11 @@ Commands:
 
 	serve      run the gateway (sandbox unless --mode live)
 	migrate    apply pending database migrations
-	merchant   add, list, disable or enable merchants
+	merchant   add, list, update, disable or enable merchants
 	product    add or list a merchant's products
 	sign       compute the Authorization header of a request body
 	call       send a signed request to the API and print the answer
+	callback   list callbacks with their delivery attempts, or re-send one
 
 Examples:
 
@@ -71,6 +72,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.product(ctx, rest)
 	case "sign":
 		err = c.sign(ctx, rest)
+	case "callback":
+		err = c.callback(ctx, rest)
 	case "call":
 		err = c.call(ctx, rest)
 	case "help", "-h", "-help", "--help":

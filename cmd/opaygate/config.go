@@ -41,6 +41,10 @@ type Config struct {
 	// RequestTimeout bounds every request, so that a database that stopped
 	// answering turns into 50003 instead of a client left waiting.
 	RequestTimeout time.Duration
+
+	// Callbacks configures callback delivery and sandbox refunds
+	// (callback.go, docs/CALLBACKS.md).
+	Callbacks CallbackConfig
 }
 
 // DefaultConfig returns the configuration of a bare `opaygate serve`.
@@ -54,6 +58,7 @@ func DefaultConfig() Config {
 		SweepInterval: time.Second,
 
 		RequestTimeout: DefaultRequestTimeout,
+		Callbacks:      DefaultCallbackConfig(),
 	}
 }
 
@@ -105,7 +110,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.RequestTimeout = d
 	}
-	return nil
+	return c.Callbacks.applyEnv(getenv)
 }
 
 // registerFlags binds serve's flags to c; their defaults are c's current
@@ -126,6 +131,7 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"most database connections this node opens; 0 = max(8, 4 × CPUs) on PostgreSQL (OPAYGATE_DB_MAX_CONNS)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout,
 		"longest a request may take before it answers 50003 (OPAYGATE_REQUEST_TIMEOUT)")
+	c.Callbacks.registerFlags(fs)
 }
 
 // registerDBFlag adds --db, the one flag every database command shares.
@@ -173,7 +179,7 @@ func (c *Config) Validate() error {
 	if c.RequestTimeout <= 0 {
 		return fmt.Errorf("--request-timeout %s must be positive", c.RequestTimeout)
 	}
-	return nil
+	return c.Callbacks.Validate()
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -30,7 +30,7 @@ func TestConfig_Precedence(t *testing.T) {
 	want := Config{
 		Addr: "0.0.0.0:9000", DB: "/tmp/env.db", Mode: "sandbox", LogLevel: "info",
 		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second,
-		DBMaxConns: 12, RequestTimeout: 3 * time.Second,
+		DBMaxConns: 12, RequestTimeout: 3 * time.Second, Callbacks: DefaultCallbackConfig(),
 	}
 	if cfg != want {
 		t.Fatalf("config %+v\nwant   %+v", cfg, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ Examples:
 
 	opaygate merchant add --name "My Shop" --countries EG --functions cashier,valu,invoice
 	opaygate merchant list
+	opaygate merchant update 256612345678901 --webhook-url https://shop.example.com/opay
 	opaygate merchant disable 256612345678901
 	opaygate merchant enable 256612345678901
 	opaygate merchant passwd --id 256612345678901
@@ -46,6 +48,17 @@ Example:
 	opaygate merchant list --db ./opaygate.db
 `
 
+const merchantUpdateUsage = `Usage: opaygate merchant update [flags] MERCHANT_ID
+
+Changes a merchant's settings; only the flags given change. The webhook URL
+is where callbacks go for orders without a callbackUrl (docs/CALLBACKS.md);
+an empty value removes it.
+
+Example:
+
+	opaygate merchant update 256612345678901 --webhook-url https://shop.example.com/opay
+`
+
 const merchantStatusUsage = `Usage: opaygate merchant %[1]s [flags] MERCHANT_ID
 
 %[2]s
@@ -65,6 +78,8 @@ func (c *CLI) merchant(ctx context.Context, args []string) error {
 		return c.merchantAdd(ctx, rest)
 	case "list":
 		return c.merchantList(ctx, rest)
+	case "update":
+		return c.merchantUpdate(ctx, rest)
 	case "disable":
 		return c.merchantSetStatus(ctx, rest, "disable", opaygate.MerchantDisabled)
 	case "enable":
@@ -239,6 +254,52 @@ func (c *CLI) merchantSetStatus(ctx context.Context, args []string, verb string,
 		return fmt.Errorf("merchant %s: %w", verb, err)
 	}
 	fmt.Fprintf(c.Stdout, "merchant %s is %s\n", m.ID, m.Status)
+	return nil
+}
+
+func (c *CLI) merchantUpdate(ctx context.Context, args []string) error {
+	fs := c.newFlagSet("merchant update", merchantUpdateUsage)
+	dsn := dbFromEnv(c.Getenv)
+	registerDBFlag(fs, &dsn)
+	webhook := fs.String("webhook-url", "", "default callback `URL` for orders without a callbackUrl; empty removes it")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageErrorf("merchant update: want exactly one MERCHANT_ID")
+	}
+	var upd opaygate.MerchantUpdate
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "webhook-url" {
+			upd.WebhookURL = webhook
+		}
+	})
+	if upd.WebhookURL == nil {
+		return usageErrorf("merchant update: nothing to change (give --webhook-url)")
+	}
+	if w := *upd.WebhookURL; w != "" {
+		if u, err := url.Parse(w); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErrorf("merchant update: --webhook-url %q is not an http(s) URL", w)
+		}
+	}
+	db, svcs, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := svcs.Merchants.UpdateMerchant(ctx, rest[0], upd)
+	if err != nil {
+		if opaygate.ErrorCode(err) == opaygate.ENOTFOUND {
+			return fmt.Errorf("merchant update: no merchant %s", rest[0])
+		}
+		return fmt.Errorf("merchant update: %w", err)
+	}
+	webhookNow := m.WebhookURL
+	if webhookNow == "" {
+		webhookNow = "none"
+	}
+	fmt.Fprintf(c.Stdout, "merchant %s updated; webhook: %s\n", m.ID, webhookNow)
 	return nil
 }
 

@@ -93,6 +93,10 @@ type Main struct {
 
 	stopSweep context.CancelFunc
 	sweeping  sync.WaitGroup
+
+	// The callback worker and, in the sandbox, the refund completer.
+	stopDelivery context.CancelFunc
+	delivering   sync.WaitGroup
 }
 
 // NewMain returns a gateway configured by cfg, not yet started.
@@ -135,6 +139,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		clock = sandboxClock
 		deps.ValU, deps.OTP, deps.Acquirer = network, network, network
 		deps.SandboxOTP = sandboxOTP
+		deps.RefundDelay = cfg.Callbacks.RefundDelay
 	} else {
 		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
 	}
@@ -169,6 +174,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		server.Services{
 			Merchants: svcs.Merchants, Products: svcs.Products,
 			Orders: svcs.Orders, Invoices: svcs.Invoices,
+			Refunds: svcs.Refunds, Callbacks: svcs.Callbacks,
 			Clock:   clock,
 			Health:  m.db.Ping,
 			Sandbox: sandbox,
@@ -190,6 +196,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.stopSweep = stop
 	m.sweeping.Add(1)
 	go m.sweep(sweepCtx, svcs.Orders)
+	m.startDelivery(svcs, clock)
 
 	m.printBanner(ln.Addr(), demo)
 	return nil
@@ -211,6 +218,7 @@ func (m *Main) Close() error {
 		m.stopSweep()
 		m.sweeping.Wait()
 	}
+	m.stopDeliveries()
 	if m.db != nil {
 		err = errors.Join(err, m.db.Close())
 	}
