@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -298,3 +299,5 @@ func dashRows(body, prefix string) int {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
