@@ -341,3 +341,32 @@ func TestCompleteRefundsConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// The sandbox reset deletes orders and callbacks; their refunds and attempts go with them.
+func TestResetWithRefunds(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		svc := e.refunds(time.Second)
+		o := e.paid(t, "paid-1", 5000)
+		if err := svc.Refunds.CreateRefund(ctx, newRefund(e.m.ID, "rf-1", 100), opaygate.OrderKey{OrderNo: o.OrderNo}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.Callbacks.ClaimCallbacks(ctx, 1, time.Minute)
+		if err != nil || len(c) != 1 {
+			t.Fatalf("claim: %v %v", c, err)
+		}
+		if _, err := svc.Callbacks.RecordAttempt(ctx, c[0], opaygate.CallbackAttempt{At: e.clock.Now(), HTTPStatus: 500},
+			opaygate.DefaultRetrySchedule()); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.Reset(ctx); err != nil {
+			t.Fatalf("reset: %v", err)
+		}
+		for _, table := range []string{"refunds", "callback_attempts", "callbacks"} {
+			n, err := sqlstore.QueryStrings(e.db, `SELECT CAST(COUNT(*) AS TEXT) FROM `+table)
+			if err != nil || n[0] != "0" {
+				t.Errorf("%s after reset: %v %v", table, n, err)
+			}
+		}
+	})
+}
