@@ -193,6 +193,7 @@ func start(dir string, opts []Option) (_ *Gateway, err error) {
 		server.Services{
 			Merchants: g.svcs.Merchants, Products: g.svcs.Products,
 			Orders: g.svcs.Orders, Invoices: g.svcs.Invoices,
+			Refunds: g.svcs.Refunds, Callbacks: g.svcs.Callbacks,
 			Clock: g.clock, Health: db.Ping, Sandbox: sandbox{g},
 		})
 	mux.Handle("/", srv.Handler())
