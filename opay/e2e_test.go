@@ -256,16 +256,16 @@ func TestE2E_ErrorCodes(t *testing.T) {
 		}
 	})
 	t.Run("ErrNotConfigured", func(t *testing.T) {
-		// Refunds answer 02002 until the gateway implements them (issue 5).
-		_, err := c.CreateRefund(ctx, opay.RefundCreateRequest{Reference: "refund-1", OriginalReference: "paid",
-			Country: "EG", Amount: opay.Amount{Total: 100, Currency: "EGP"}, RefundWay: "Original"})
-		wantCode(t, err, opay.CodeNotConfigured, opay.ErrNotConfigured)
-		_, err = c.QueryRefund(ctx, opay.RefundQueryRequest{Reference: "refund-1", Country: "EG"})
-		wantCode(t, err, opay.CodeNotConfigured, opay.ErrNotConfigured)
-
 		egOnly := opaytest.New(t, opaytest.WithMerchant(opaytest.Merchant{Countries: []string{"EG"}, Functions: []string{"cashier"}}))
 		ec := egOnly.Client()
-		_, err = ec.CreateInvoice(ctx, invoiceRequest(egOnly, 1000))
+		_, err := ec.CreateInvoice(ctx, invoiceRequest(egOnly, 1000))
+		wantCode(t, err, opay.CodeNotConfigured, opay.ErrNotConfigured)
+		_, err = ec.CreateRefund(ctx, opay.RefundCreateRequest{Reference: "refund-1", OriginalReference: "paid",
+			Country: "EG", Amount: opay.Amount{Total: 100, Currency: "EGP"}, RefundWay: "Original"})
+		wantCode(t, err, opay.CodeNotConfigured, opay.ErrNotConfigured)
+		_, err = ec.QueryRefund(ctx, opay.RefundQueryRequest{Reference: "refund-1", Country: "EG"})
+		wantCode(t, err, opay.CodeNotConfigured, opay.ErrNotConfigured)
+		_, err = ec.CreatePayment(ctx, valuRequest("no-valu", 1000))
 		wantCode(t, err, opay.CodeNotConfigured, opay.ErrNotConfigured)
 		ng := cashierRequest("ng", 1000)
 		ng.Country, ng.Amount.Currency = "NG", "NGN"
