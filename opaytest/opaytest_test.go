@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -406,4 +408,40 @@ func TestPayInvoiceWithCard_Nigeria(t *testing.T) {
 	if got := must(c.InvoiceDetails(ctx, opay.InvoiceNoRequest{InvoiceNo: inv.InvoiceNo}))(t); got.Status != opay.InvoicePaid {
 		t.Errorf("invoice %s", got.Status)
 	}
+}
+
+// The gateway's request log goes where the test says, and holds no key.
+func TestWithLogger(t *testing.T) {
+	var buf lockedBuffer
+	gw := opaytest.New(t, opaytest.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	if _, err := (&shop{opay: gw.Client()}).checkout(context.Background(), "logged", 1000); err != nil {
+		t.Fatal(err)
+	}
+	gw.Close()
+	out := buf.String()
+	if !strings.Contains(out, "path=/api/v1/international/cashier/create") || !strings.Contains(out, "code=00000") {
+		t.Errorf("log:\n%s", out)
+	}
+	for _, secret := range []string{gw.Merchant.PrivateKey, gw.Merchant.PublicKey} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log holds a key:\n%s", out)
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
