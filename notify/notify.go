@@ -121,7 +121,7 @@ type Worker struct {
 	log       *slog.Logger
 
 	mu       sync.Mutex
-	inFlight map[int64]bool // callbacks this worker is delivering
+	inFlight map[int64]*opaygate.Callback // callbacks this worker is delivering, as last claimed
 	wake     chan struct{}
 }
 
@@ -144,7 +144,7 @@ func New(cfg Config, callbacks opaygate.CallbackService, merchants opaygate.Merc
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		log:      cfg.Logger,
-		inFlight: map[int64]bool{},
+		inFlight: map[int64]*opaygate.Callback{},
 		wake:     make(chan struct{}, 1),
 	}
 }
@@ -219,22 +219,32 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	}
 }
 
-// take marks claimed callbacks in flight and drops any this worker is
-// already delivering: that happens only when a lease ran out mid-delivery
-// (the sandbox clock jumped), and sending it twice at once is what leases are
-// for preventing. The dropped claim runs out and the callback comes back.
+// take marks claimed callbacks in flight. A callback this worker is already
+// delivering comes back only when its lease ran out mid-delivery (the sandbox
+// clock jumped): it is not sent a second time at once — that is what leases
+// are for — and the running delivery adopts the new claim, so that it can
+// still record its outcome.
 func (w *Worker) take(list []*opaygate.Callback) []*opaygate.Callback {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := list[:0]
 	for _, c := range list {
-		if w.inFlight[c.ID] {
+		if running, ok := w.inFlight[c.ID]; ok {
+			running.LeaseToken, running.LeaseUntil = c.LeaseToken, c.LeaseUntil
 			continue
 		}
-		w.inFlight[c.ID] = true
+		w.inFlight[c.ID] = c
 		out = append(out, c)
 	}
 	return out
+}
+
+// claim returns a copy of c as it is claimed now, for recording its attempt.
+func (w *Worker) claim(c *opaygate.Callback) *opaygate.Callback {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cp := *c
+	return &cp
 }
 
 func (w *Worker) release(id int64) {
@@ -259,7 +269,7 @@ func (w *Worker) deliver(ctx context.Context, c *opaygate.Callback) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	got, rerr := w.callbacks.RecordAttempt(rctx, c, a, w.cfg.Schedule)
+	got, rerr := w.callbacks.RecordAttempt(rctx, w.claim(c), a, w.cfg.Schedule)
 	attrs := []any{"callback_id", c.ID, "order_no", c.OrderNo, "status", c.Status, "refunded", c.Refunded,
 		"target_host", hostOf(c.TargetURL), "http_status", status, "duration", a.Duration.Round(time.Millisecond)}
 	switch {

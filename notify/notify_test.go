@@ -349,3 +349,37 @@ func summarize(history []*opaygate.CallbackAttempt) []string {
 }
 
 var _ = notify.CallbackType
+
+// The clock jumps past a lease while its delivery is in flight (the sandbox's clock control
+// does this): the worker claims the callback again but does not send it a second time, and the
+// running delivery still records its outcome.
+func TestDelivery_ClockJumpDuringDelivery(t *testing.T) {
+	ln, url := listen(t)
+	f := newFixture(t, sqlstoretest.Backends[0], url)
+	rc := newReceiver(t, func() string { return f.m.PrivateKey })
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	rc.setRespond(func(int) (int, time.Duration) {
+		arrived <- struct{}{}
+		<-release
+		return 200, 0
+	})
+	serve(t, ln, rc)
+	o := f.closed(t, "jump-1")
+	w := f.worker(localConfig())
+	first := make(chan int, 1)
+	go func() { n, _ := w.DeliverDue(context.Background()); first <- n }()
+	<-arrived
+	f.clock.Advance(time.Hour) // far past the lease
+	if n := f.deliverDue(t, w); n != 0 {
+		t.Fatalf("the callback in flight was sent again: %d attempts", n)
+	}
+	close(release)
+	if n := <-first; n != 1 {
+		t.Fatalf("first delivery: %d attempts", n)
+	}
+	c := f.callbacks(t, o.OrderNo)[0]
+	if requests, _, _, _, _ := rc.snapshot(); requests != 1 || c.State != opaygate.CallbackDelivered || c.Attempts != 1 {
+		t.Fatalf("%d requests; callback %s after %d attempts", requests, c.State, c.Attempts)
+	}
+}

@@ -145,7 +145,7 @@ func TestHostileRequests(t *testing.T) {
 		{"ValUInNigeria", pathPaymentCreate, with(with2(v, "amount.currency", `"NGN"`), "country", raw(`"NG"`)), opay.CodePayMethod, "payMethod not support.", 0},
 		{"ValUAccountShort", pathPaymentCreate, with(v, "valUAccountNumber", raw(`"0101234"`)), opay.CodeInvalidParams, "valUAccountNumber must be 01 followed by 9 digits", 0},
 		{"ValUAccountNumber", pathPaymentCreate, with(v, "valUAccountNumber", raw(`1012345678`)), opay.CodeInvalidParams, "valUAccountNumber must be a string", 0},
-		{"BankCardNotYet", pathPaymentCreate, with(v, "payMethod", raw(`"BankCard"`)), opay.CodePayMethod, "payMethod not support.", 0},
+		{"BankCardWithoutCard", pathPaymentCreate, with(v, "payMethod", raw(`"BankCard"`)), opay.CodeInvalidParams, "bankcard is required", 0},
 
 		{"LookupWithoutKey", pathStatus, []byte(`{"country":"EG","sn":"extra"}`), opay.CodeInvalidParams, "orderNo or reference is required", 0},
 		{"LookupWithoutCountry", pathStatus, []byte(`{"reference":"x"}`), opay.CodeInvalidParams, "country is required", 0},

@@ -36,8 +36,8 @@ func (s *Server) cashierCreate(ctx context.Context, m *opaygate.Merchant, body [
 	}, nil
 }
 
-// paymentCreate starts a server-to-server payment. Only VALU is served yet; BankCard answers
-// 02003 until its issue lands (the validation above already covers its common fields).
+// paymentCreate starts a server-to-server payment: VALU offers plans; BankCard goes as far as
+// it can at once (SUCCESS or FAIL), or waits at REDIRECT_3DS with the page's redirectUrl.
 func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
 	var req opay.PaymentCreateRequest
 	if err := decode(body, &req); err != nil {
@@ -61,10 +61,21 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 			return nil, invalid("valUAccountNumber must be 01 followed by 9 digits")
 		}
 		o.ValUAccount = req.ValUAccountNumber
+		err = s.svc.Orders.CreateOrder(ctx, o)
+	case opay.PayMethodBankCard:
+		card, cerr := bankCard(req.BankCard)
+		if cerr != nil {
+			return nil, cerr
+		}
+		if card.Enable3DS && o.ReturnURL == "" {
+			// The 3-D Secure page must send its customer back somewhere.
+			return nil, invalid("returnUrl is required with bankcard.enable3DS")
+		}
+		err = s.svc.Orders.CreateCardOrder(ctx, o, card)
 	default:
 		return nil, errPayMethod
 	}
-	if err := s.svc.Orders.CreateOrder(ctx, o); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	d := opay.PaymentCreateData{
@@ -74,6 +85,9 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 		Status:     string(o.Status),
 		Amount:     amountOf(o),
 		VAT:        vatOf(o),
+	}
+	if d.NextAction != nil && d.NextAction.ActionType == opay.ActionRedirect3DS {
+		d.NextAction.RedirectURL = s.threeDSURL(o)
 	}
 	d.FailureCode, d.FailureReason = failureOf(o)
 	return d, nil

@@ -1,5 +1,6 @@
 // Package server is the gateway's HTTP layer: OPay Checkout's merchant API (spec sections 1–5),
-// its authentication, the health check and, in sandbox mode, the /_sandbox/ control API.
+// its authentication, the customer's pages (checkout, 3-D Secure, invoice; page.go), the health
+// check and, in sandbox mode, the /_sandbox/ control API.
 //
 // Handlers decode a request into the wire types of package opay, validate it, make one call to
 // a domain service and answer with the envelope. All domain behaviour lives behind the
@@ -53,6 +54,7 @@ type Server struct {
 	svc     Services
 	log     *slog.Logger
 	handler http.Handler
+	pay     *payPages // the customer pages (page.go)
 }
 
 // New returns a server for cfg and svc. A nil Clock reads the wall clock.
@@ -118,6 +120,7 @@ func (s *Server) routes() *http.ServeMux {
 		}
 	}
 
+	s.payRoutes(mux)
 	s.dashboardRoutes(mux)
 
 	mux.HandleFunc("/", s.notFound)

@@ -1,0 +1,427 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/opaygate/opaygate"
+)
+
+// The hosted checkout (cashierUrl): GET /checkout?orderToken=… shows whatever the order waits
+// for — the pay methods, the ValU plans, the OTP — or, once it is final, expired or closed, the
+// result. Each form posts to /checkout/<step> with the order's token and is answered with a
+// redirect back to GET /checkout (Post/Redirect/Get); a refused step comes back as ?error=KEY,
+// a key of a fixed list, so no text from a request is ever shown. The steps call the same
+// OrderService methods as the API, so the state machine, the callbacks and the dashboard all
+// see one order.
+//
+// The token is the only credential: 128 random bits that only the merchant and its customer
+// know, as OPay's cashierUrl works. There is no session and no CSRF token (docs/PAGES.md says
+// why).
+
+// checkout is an order on its hosted page, with what the page needs around it.
+type checkout struct {
+	o        *opaygate.Order
+	m        *opaygate.Merchant
+	merchant string // the name shown
+	lang     string // the invoice's language for invoice orders, else EN
+}
+
+// orderView is an order as the customer pages show it.
+type orderView struct {
+	Token       string
+	OrderNo     string
+	Reference   string
+	Product     string
+	Description string
+	Amount      string
+	LeftMS      int64  // milliseconds left at rendering, for the countdown
+	TimeLeft    string // the same as text
+	AllowValU   bool
+	AllowCard   bool
+	Plans       []planView
+	Account     string // the ValU account, masked
+	Card        string // the card, masked
+	Outcome     string // success, failed, expired, closed, cancelled
+	Reason      string // why it failed, translated when the code is known
+	Back        string // where the result page sends the customer
+	BackLabel   string // the translation key of that link
+	ForInvoice  bool
+}
+
+// planView is one ValU plan.
+type planView struct {
+	Months int
+	EMI    string
+	Fee    string
+	Down   string
+	Total  string
+}
+
+// sandboxCard is a documented test card, shown on the sandbox's card form. The list is the
+// simulator's (a test checks it); this package may not import the simulator.
+type sandboxCard struct {
+	Number string
+	Code   string // "" when approved
+}
+
+var sandboxCards = []sandboxCard{
+	{"4111 1111 1111 1111", ""},
+	{"4000 0000 0080 0005", "05"},
+	{"4000 0000 0080 0013", "13"},
+	{"4000 0000 0000 0051", "51"},
+	{"4000 0000 0080 0054", "54"},
+	{"4000 0000 0020 0057", "57"},
+	{"4000 0000 0080 0062", "62"},
+}
+
+// checkoutErrors are the ?error= keys the pages understand; anything else is ignored.
+var checkoutErrors = map[string]bool{
+	"account": true, "plan": true, "otp": true, "otp_format": true, "otp_expired": true,
+	"resend_limit": true, "card_number": true, "card_expiry": true, "card_cvv": true,
+	"card_name": true, "method": true,
+}
+
+// validToken reports whether s looks like a token the gateway makes (32 lowercase hex), so
+// junk never reaches the database.
+func validToken(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// loadCheckout finds the order behind a token, or answers the request itself (404 page,
+// error page) and returns false.
+func (s *Server) loadCheckout(w http.ResponseWriter, r *http.Request, token string) (*checkout, bool) {
+	if !validToken(token) {
+		s.payNotFound(w, r, "")
+		return nil, false
+	}
+	ctx := r.Context()
+	o, err := s.svc.Orders.FindOrderByToken(ctx, token)
+	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND {
+		s.payNotFound(w, r, "")
+		return nil, false
+	} else if err != nil {
+		s.payFailed(w, r, "", err)
+		return nil, false
+	}
+	c := &checkout{o: o, lang: "EN"}
+	if c.m, err = s.svc.Merchants.FindMerchant(ctx, o.MerchantID); err != nil {
+		s.payFailed(w, r, "", err)
+		return nil, false
+	}
+	c.merchant = c.m.Name
+	if c.merchant == "" {
+		c.merchant = c.m.ID
+	}
+	if o.InvoiceNo != "" {
+		// An invoice's order speaks the invoice's language. Failing to read it costs only
+		// the translation.
+		if inv, err := s.svc.Invoices.FindInvoice(ctx, o.MerchantID, o.InvoiceNo); err == nil {
+			c.lang = inv.Lang
+		}
+	}
+	return c, true
+}
+
+// view builds the page of a checkout.
+func (s *Server) checkoutView(c *checkout, title string) *payView {
+	v := s.newPayView(c.lang, title)
+	v.Merchant = c.merchant
+	o, now := c.o, s.svc.Clock.Now()
+	ov := &orderView{
+		Token: o.Token, OrderNo: o.OrderNo, Reference: o.Reference, Product: o.ProductName,
+		Description: o.ProductDescription, Amount: formatAmount(o.Amount, o.Currency),
+		LeftMS: max(o.ExpireAt.Sub(now).Milliseconds(), 0), TimeLeft: timeLeft(o.ExpireAt.Sub(now)),
+		AllowValU: (o.PayMethod == "" || o.PayMethod == opaygate.PayMethodValU) && o.Country == "EG" &&
+			c.m.Check(opaygate.FuncValU, o.Country) == nil,
+		AllowCard: (o.PayMethod == "" || o.PayMethod == opaygate.PayMethodBankCard) &&
+			c.m.Check(opaygate.FuncBankCard, o.Country) == nil,
+		Account:    maskAccount(o.ValUAccount),
+		ForInvoice: o.InvoiceID != 0,
+	}
+	if o.CardLast4 != "" {
+		ov.Card = "•••• " + o.CardLast4
+	}
+	for _, p := range o.Plans {
+		ov.Plans = append(ov.Plans, planView{Months: p.Months, EMI: formatAmount(p.EMI, o.Currency),
+			Fee: formatAmount(p.Fee, o.Currency), Down: formatAmount(p.DownPayment, o.Currency),
+			Total: formatAmount(p.DownPayment+p.Fee+p.EMI*int64(p.Months), o.Currency)})
+	}
+	s.outcome(v, ov, o)
+	v.Order = ov
+	return v
+}
+
+// outcome fills in how a final order ended and where the result page sends the customer:
+// back to returnUrl after a payment, to cancelUrl (if any) when it was cancelled or closed.
+func (s *Server) outcome(v *payView, ov *orderView, o *opaygate.Order) {
+	switch {
+	case o.Status == opaygate.StatusSuccess:
+		ov.Outcome = "success"
+	case o.Status == opaygate.StatusFail:
+		ov.Outcome = "failed"
+	case o.FailureCode == opaygate.FailExpired:
+		ov.Outcome = "expired"
+	case o.FailureCode == opaygate.FailCancelled:
+		ov.Outcome = "cancelled"
+	case o.Status == opaygate.StatusClose:
+		ov.Outcome = "closed"
+	default:
+		return
+	}
+	ov.Reason = o.FailureReason
+	if k, ok := reasonKeys[o.FailureReason]; ok {
+		ov.Reason = v.T(k)
+	}
+	ov.Back, ov.BackLabel = o.ReturnURL, "result.back"
+	if (ov.Outcome == "cancelled" || ov.Outcome == "closed" || ov.Outcome == "expired") && o.CancelURL != "" {
+		ov.Back = o.CancelURL
+	}
+	if ov.ForInvoice {
+		ov.BackLabel = "result.back.invoice"
+	}
+}
+
+// maskAccount shows a ValU account (a mobile number) by its first two and last four digits.
+func maskAccount(a string) string {
+	if len(a) < 8 {
+		return a
+	}
+	return a[:2] + strings.Repeat("•", len(a)-6) + a[len(a)-4:]
+}
+
+// checkoutPage shows the step the order is at.
+func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	c, ok := s.loadCheckout(w, r, q.Get("orderToken"))
+	if !ok {
+		return
+	}
+	o := c.o
+	if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
+		s.payRedirect(w, r, "/3ds?orderToken="+o.Token)
+		return
+	}
+	var page, title string
+	switch {
+	case o.Status.Final():
+		page, title = "result", "result.title"
+	case o.Status == opaygate.StatusPending && o.Step == opaygate.StepPlan:
+		page, title = "plan", "plan.title"
+	case o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP:
+		page, title = "otp", "otp.title"
+	default:
+		page, title = "checkout", "checkout.title"
+	}
+	v := s.checkoutView(c, title)
+	if page != "result" {
+		switch key := q.Get("error"); {
+		case key == "otp":
+			v.Error = v.T("error.otp", max(opaygate.OTPMaxAttempts-o.OTPAttempts, 0))
+		case checkoutErrors[key]:
+			v.Error = v.T("error." + key)
+		}
+		if q.Get("notice") == "resent" {
+			v.Notice = v.T("notice.resent")
+		}
+	}
+	if v.Sandbox {
+		v.Cards = sandboxCards
+		if page == "otp" {
+			v.OTPHint, _ = s.svc.Sandbox.LastOTP(o.OrderNo)
+		}
+	}
+	s.renderPay(w, r, http.StatusOK, page, v)
+}
+
+// payFormError refuses a form before any service is asked: the page shows the message of key.
+type payFormError string
+
+func (e payFormError) Error() string { return "form: " + string(e) }
+
+// step is one customer action on the order; it returns where to send the customer ("" means
+// back to the checkout page).
+type step func(ctx context.Context, c *checkout, form url.Values) (string, error)
+
+// checkoutStep runs one step from a form and redirects. invalidKey is the message key of the
+// step's own EINVALID errors.
+func (s *Server) checkoutStep(w http.ResponseWriter, r *http.Request, invalidKey string, fn step) {
+	if err := parsePayForm(w, r); err != nil {
+		s.payNotFound(w, r, "")
+		return
+	}
+	c, ok := s.loadCheckout(w, r, r.PostForm.Get("orderToken"))
+	if !ok {
+		return
+	}
+	back := "/checkout?orderToken=" + c.o.Token
+	target, err := fn(r.Context(), c, r.PostForm)
+	var fe payFormError
+	switch {
+	case err == nil:
+		if target == "" {
+			target = back
+		}
+	case errors.As(err, &fe):
+		target = back + "&error=" + string(fe)
+	default:
+		switch opaygate.ErrorCode(err) {
+		case opaygate.EORDERSTATE:
+			// Another tab, a double click or the clock got there first: the page shows
+			// the order as it is now.
+			target = back
+		case opaygate.EOTPINVALID:
+			target = back + "&error=otp"
+		case opaygate.EOTPEXPIRED:
+			target = back + "&error=otp_expired"
+		case opaygate.EPAYMETHOD:
+			target = back + "&error=method"
+		case opaygate.EINVALID:
+			target = back + "&error=" + invalidKey
+		case opaygate.ENOTFOUND:
+			s.payNotFound(w, r, c.lang)
+			return
+		default:
+			s.payFailed(w, r, c.lang, err)
+			return
+		}
+	}
+	s.payRedirect(w, r, target)
+}
+
+func (c *checkout) key() opaygate.OrderKey { return opaygate.OrderKey{ID: c.o.ID} }
+
+// checkoutValU starts ValU with the customer's account: the next page offers its plans.
+func (s *Server) checkoutValU(w http.ResponseWriter, r *http.Request) {
+	s.checkoutStep(w, r, "account", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		account := stripSpaces(f.Get("account"))
+		if !valUAccount(account) {
+			return "", payFormError("account")
+		}
+		if c.o.Country != "EG" || c.m.Check(opaygate.FuncValU, c.o.Country) != nil {
+			return "", payFormError("method")
+		}
+		_, err := s.svc.Orders.StartValU(ctx, c.o.MerchantID, c.key(), account)
+		return "", err
+	})
+}
+
+// checkoutPlan records the chosen plan, which sends the OTP.
+func (s *Server) checkoutPlan(w http.ResponseWriter, r *http.Request) {
+	s.checkoutStep(w, r, "plan", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		months, err := strconv.Atoi(f.Get("months"))
+		if err != nil || months <= 0 || months > 1200 {
+			return "", payFormError("plan")
+		}
+		_, err = s.svc.Orders.SelectPlan(ctx, c.o.MerchantID, c.key(), months)
+		return "", err
+	})
+}
+
+// checkoutOTP submits the OTP: a right one completes the payment.
+func (s *Server) checkoutOTP(w http.ResponseWriter, r *http.Request) {
+	s.checkoutStep(w, r, "otp_format", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		otp := stripSpaces(f.Get("otp"))
+		if len(otp) != opaygate.OTPLength || !digits(otp) {
+			return "", payFormError("otp_format")
+		}
+		_, err := s.svc.Orders.SubmitOTP(ctx, c.o.MerchantID, c.key(), otp)
+		return "", err
+	})
+}
+
+// checkoutResend sends a new OTP.
+func (s *Server) checkoutResend(w http.ResponseWriter, r *http.Request) {
+	s.checkoutStep(w, r, "otp", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		o := c.o
+		if o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP && o.OTPResends >= opaygate.OTPMaxResends {
+			return "", payFormError("resend_limit")
+		}
+		if _, err := s.svc.Orders.ResendOTP(ctx, o.MerchantID, c.key()); err != nil {
+			return "", err
+		}
+		return "/checkout?orderToken=" + o.Token + "&notice=resent", nil
+	})
+}
+
+// checkoutCard pays by card. The page always asks for 3-D Secure, so the next page is the
+// confirmation; an expired card fails the order at once (code 54), as over the API.
+func (s *Server) checkoutCard(w http.ResponseWriter, r *http.Request) {
+	s.checkoutStep(w, r, "card_number", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		card, err := formCard(f)
+		if err != nil {
+			return "", err
+		}
+		if c.m.Check(opaygate.FuncBankCard, c.o.Country) != nil {
+			return "", payFormError("method")
+		}
+		o, err := s.svc.Orders.StartCard(ctx, c.o.MerchantID, c.key(), card)
+		if err != nil {
+			return "", err
+		}
+		if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
+			return "/3ds?orderToken=" + o.Token, nil
+		}
+		return "", nil
+	})
+}
+
+// formCard reads the card form. The number may be typed with spaces or dashes; the expiry as
+// MM/YY or MMYY. No field is ever echoed back: a refused card leaves the form empty.
+func formCard(f url.Values) (opaygate.Card, error) {
+	number := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, f.Get("cardNumber"))
+	if !opaygate.Luhn(number) {
+		return opaygate.Card{}, payFormError("card_number")
+	}
+	exp := stripSpaces(f.Get("expiry"))
+	mm, yy, ok := strings.Cut(exp, "/")
+	if !ok && len(exp) == 4 {
+		mm, yy = exp[:2], exp[2:]
+	}
+	month, year, ok := opaygate.ParseExpiry(mm, yy)
+	if !ok {
+		return opaygate.Card{}, payFormError("card_expiry")
+	}
+	cvv := stripSpaces(f.Get("cvv"))
+	if (len(cvv) != 3 && len(cvv) != 4) || !digits(cvv) {
+		return opaygate.Card{}, payFormError("card_cvv")
+	}
+	name := strings.TrimSpace(f.Get("cardHolderName"))
+	if text("cardHolderName", name, maxName, false) != nil {
+		return opaygate.Card{}, payFormError("card_name")
+	}
+	return opaygate.Card{HolderName: name, Number: number, CVV: cvv, ExpiryMonth: month, ExpiryYear: year,
+		Enable3DS: true}, nil
+}
+
+// checkoutCancel closes the order for the customer and sends them to the merchant's cancelUrl,
+// or to the result page when there is none. An order that is already final is not touched:
+// the customer sees how it ended instead of being told it was cancelled.
+func (s *Server) checkoutCancel(w http.ResponseWriter, r *http.Request) {
+	s.checkoutStep(w, r, "", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		o, err := s.svc.Orders.CancelOrder(ctx, c.o.MerchantID, c.key())
+		if err != nil {
+			return "", err
+		}
+		return o.CancelURL, nil
+	})
+}
+
+func stripSpaces(s string) string { return strings.Join(strings.Fields(s), "") }

@@ -1,0 +1,342 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opaygate/opaygate"
+)
+
+// The customer's pages: the hosted checkout (checkout.go), the 3-D Secure confirmation
+// (threeds.go) and the invoice page (invoicepage.go). They are rendered on the server from
+// html/template files, one per page, each parsed together with one shared layout when the
+// server is built, so a broken template fails New, never a customer. The pages work without
+// JavaScript; pay.js only counts down the time left and keeps a double click from sending a
+// form twice (the server is safe against that anyway).
+//
+// Every URL a page links to is relative ("checkout/otp", "static/pay/pay.css"): the pages all
+// live at the root of the public URL, so they keep working behind a proxy that adds a path
+// prefix. Redirects are absolute, built from Config.PublicURL like cashierUrl is.
+
+//go:embed templates/pay/*.html
+var payTemplateFS embed.FS
+
+//go:embed static/pay
+var payStaticFS embed.FS
+
+// maxForm bounds a customer form's body; the largest (the card form) is a few hundred bytes.
+const maxForm = 16 << 10
+
+// payPages are the parsed customer pages and their static files.
+type payPages struct {
+	pages   map[string]*template.Template
+	static  map[string]payAsset
+	version string // hash of the static files, appended to their URLs
+}
+
+type payAsset struct {
+	body        []byte
+	contentType string
+}
+
+// parsePayPages parses every page of templates with layout.html and loads the static files.
+// It fails on any template error, and when a page the handlers render is missing.
+func parsePayPages(templates, static fs.FS) (*payPages, error) {
+	names, err := fs.Glob(templates, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &payPages{pages: make(map[string]*template.Template), static: make(map[string]payAsset)}
+	for _, name := range names {
+		if name == "layout.html" {
+			continue
+		}
+		t, err := template.New(name).ParseFS(templates, "layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("customer page %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil || t.Lookup("layout") == nil {
+			return nil, fmt.Errorf("customer page %s: needs a layout and a content template", name)
+		}
+		p.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	for _, name := range []string{"checkout", "plan", "otp", "threeds", "result", "invoice", "notfound", "unavailable"} {
+		if p.pages[name] == nil {
+			return nil, fmt.Errorf("customer page %s.html is missing", name)
+		}
+	}
+	h := sha256.New()
+	err = fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(static, name)
+		if err != nil {
+			return err
+		}
+		ct := mime.TypeByExtension(path.Ext(name))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		p.static[name] = payAsset{body: body, contentType: ct}
+		h.Write([]byte(name))
+		h.Write(body)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("customer pages' static files: %w", err)
+	}
+	p.version = hex.EncodeToString(h.Sum(nil))[:12]
+	return p, nil
+}
+
+// payRoutes registers the customer pages. A template that does not parse panics here, inside
+// New: the embedded templates are part of the binary, so this is a bug to catch at boot.
+func (s *Server) payRoutes(mux *http.ServeMux) {
+	templates, err := fs.Sub(payTemplateFS, "templates/pay")
+	if err != nil {
+		panic(err)
+	}
+	static, err := fs.Sub(payStaticFS, "static/pay")
+	if err != nil {
+		panic(err)
+	}
+	if s.pay, err = parsePayPages(templates, static); err != nil {
+		panic("server: " + err.Error())
+	}
+
+	mux.HandleFunc("GET /checkout", s.checkoutPage)
+	mux.HandleFunc("POST /checkout/valu", s.checkoutValU)
+	mux.HandleFunc("POST /checkout/plan", s.checkoutPlan)
+	mux.HandleFunc("POST /checkout/otp", s.checkoutOTP)
+	mux.HandleFunc("POST /checkout/resend", s.checkoutResend)
+	mux.HandleFunc("POST /checkout/card", s.checkoutCard)
+	mux.HandleFunc("POST /checkout/cancel", s.checkoutCancel)
+	mux.HandleFunc("GET /3ds", s.threeDSPage)
+	mux.HandleFunc("POST /3ds/confirm", s.threeDSConfirm)
+	mux.HandleFunc("POST /3ds/cancel", s.threeDSCancel)
+	mux.HandleFunc("GET /pay", s.invoicePage)
+	mux.HandleFunc("POST /pay", s.invoicePay)
+	mux.HandleFunc("GET /static/pay/{file}", s.payStatic)
+}
+
+// payView is what every customer page gets: the layout's fields and the page's own data.
+// Every string in it is escaped by html/template wherever it lands; Error and Notice are
+// chosen from fixed texts, never copied from the request.
+type payView struct {
+	Lang    string // "EN" or "AR"
+	Title   string
+	Sandbox bool
+	Assets  string // static files' version
+	Error   string
+	Notice  string
+
+	Merchant string
+	Order    *orderView
+	Invoice  *invoiceView
+	Cards    []sandboxCard // the test cards, in sandbox mode
+	OTPHint  string        // the OTP just sent, in sandbox mode
+}
+
+// T translates a label of the page into the page's language; with args the text is a format.
+func (v *payView) T(key string, args ...any) string {
+	text, ok := payText[v.Lang][key]
+	if !ok {
+		text, ok = payText["EN"][key]
+	}
+	if !ok {
+		return key // a missing translation shows its key rather than nothing; tests catch it
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(text, args...)
+	}
+	return text
+}
+
+// HTMLLang and Dir are the layout's lang and dir attributes.
+func (v *payView) HTMLLang() string {
+	if v.Lang == "AR" {
+		return "ar"
+	}
+	return "en"
+}
+
+// Dir is "rtl" for Arabic pages.
+func (v *payView) Dir() string {
+	if v.Lang == "AR" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// newPayView starts a view in lang with the page's title key.
+func (s *Server) newPayView(lang, title string) *payView {
+	if lang != "AR" {
+		lang = "EN"
+	}
+	v := &payView{Lang: lang, Sandbox: s.sandboxPages(), Assets: s.pay.version}
+	v.Title = v.T(title)
+	return v
+}
+
+// sandboxPages reports whether pages show sandbox hints (test cards, the OTP).
+func (s *Server) sandboxPages() bool { return s.cfg.Mode != "live" && s.svc.Sandbox != nil }
+
+// renderPay writes a customer page. The template runs into a buffer first, so a failure is a
+// clean error page instead of half a form.
+func (s *Server) renderPay(w http.ResponseWriter, r *http.Request, status int, name string, v *payView) {
+	t := s.pay.pages[name]
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("render customer page", "request_id", exchangeOf(r.Context()).id, "page", name, "err", err)
+		buf.Reset()
+		buf.WriteString("<!doctype html><title>Error</title><p>Something went wrong. Please try again.</p>")
+		status = http.StatusInternalServerError
+	}
+	payHeaders(w)
+	recordStatus(r, status)
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// payHeaders are the customer pages' headers: HTML no cache keeps (it shows a payment's
+// state), no site frames (clickjacking a Pay button), and no script or style from elsewhere.
+// The token in the URL stays out of Referer headers. There is no form-action directive: the
+// 3-D Secure and cancel forms end in a redirect to the merchant, which it would block.
+func payHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
+		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'")
+}
+
+// recordStatus tells the request log what a page answered.
+func recordStatus(r *http.Request, status int) {
+	x := exchangeOf(r.Context())
+	x.status, x.wrote = status, true
+}
+
+// payRedirect answers a form with 303: the browser GETs target, so a reload never re-posts
+// (Post/Redirect/Get). target is a path under the public URL, or an absolute merchant URL.
+func (s *Server) payRedirect(w http.ResponseWriter, r *http.Request, target string) {
+	if strings.HasPrefix(target, "/") {
+		target = s.cfg.PublicURL + target
+	}
+	payHeaders(w)
+	w.Header().Set("Location", target)
+	recordStatus(r, http.StatusSeeOther)
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// payNotFound answers an unknown token with an HTML page: customers follow links, and a
+// JSON envelope would mean nothing to them.
+func (s *Server) payNotFound(w http.ResponseWriter, r *http.Request, lang string) {
+	s.renderPay(w, r, http.StatusNotFound, "notfound", s.newPayView(lang, "notfound.title"))
+}
+
+// payFailed answers an internal error: logged with the request id, never shown.
+func (s *Server) payFailed(w http.ResponseWriter, r *http.Request, lang string, err error) {
+	s.log.Error("customer page", "request_id", exchangeOf(r.Context()).id, "path", r.URL.Path, "err", err)
+	s.renderPay(w, r, http.StatusServiceUnavailable, "unavailable", s.newPayView(lang, "unavailable.title"))
+}
+
+// parsePayForm reads a customer form of at most maxForm bytes.
+func parsePayForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	return r.ParseForm()
+}
+
+func (s *Server) payStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.pay.static[r.PathValue("file")]
+	if !ok {
+		s.payNotFound(w, r, "")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.contentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") == s.pay.version {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=300")
+	}
+	recordStatus(r, http.StatusOK)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(f.body)
+	}
+}
+
+// formatAmount shows minor units in the currency's usual form: "EGP 1,234.56", "₦1,234.56".
+// Both currencies have two decimals; no float is involved.
+func formatAmount(amount int64, currency string) string {
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	whole := strconv.FormatInt(amount/100, 10)
+	var b strings.Builder
+	for i := range len(whole) {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(whole[i])
+	}
+	cents := amount % 100
+	number := fmt.Sprintf("%s.%02d", b.String(), cents)
+	switch currency {
+	case "NGN":
+		return sign + "₦" + number
+	case "":
+		return sign + number
+	}
+	return sign + currency + " " + number
+}
+
+// formatTime shows a time to the minute in UTC, the same in both languages.
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
+
+// timeLeft writes a duration as m:ss, or h:mm:ss from an hour up. Seconds round up, as the
+// countdown's do: 0:00 means the time is over.
+func timeLeft(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	sec := int64((d + time.Second - 1) / time.Second)
+	if sec >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
+	}
+	return fmt.Sprintf("%d:%02d", sec/60, sec%60)
+}
+
+// merchantName finds the name the pages show for a merchant; a merchant that vanished shows
+// its id rather than failing the page.
+func (s *Server) merchantName(r *http.Request, id string) (string, error) {
+	m, err := s.svc.Merchants.FindMerchant(r.Context(), id)
+	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND {
+		return id, nil
+	} else if err != nil {
+		return "", err
+	}
+	if m.Name == "" {
+		return m.ID, nil
+	}
+	return m.Name, nil
+}

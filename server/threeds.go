@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/opaygate/opaygate"
+)
+
+// The 3-D Secure page (spec 4.2): where a card payment waiting at REDIRECT_3DS is confirmed or
+// cancelled by the cardholder. payment/create's nextAction.redirectUrl points here, and so
+// does the hosted checkout's card form. In the sandbox it stands in for the issuer's page:
+// Confirm asks the acquirer (the amount triggers and the test cards decide), Cancel fails the
+// order with 05.
+//
+// Afterwards a server-to-server payment returns its customer straight to returnUrl, as the
+// spec says; a hosted checkout shows its result page first, which links to returnUrl.
+
+// threeDSURL is the redirectUrl of an order waiting at REDIRECT_3DS.
+func (s *Server) threeDSURL(o *opaygate.Order) string {
+	return s.cfg.PublicURL + "/3ds?orderToken=" + o.Token
+}
+
+// threeDSPage asks the cardholder to confirm; an order not waiting for that goes to the
+// checkout page, which shows where it is.
+func (s *Server) threeDSPage(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.loadCheckout(w, r, r.URL.Query().Get("orderToken"))
+	if !ok {
+		return
+	}
+	if c.o.Status != opaygate.StatusPending || c.o.Step != opaygate.Step3DS {
+		s.payRedirect(w, r, "/checkout?orderToken="+c.o.Token)
+		return
+	}
+	v := s.checkoutView(c, "3ds.title")
+	s.renderPay(w, r, http.StatusOK, "threeds", v)
+}
+
+func (s *Server) threeDSConfirm(w http.ResponseWriter, r *http.Request) {
+	s.threeDSStep(w, r, s.svc.Orders.Confirm3DS)
+}
+
+func (s *Server) threeDSCancel(w http.ResponseWriter, r *http.Request) {
+	s.threeDSStep(w, r, s.svc.Orders.Cancel3DS)
+}
+
+// threeDSStep confirms or cancels, then redirects. A second click finds the order final
+// (EORDERSTATE) and is sent where the first one was: nothing is paid twice.
+func (s *Server) threeDSStep(w http.ResponseWriter, r *http.Request,
+	fn func(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error)) {
+	if err := parsePayForm(w, r); err != nil {
+		s.payNotFound(w, r, "")
+		return
+	}
+	c, ok := s.loadCheckout(w, r, r.PostForm.Get("orderToken"))
+	if !ok {
+		return
+	}
+	o, err := fn(r.Context(), c.o.MerchantID, c.key())
+	switch opaygate.ErrorCode(err) {
+	case "":
+	case opaygate.EORDERSTATE:
+		// Final already (a second click, another tab) or expired just now: read it again.
+		if o, err = s.svc.Orders.FindOrderByToken(r.Context(), c.o.Token); err != nil {
+			o = c.o
+		}
+	case opaygate.ENOTFOUND:
+		s.payNotFound(w, r, c.lang)
+		return
+	default:
+		s.payFailed(w, r, c.lang, err)
+		return
+	}
+	if o.Status.Final() && o.Channel == opaygate.ChannelAPI && o.ReturnURL != "" {
+		s.payRedirect(w, r, o.ReturnURL)
+		return
+	}
+	s.payRedirect(w, r, "/checkout?orderToken="+o.Token)
+}
