@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
@@ -56,6 +57,10 @@ type Config struct {
 	// CPUProfile, when set, receives a CPU profile of the scenarios (not of
 	// the loading or of growth).
 	CPUProfile io.Writer
+	// FsyncProbe is how long to measure the disk's fsync rate before the
+	// scenarios, in the SQLite database's directory or else the temporary
+	// one; 0 skips it.
+	FsyncProbe time.Duration
 }
 
 // DefaultConfig is a bare `opaygate bench`.
@@ -67,6 +72,7 @@ func DefaultConfig() Config {
 		Scenarios:   Scenarios(),
 		Preload:     10_000,
 		Rounds:      1,
+		FsyncProbe:  time.Second,
 	}
 }
 
@@ -131,13 +137,14 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	var db *sqlstore.DB
 	gatewayURL, merchant := cfg.Target, cfg.Merchant
 	mem := newRSS(cfg.PID)
+	var fsyncDir string
 	if cfg.Target == "" {
 		g, err := StartGateway(ctx, cfg.DB)
 		if err != nil {
 			return nil, fmt.Errorf("start gateway: %w", err)
 		}
 		defer func() { err = errors.Join(err, g.Close()) }()
-		db, gatewayURL, merchant = g.DB, g.URL, g.Merchant
+		db, gatewayURL, merchant, fsyncDir = g.DB, g.URL, g.Merchant, g.Dir
 		rep.Gateway, rep.Backend = g.Describe(), string(g.Backend)
 		rep.RSSOf = "this process: the in-process gateway and the load driver together"
 	} else {
@@ -154,6 +161,17 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		} else {
 			mem = nil
 		}
+	}
+
+	if cfg.FsyncProbe > 0 {
+		if fsyncDir == "" {
+			fsyncDir = os.TempDir()
+		}
+		rate, err := fsyncRate(fsyncDir, cfg.FsyncProbe)
+		if err != nil {
+			return nil, fmt.Errorf("fsync probe: %w", err)
+		}
+		rep.Machine.FsyncPerSec, rep.Machine.FsyncDir = rate, fsyncDir
 	}
 
 	c := newClient(gatewayURL, merchant, cfg.Concurrency)

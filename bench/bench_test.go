@@ -21,6 +21,7 @@ import (
 func tiny(n int) bench.Config {
 	cfg := bench.DefaultConfig()
 	cfg.Concurrency, cfg.Operations, cfg.Warmup, cfg.Preload = 4, n, 0, 200
+	cfg.FsyncProbe = 20 * time.Millisecond
 	return cfg
 }
 
@@ -40,6 +41,9 @@ func TestRunInProcess(t *testing.T) {
 		if res.VsBaseline <= 0 {
 			t.Errorf("%s: no ratio to the baseline", res.Scenario)
 		}
+	}
+	if rep.Machine.FsyncPerSec <= 0 || rep.Machine.FsyncDir == "" {
+		t.Errorf("no fsync rate: %+v", rep.Machine)
 	}
 	if st, _ := rep.Result(bench.Status); st.Orders < 200 {
 		t.Errorf("status ran over %d orders, want the 200 preloaded at least", st.Orders)

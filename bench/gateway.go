@@ -29,6 +29,8 @@ type Gateway struct {
 	Backend sqlstore.Dialect
 	// Merchant is the documentation's demo merchant, which the sandbox seeds.
 	Merchant Merchant
+	// Dir is the SQLite database's directory ("" on PostgreSQL).
+	Dir string
 
 	srv      *http.Server
 	tempDir  string
@@ -66,6 +68,9 @@ func StartGateway(ctx context.Context, dbURL string) (g *Gateway, err error) {
 		return nil, err
 	}
 	g.Backend = g.DB.Dialect()
+	if g.Backend == sqlstore.SQLite {
+		g.Dir = filepath.Dir(strings.TrimPrefix(dbURL, "sqlite:"))
+	}
 	if _, err := g.DB.Migrate(ctx); err != nil {
 		return nil, err
 	}

@@ -55,6 +55,10 @@ type Machine struct {
 	// LoadAverage is the machine's 1, 5 and 15 minute load when the run
 	// began: other work on a shared machine shows here.
 	LoadAverage string `json:"load_average,omitempty"`
+	// FsyncPerSec is how many 8 kB writes per second the disk under
+	// FsyncDir made durable, measured just before the scenarios.
+	FsyncPerSec float64 `json:"fsyncs_per_sec,omitempty"`
+	FsyncDir    string  `json:"fsync_dir,omitempty"`
 }
 
 // Report is a whole run.
@@ -107,6 +111,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "; %d CPUs, %s", r.Machine.CPUs, r.Machine.GoVersion)
 	if r.Machine.LoadAverage != "" {
 		fmt.Fprintf(&b, ", load average %s at the start", r.Machine.LoadAverage)
+	}
+	if r.Machine.FsyncPerSec > 0 {
+		fmt.Fprintf(&b, ";\ndisk: %.0f fsyncs/s (8 kB write + fsync in %s)", r.Machine.FsyncPerSec, r.Machine.FsyncDir)
 	}
 	b.WriteString("\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -31,9 +31,6 @@ func (r *rss) resetPeak() bool {
 // peak is VmHWM in bytes.
 func (r *rss) peak() int64 { return r.field("VmHWM:") }
 
-// current is VmRSS in bytes.
-func (r *rss) current() int64 { return r.field("VmRSS:") }
-
 func (r *rss) field(name string) int64 {
 	b, err := os.ReadFile(r.proc + "/status")
 	if err != nil {
@@ -61,26 +58,4 @@ func statusField(status []byte, name string) int64 {
 		return kb << 10
 	}
 	return 0
-}
-
-// memTotal is the machine's memory in bytes, from /proc/meminfo.
-func memTotal() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	return statusField(b, "MemTotal:")
-}
-
-// loadAverage is the first three fields of /proc/loadavg.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
 }

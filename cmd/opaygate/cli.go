@@ -40,6 +40,7 @@ Commands:
 	sign       compute the Authorization header of a request body
 	call       send a signed request to the API and print the answer
 	callback   list callbacks with their delivery attempts, or re-send one
+	bench      measure a gateway: requests/s and latency per scenario
 
 Examples:
 
@@ -76,6 +77,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.callback(ctx, rest)
 	case "call":
 		err = c.call(ctx, rest)
+	case "bench":
+		err = c.bench(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return exitOK
