@@ -45,6 +45,9 @@ type Config struct {
 	// Callbacks configures callback delivery and sandbox refunds
 	// (callback.go, docs/CALLBACKS.md).
 	Callbacks CallbackConfig
+
+	// Dashboard configures the merchant dashboard's sessions (dashboard.go).
+	Dashboard DashboardConfig
 }
 
 // DefaultConfig returns the configuration of a bare `opaygate serve`.
@@ -59,6 +62,7 @@ func DefaultConfig() Config {
 
 		RequestTimeout: DefaultRequestTimeout,
 		Callbacks:      DefaultCallbackConfig(),
+		Dashboard:      DefaultDashboardConfig(),
 	}
 }
 
@@ -110,7 +114,10 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.RequestTimeout = d
 	}
-	return c.Callbacks.applyEnv(getenv)
+	if err := c.Callbacks.applyEnv(getenv); err != nil {
+		return err
+	}
+	return c.Dashboard.applyEnv(getenv)
 }
 
 // registerFlags binds serve's flags to c; their defaults are c's current
@@ -132,6 +139,7 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout,
 		"longest a request may take before it answers 50003 (OPAYGATE_REQUEST_TIMEOUT)")
 	c.Callbacks.registerFlags(fs)
+	c.Dashboard.registerFlags(fs)
 }
 
 // registerDBFlag adds --db, the one flag every database command shares.
@@ -179,7 +187,10 @@ func (c *Config) Validate() error {
 	if c.RequestTimeout <= 0 {
 		return fmt.Errorf("--request-timeout %s must be positive", c.RequestTimeout)
 	}
-	return c.Callbacks.Validate()
+	if err := c.Callbacks.Validate(); err != nil {
+		return err
+	}
+	return c.Dashboard.Validate()
 }
 
 func parseLevel(s string) (slog.Level, error) {

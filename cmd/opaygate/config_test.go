@@ -31,6 +31,7 @@ func TestConfig_Precedence(t *testing.T) {
 		Addr: "0.0.0.0:9000", DB: "/tmp/env.db", Mode: "sandbox", LogLevel: "info",
 		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second,
 		DBMaxConns: 12, RequestTimeout: 3 * time.Second, Callbacks: DefaultCallbackConfig(),
+		Dashboard: DefaultDashboardConfig(),
 	}
 	if cfg != want {
 		t.Fatalf("config %+v\nwant   %+v", cfg, want)

@@ -170,14 +170,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.URL = cfg.publicURL(ln.Addr())
 	srv := server.New(
-		server.Config{Mode: cfg.Mode, PublicURL: m.URL, Logger: m.Logger},
+		server.Config{Mode: cfg.Mode, PublicURL: m.URL, Logger: m.Logger,
+			Dashboard: server.DashboardConfig{Sessions: cfg.Dashboard.policy()}},
 		server.Services{
 			Merchants: svcs.Merchants, Products: svcs.Products,
 			Orders: svcs.Orders, Invoices: svcs.Invoices,
 			Refunds: svcs.Refunds, Callbacks: svcs.Callbacks,
-			Clock:   clock,
-			Health:  m.db.Ping,
-			Sandbox: sandbox,
+			Sessions: sqlstore.NewSessionService(m.db, clock),
+			Clock:    clock,
+			Health:   m.db.Ping,
+			Sandbox:  sandbox,
 		})
 	m.http = &http.Server{
 		Handler:           withDeadline(srv.Handler(), cfg.RequestTimeout),
@@ -281,6 +283,7 @@ func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
 		db += fmt.Sprintf(" (pool of at most %d connections)", m.db.MaxConns())
 	}
 	fmt.Fprintf(w, "  database:  %s\n", db)
+	fmt.Fprintf(w, "  dashboard: %s/dashboard (passwords: opaygate merchant passwd --id MERCHANT_ID)\n", m.URL)
 	if len(demo) > 0 {
 		// Printing private keys is normally forbidden; these are the values
 		// published in OPay's documentation, so showing them helps people run
