@@ -124,8 +124,10 @@ type CallbackFilter struct {
 type CallbackService interface {
 	// ClaimCallbacks leases up to limit due pending callbacks to the caller
 	// for lease, oldest due first. While leased a callback is claimed by no
-	// one else, on any node.
-	ClaimCallbacks(ctx context.Context, limit int, lease time.Duration) ([]*Callback, error)
+	// one else, on any node. Callbacks in skip — those the caller is
+	// delivering already — are never claimed, even when their lease ran out
+	// because the clock jumped.
+	ClaimCallbacks(ctx context.Context, limit int, lease time.Duration, skip ...int64) ([]*Callback, error)
 
 	// RecordAttempt stores an attempt of a claimed callback and moves it:
 	// delivered on a 2xx, else rescheduled by s or dead. It releases the

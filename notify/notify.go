@@ -121,7 +121,7 @@ type Worker struct {
 	log       *slog.Logger
 
 	mu       sync.Mutex
-	inFlight map[int64]*opaygate.Callback // callbacks this worker is delivering, as last claimed
+	inFlight map[int64]bool // callbacks this worker is delivering
 	wake     chan struct{}
 }
 
@@ -144,7 +144,7 @@ func New(cfg Config, callbacks opaygate.CallbackService, merchants opaygate.Merc
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		log:      cfg.Logger,
-		inFlight: map[int64]*opaygate.Callback{},
+		inFlight: map[int64]bool{},
 		wake:     make(chan struct{}, 1),
 	}
 }
@@ -170,7 +170,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		// Only this loop fills slots, so the free count can only grow
 		// while it claims.
 		if free := cap(slots) - len(slots); free > 0 && ctx.Err() == nil {
-			list, err := w.callbacks.ClaimCallbacks(ctx, free, w.cfg.Lease)
+			list, err := w.callbacks.ClaimCallbacks(ctx, free, w.cfg.Lease, w.running()...)
 			if err != nil && ctx.Err() == nil {
 				w.log.Warn("claim callbacks", "err", err)
 			}
@@ -202,7 +202,7 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		list, err := w.callbacks.ClaimCallbacks(ctx, w.cfg.Concurrency, w.cfg.Lease)
+		list, err := w.callbacks.ClaimCallbacks(ctx, w.cfg.Concurrency, w.cfg.Lease, w.running()...)
 		if err != nil {
 			return n, err
 		}
@@ -219,32 +219,35 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	}
 }
 
-// take marks claimed callbacks in flight. A callback this worker is already
-// delivering comes back only when its lease ran out mid-delivery (the sandbox
-// clock jumped): it is not sent a second time at once — that is what leases
-// are for — and the running delivery adopts the new claim, so that it can
-// still record its outcome.
+// take marks claimed callbacks in flight. The claims skip what is in flight,
+// so a callback already being delivered comes back only from a claim that
+// raced with the skip list; it is dropped rather than sent twice at once.
 func (w *Worker) take(list []*opaygate.Callback) []*opaygate.Callback {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := list[:0]
 	for _, c := range list {
-		if running, ok := w.inFlight[c.ID]; ok {
-			running.LeaseToken, running.LeaseUntil = c.LeaseToken, c.LeaseUntil
+		if w.inFlight[c.ID] {
 			continue
 		}
-		w.inFlight[c.ID] = c
+		w.inFlight[c.ID] = true
 		out = append(out, c)
 	}
 	return out
 }
 
-// claim returns a copy of c as it is claimed now, for recording its attempt.
-func (w *Worker) claim(c *opaygate.Callback) *opaygate.Callback {
+// running lists the callbacks this worker is delivering, for claims to
+// skip: a sandbox clock jump can end their leases while they are in flight,
+// and claiming them again would take the claim away from the delivery that
+// is about to record its outcome.
+func (w *Worker) running() []int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	cp := *c
-	return &cp
+	ids := make([]int64, 0, len(w.inFlight))
+	for id := range w.inFlight {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 func (w *Worker) release(id int64) {
@@ -269,7 +272,7 @@ func (w *Worker) deliver(ctx context.Context, c *opaygate.Callback) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	got, rerr := w.callbacks.RecordAttempt(rctx, w.claim(c), a, w.cfg.Schedule)
+	got, rerr := w.callbacks.RecordAttempt(rctx, c, a, w.cfg.Schedule)
 	attrs := []any{"callback_id", c.ID, "order_no", c.OrderNo, "status", c.Status, "refunded", c.Refunded,
 		"target_host", hostOf(c.TargetURL), "http_status", status, "duration", a.Duration.Round(time.Millisecond)}
 	switch {

@@ -49,10 +49,19 @@ func errCallbackNotFound() error { return opaygate.Errorf(opaygate.ENOTFOUND, "c
 // LOCKED, so workers on several nodes each get different rows and never wait
 // for one another; SQLite serializes writers, which gives the same guarantee
 // for the one worker it supports per database.
-func (s *CallbackService) ClaimCallbacks(ctx context.Context, limit int, lease time.Duration) ([]*opaygate.Callback, error) {
+func (s *CallbackService) ClaimCallbacks(ctx context.Context, limit int, lease time.Duration, skip ...int64) ([]*opaygate.Callback, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
+	skipping := ""
+	args := []any{opaygate.CallbackPending, 0, 0}
+	if len(skip) > 0 {
+		skipping = " AND id NOT IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(skip)), ", ") + ")"
+		for _, id := range skip {
+			args = append(args, id)
+		}
+	}
+	args = append(args, limit)
 	var claimed []*opaygate.Callback
 	err := s.db.update(ctx, func(tx *Tx) error {
 		claimed = claimed[:0]
@@ -61,10 +70,10 @@ func (s *CallbackService) ClaimCallbacks(ctx context.Context, limit int, lease t
 		if s.db.dialect == Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
+		args[1], args[2] = ms(now), ms(now)
 		rows, err := tx.query(ctx, `SELECT `+callbackColumns+` FROM callbacks
-			WHERE state = ? AND next_attempt_at <= ? AND lease_until <= ?
-			ORDER BY next_attempt_at, id LIMIT ?`+lock,
-			opaygate.CallbackPending, ms(now), ms(now), limit)
+			WHERE state = ? AND next_attempt_at <= ? AND lease_until <= ?`+skipping+`
+			ORDER BY next_attempt_at, id LIMIT ?`+lock, args...)
 		if err != nil {
 			return fmt.Errorf("claim callbacks: %w", err)
 		}

@@ -86,6 +86,12 @@ func TestCallbackClaimAndLease(t *testing.T) {
 		// A worker that died holding a lease: the callback comes back when
 		// the lease runs out, and the dead worker can no longer move it.
 		e.clock.Advance(time.Minute)
+		// A worker still delivering two of them skips them in its claims.
+		skipped, err := e.svc.Callbacks.ClaimCallbacks(context.Background(), 10, time.Second, got[0].ID, got[1].ID)
+		if err != nil || len(skipped) != 1 || skipped[0].OrderNo != nos[2] {
+			t.Fatalf("claim skipping two: %v %v", skipped, err)
+		}
+		e.clock.Advance(time.Second)
 		back := e.claim(t, 10)
 		if len(back) != 3 {
 			t.Fatalf("after the lease: claimed %d, want 3", len(back))
