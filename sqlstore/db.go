@@ -51,6 +51,11 @@ type DB struct {
 	read  *sql.DB
 
 	rebound sync.Map // query with ? → query with $n (PostgreSQL)
+
+	writeStmts, readStmts sync.Map // query → *sql.Stmt (SQLite)
+	unprepared            sync.Map // write queries seen but not yet prepared
+
+	group *committer // SQLite's group commit; nil on PostgreSQL
 }
 
 // Open connects to the database named by url: a file path or sqlite:PATH
@@ -95,7 +100,9 @@ func openSQLite(path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
-	return &DB{dialect: SQLite, write: write, read: read}, nil
+	db := &DB{dialect: SQLite, write: write, read: read}
+	db.group = newCommitter(db)
+	return db, nil
 }
 
 func openPostgres(url string) (*DB, error) {
@@ -150,6 +157,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -292,15 +302,88 @@ type Tx struct {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.db.prepared(tx.db.write, q); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	return tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.db.prepared(tx.db.write, q); st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
 	return tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.db.prepared(tx.db.write, q); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
 	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+// readRow and readRows run a query on the read pool.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := db.prepared(db.read, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.read.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) readRows(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := db.prepared(db.read, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, db.rebind(q), args...)
+}
+
+// prepareWrites prepares the write queries seen since the last call. The
+// committer calls it between batches, when the write connection is free.
+func (db *DB) prepareWrites() {
+	db.unprepared.Range(func(k, _ any) bool {
+		q := k.(string)
+		db.unprepared.Delete(q)
+		if st, err := db.write.Prepare(q); err == nil {
+			db.writeStmts.Store(q, st)
+		}
+		return true
+	})
+}
+
+// prepared returns a statement prepared on pool for q, or nil where
+// preparing buys nothing. SQLite (modernc) parses and plans a query anew on
+// every call, which cost a fifth of the CPU of a write; a prepared statement
+// is parsed once per connection. pgx already caches statements per
+// connection, so PostgreSQL needs none. Queries are constants, so the cache
+// stays small; a query that fails to prepare runs unprepared and reports its
+// own error.
+func (db *DB) prepared(pool *sql.DB, q string) *sql.Stmt {
+	if db.dialect != SQLite {
+		return nil
+	}
+	cache := &db.readStmts
+	if pool == db.write {
+		cache = &db.writeStmts
+	}
+	if st, ok := cache.Load(q); ok {
+		return st.(*sql.Stmt)
+	}
+	if pool == db.write {
+		// The write pool's one connection is busy with the caller's
+		// transaction: preparing now would wait for it forever. The
+		// committer prepares the query between batches instead.
+		db.unprepared.Store(q, struct{}{})
+		return nil
+	}
+	st, err := pool.Prepare(q)
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := cache.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	return st
 }
 
 // forUpdate is appended to a SELECT that locks the rows it reads. SQLite
@@ -330,9 +413,14 @@ const maxUpdate = 15 * time.Second
 // update runs fn in one write transaction and commits it. Serialization
 // failures, deadlocks and a busy SQLite are retried with jittered backoff, so
 // they never reach a client; fn must therefore have no effect outside tx.
+//
+// On SQLite, writes go through the group committer (batch.go) instead.
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	ctx, cancel := context.WithTimeout(ctx, maxUpdate)
 	defer cancel()
+	if db.group != nil {
+		return db.group.do(ctx, fn)
+	}
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
 		if attempt > 0 {

@@ -19,3 +19,6 @@ func QueryStrings(db *DB, q string, args ...any) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// QueryStringsForTest is QueryStrings for the package's internal tests.
+var QueryStringsForTest = QueryStrings

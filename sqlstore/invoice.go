@@ -157,8 +157,7 @@ func (s *InvoiceService) FindInvoiceByToken(ctx context.Context, token string) (
 }
 
 func (s *InvoiceService) findInvoice(ctx context.Context, where string, args ...any) (*opaygate.Invoice, error) {
-	inv, err := scanInvoice(s.db.read.QueryRowContext(ctx,
-		s.db.rebind(`SELECT `+invoiceColumns+` FROM invoices WHERE `+where), args...))
+	inv, err := scanInvoice(s.db.readRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errInvoiceNotFound()
 	} else if err != nil {

@@ -62,8 +62,7 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 
 // FindMerchant returns a merchant by id.
 func (s *MerchantService) FindMerchant(ctx context.Context, id string) (*opaygate.Merchant, error) {
-	m, err := scanMerchant(s.db.read.QueryRowContext(ctx,
-		s.db.rebind(`SELECT `+merchantColumns+` FROM merchants WHERE id = ?`), id))
+	m, err := scanMerchant(s.db.readRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, opaygate.Errorf(opaygate.ENOTFOUND, "merchant not found.")
 	} else if err != nil {

@@ -311,8 +311,7 @@ func (s *OrderService) FindOrderByToken(ctx context.Context, token string) (*opa
 }
 
 func (s *OrderService) findOrder(ctx context.Context, where string, args ...any) (*opaygate.Order, error) {
-	o, err := scanOrder(s.db.read.QueryRowContext(ctx,
-		s.db.rebind(`SELECT `+orderColumns+` FROM orders WHERE `+where), args...))
+	o, err := scanOrder(s.db.readRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errOrderNotFound()
 	} else if err != nil {

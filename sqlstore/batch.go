@@ -1,0 +1,209 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Group commit for SQLite. SQLite has one writer and every durable commit
+// costs an fsync, so one transaction per request caps writes at the disk's
+// sync rate divided by the statements around it. The committer instead takes
+// every write waiting at that moment and runs them in ONE transaction, each
+// inside its own savepoint, then commits once. A request is answered only
+// after that commit is durable, so "00000 means on disk" still holds; a
+// failing request rolls back to its savepoint without touching the others; a
+// failed commit fails every request of the batch. An idle gateway pays no
+// latency for this: a lone request is a batch of one.
+
+// maxBatch bounds how many writes share one commit, which bounds how long the
+// first of them waits for the last.
+const maxBatch = 128
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan error
+}
+
+type committer struct {
+	batches, writes atomic.Int64 // for WriteStats
+
+	db    *DB
+	queue chan *writeReq
+	stop  chan struct{}
+	idle  chan struct{} // closed when the loop has exited
+	once  sync.Once
+}
+
+func newCommitter(db *DB) *committer {
+	c := &committer{db: db, queue: make(chan *writeReq, 4*maxBatch), stop: make(chan struct{}), idle: make(chan struct{})}
+	go c.loop()
+	return c
+}
+
+// do queues fn and waits for the commit of its batch.
+func (c *committer) do(ctx context.Context, fn func(tx *Tx) error) error {
+	select {
+	case <-c.stop:
+		return errClosed
+	default:
+	}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case c.queue <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.stop:
+		return errClosed
+	}
+	// Once queued, the request's fate is decided by its batch; waiting for
+	// it (rather than returning on ctx.Done) keeps a cancelled client from
+	// being told "failed" about a write that then committed. A request that
+	// slipped into the queue after the loop drained it at close would wait
+	// forever, so the loop's exit ends the wait too.
+	select {
+	case err := <-r.done:
+		return err
+	case <-c.idle:
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
+}
+
+var errClosed = errors.New("database is closed")
+
+func (c *committer) close() {
+	c.once.Do(func() { close(c.stop) })
+	<-c.idle
+}
+
+func (c *committer) loop() {
+	defer close(c.idle)
+	batch := make([]*writeReq, 0, maxBatch)
+	for {
+		select {
+		case r := <-c.queue:
+			batch = append(batch[:0], r)
+		case <-c.stop:
+			c.drain()
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-c.queue:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		c.run(batch)
+		c.db.prepareWrites()
+	}
+}
+
+// drain answers every request still queued at close.
+func (c *committer) drain() {
+	for {
+		select {
+		case r := <-c.queue:
+			r.done <- errClosed
+		default:
+			return
+		}
+	}
+}
+
+// run executes one batch. BEGIN is retried briefly when another process
+// holds the database (busy_timeout already waited inside SQLite).
+func (c *committer) run(batch []*writeReq) {
+	c.batches.Add(1)
+	c.writes.Add(int64(len(batch)))
+	var results []error
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*20) * time.Millisecond)
+		}
+		results, err = c.try(batch)
+		if err == nil || !c.db.retryable(err) {
+			break
+		}
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.done <- err
+		} else {
+			r.done <- results[i]
+		}
+	}
+}
+
+// try runs the batch in one transaction and returns each request's result,
+// or an error that fails them all (begin or commit failed).
+func (c *committer) try(batch []*writeReq) ([]error, error) {
+	sqlTx, err := c.db.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: c.db}
+	defer tx.Rollback()
+	results := make([]error, len(batch))
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if _, err := tx.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
+			return nil, fmt.Errorf("savepoint: %w", err)
+		}
+		err := runGuarded(r.fn, tx)
+		var keep committed
+		switch {
+		case err == nil:
+		case errors.As(err, &keep):
+			err = keep.err
+		default:
+			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
+				return nil, fmt.Errorf("rollback to savepoint: %w", rerr)
+			}
+		}
+		if _, rerr := tx.ExecContext(context.Background(), "RELEASE w"); rerr != nil {
+			return nil, fmt.Errorf("release savepoint: %w", rerr)
+		}
+		results[i] = err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return results, nil
+}
+
+// runGuarded turns a panic in one request into that request's error, so it
+// cannot take the committer, and every other writer, down with it.
+func runGuarded(fn func(tx *Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic in write transaction: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return fn(tx)
+}
+
+// WriteStats reports how many write transactions SQLite's group committer
+// ran and how many requests they carried; zero on PostgreSQL.
+func (db *DB) WriteStats() (batches, writes int64) {
+	if db.group == nil {
+		return 0, 0
+	}
+	return db.group.batches.Load(), db.group.writes.Load()
+}
