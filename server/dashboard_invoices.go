@@ -139,12 +139,14 @@ func (d *dashboard) invoiceRequest(v *visit, f invoiceForm) (*opaygate.Invoice, 
 	// Due at the end of the chosen day (UTC), so "today" is still payable today.
 	req.DueTime = opay.Int64String(due.Add(24*time.Hour - time.Second).Unix())
 	for _, l := range f.Lines {
-		if l.Quantity == "" || l.Quantity == "0" {
+		if l.Quantity == "" {
 			continue
 		}
 		n, err := strconv.ParseInt(l.Quantity, 10, 64)
 		if err != nil || n < 0 {
 			return nil, nil, none, errForm("the quantity of %s must be a whole number", l.Product.MerchantProductNo)
+		} else if n == 0 {
+			continue
 		}
 		req.ProductList = append(req.ProductList, opay.InvoiceItem{MerchantProductNo: l.Product.MerchantProductNo,
 			Quantity: opay.Int64String(n)})

@@ -38,7 +38,7 @@ func TestDashboardInvoices(t *testing.T) {
 
 	var withProducts string
 	t.Run("FromProducts", func(t *testing.T) {
-		loc := b.mustPost(t, "/dashboard/invoices", invoiceForm(url.Values{"product": {"MUG", "PLATE"}, "quantity": {"2", "0"},
+		loc := b.mustPost(t, "/dashboard/invoices", invoiceForm(url.Values{"product": {"MUG", "PLATE"}, "quantity": {"2", "00"},
 			"fee_rate": {"2.5"}, "fixed_fee": {"1"}, "amount": {"999"}}))
 		if !strings.HasPrefix(loc, "/dashboard/invoices/") || !strings.HasSuffix(loc, "?ok=created") {
 			t.Fatalf("redirect %q", loc)
