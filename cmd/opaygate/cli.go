@@ -35,7 +35,7 @@ Commands:
 
 	serve      run the gateway (sandbox unless --mode live)
 	migrate    apply pending database migrations
-	merchant   add, list, update, disable or enable merchants
+	merchant   add, list, update, disable or enable merchants; set a dashboard password
 	product    add or list a merchant's products
 	sign       compute the Authorization header of a request body
 	call       send a signed request to the API and print the answer

@@ -13,7 +13,7 @@ import (
 	"github.com/opaygate/opaygate"
 )
 
-const merchantUsage = `Usage: opaygate merchant <add|list|disable|enable|passwd> [flags]
+const merchantUsage = `Usage: opaygate merchant <add|list|update|disable|enable|passwd> [flags]
 
 Manages the merchants that may call the API. Keys are generated when not
 given; a generated private key is printed once and never again.
@@ -71,7 +71,7 @@ Example:
 func (c *CLI) merchant(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(c.Stderr, merchantUsage)
-		return usageErrorf("merchant: missing subcommand (add, list, disable, enable or passwd)")
+		return usageErrorf("merchant: missing subcommand (add, list, update, disable, enable or passwd)")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "add":
@@ -90,7 +90,7 @@ func (c *CLI) merchant(ctx context.Context, args []string) error {
 		fmt.Fprint(c.Stdout, merchantUsage)
 		return flag.ErrHelp
 	default:
-		return usageErrorf("merchant: unknown subcommand %q (add, list, disable, enable or passwd)", sub)
+		return usageErrorf("merchant: unknown subcommand %q (add, list, update, disable, enable or passwd)", sub)
 	}
 }
 
