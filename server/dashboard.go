@@ -201,7 +201,7 @@ func (d *dashboard) staticFile(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// home sends a logged-in merchant to the orders and anyone else to the login page.
+// home sends the browser to the orders, which send it on to the login page without a session.
 func (d *dashboard) home(w http.ResponseWriter, r *http.Request) {
 	d.redirect(w, r, "/dashboard/orders")
 }

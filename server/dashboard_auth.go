@@ -107,14 +107,19 @@ func (d *dashboard) authenticate(w http.ResponseWriter, r *http.Request) (*visit
 		return nil, false
 	}
 	m, err := d.svc.Merchants.FindMerchant(r.Context(), sess.MerchantID)
-	if err != nil {
+	if err != nil && opaygate.ErrorCode(err) != opaygate.ENOTFOUND {
 		d.fail(w, r, nil, err)
 		return nil, false
 	}
-	if m.Status == opaygate.MerchantDisabled {
+	if err != nil || m.Status == opaygate.MerchantDisabled {
+		// A disabled merchant's session ends now; so does one whose merchant is gone.
 		_ = d.svc.Sessions.DeleteSession(r.Context(), c.Value)
 		d.clearCookie(w, sessionCookie)
-		toLogin("disabled")
+		if err != nil {
+			toLogin("expired")
+		} else {
+			toLogin("disabled")
+		}
 		return nil, false
 	}
 	exchangeOf(r.Context()).merchant = m.ID

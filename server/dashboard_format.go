@@ -22,9 +22,6 @@ var dashboardFuncs = template.FuncMap{
 	"join":       strings.Join,
 	"add":        func(a, b int64) int64 { return a + b },
 	"pathEscape": url.PathEscape,
-	"pageURL": func(base string, q url.Values, page int) string {
-		return pageURL(base, q, page)
-	},
 }
 
 // money shows an amount in minor units with its currency: "EGP 1,234.56". Both supported
