@@ -189,6 +189,15 @@ type OrderEvent struct {
 	At      time.Time
 }
 
+// DayVolume is the count and sum of one day's successful payments in one
+// currency.
+type DayVolume struct {
+	Day      int // days since the start of the range
+	Currency string
+	Count    int64
+	Amount   int64
+}
+
 // OrderService creates orders and moves them through the state machine. Every
 // move is one transaction with a conditional update on the current status.
 type OrderService interface {
@@ -247,6 +256,10 @@ type OrderService interface {
 	// CancelOrder closes an INITIAL or PENDING order the customer cancelled
 	// on the hosted page (CLOSE, ORDER_CANCELLED).
 	CancelOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
+	// DailyVolume sums the merchant's SUCCESS orders created in [from, to)
+	// by UTC day (counted from from) and currency.
+	DailyVolume(ctx context.Context, merchantID string, from, to time.Time) ([]DayVolume, error)
 
 	// ExpireOrders closes up to limit open orders past their lifetime, for
 	// good, and returns how many it closed.

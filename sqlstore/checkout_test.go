@@ -124,3 +124,36 @@ func TestPayInvoice(t *testing.T) {
 		})
 	})
 }
+
+// TestDailyVolume: successful payments summed by day and currency; other
+// statuses, other merchants and other days stay out.
+func TestDailyVolume(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		start := e.clock.Now().UTC().Truncate(24 * time.Hour)
+		pay := func(ref, country string, amount int64) {
+			o := e.mustOrder(t, &opaygate.Order{Reference: ref, Country: country, Amount: amount, PayMethod: opaygate.PayMethodValU,
+				ValUAccount: "01012345678"})
+			if country == "NG" {
+				return // ValU is Egyptian; an NG order stays open and must not count
+			}
+			e.svc.Orders.SelectPlan(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, 6)
+			e.svc.Orders.SubmitOTP(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, "123456")
+		}
+		pay("d0-a", "EG", 1000)
+		pay("d0-b", "EG", 2000)
+		pay("d0-fail", "EG", 51) // declined by the amount trigger
+		pay("d0-ng", "NG", 700)
+		e.mustOrder(t, &opaygate.Order{MerchantID: e.other.ID, Reference: "other", Amount: 999})
+		e.clock.Advance(24 * time.Hour)
+		pay("d1-a", "EG", 500)
+		got, err := e.svc.Orders.DailyVolume(ctx, e.m.ID, start, start.Add(30*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []opaygate.DayVolume{{Day: 0, Currency: "EGP", Count: 2, Amount: 3000}, {Day: 1, Currency: "EGP", Count: 1, Amount: 500}}
+		if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+			t.Fatalf("volume %+v, want %+v", got, want)
+		}
+	})
+}

@@ -395,3 +395,25 @@ func (s *OrderService) OrderEvents(ctx context.Context, orderID int64) ([]*opayg
 	}
 	return list, rows.Err()
 }
+
+// DailyVolume sums SUCCESS orders by day and currency in the database, so a
+// busy merchant's chart costs one indexed scan, not a page per 500 orders.
+func (s *OrderService) DailyVolume(ctx context.Context, merchantID string, from, to time.Time) ([]opaygate.DayVolume, error) {
+	const day = int64(24 * time.Hour / time.Millisecond)
+	rows, err := s.db.readRows(ctx, `SELECT (created_at - ?) / ? AS d, currency, COUNT(*), COALESCE(SUM(amount), 0)
+		FROM orders WHERE merchant_id = ? AND status = 'SUCCESS' AND created_at >= ? AND created_at < ?
+		GROUP BY d, currency ORDER BY d, currency`, ms(from), day, merchantID, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("daily volume: %w", err)
+	}
+	defer rows.Close()
+	var list []opaygate.DayVolume
+	for rows.Next() {
+		var v opaygate.DayVolume
+		if err := rows.Scan(&v.Day, &v.Currency, &v.Count, &v.Amount); err != nil {
+			return nil, fmt.Errorf("daily volume: %w", err)
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
