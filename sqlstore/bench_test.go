@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -12,10 +14,15 @@ import (
 
 // BenchmarkCreateOrder measures durable creates (one acknowledged commit
 // each) from 32 concurrent callers, the valu-create path without HTTP.
+// BENCH_MAX_CONNS sizes the pool, to see whether it is the limit.
 func BenchmarkCreateOrder(b *testing.B) {
 	for _, dialect := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
 		b.Run(string(dialect), func(b *testing.B) {
 			e := newEnv(b, dialect)
+			if n := os.Getenv("BENCH_MAX_CONNS"); n != "" {
+				v, _ := strconv.Atoi(n)
+				e.db.SetMaxConns(v)
+			}
 			var n atomic.Int64
 			b.SetParallelism(16)
 			b.ReportAllocs()
