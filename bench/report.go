@@ -29,12 +29,12 @@ type Result struct {
 	Latency Latency `json:"latency"`
 	// VsBaseline is RequestsPerSec over the baseline's, measured in the
 	// same run: how close each request comes to the machine's limit for a
-	// signed HTTP exchange.
+	// signed HTTP exchange. With several rounds both are the fastest round's.
 	VsBaseline float64 `json:"requests_vs_baseline,omitempty"`
 	// PeakRSS is the peak resident memory while the scenario ran, in bytes.
 	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
 	// RoundsOpsPerSec is every round's throughput when there were several;
-	// the rest of the result is the median round's.
+	// the rest of the result is the fastest round's.
 	RoundsOpsPerSec []float64 `json:"rounds_ops_per_sec,omitempty"`
 }
 
@@ -106,7 +106,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, ", %d operations per scenario", r.Operations)
 	}
 	if r.Rounds > 1 {
-		fmt.Fprintf(&b, ", median of %d rounds", r.Rounds)
+		fmt.Fprintf(&b, ", fastest of %d rounds", r.Rounds)
 	}
 	fmt.Fprintf(&b, "; %d CPUs, %s", r.Machine.CPUs, r.Machine.GoVersion)
 	if r.Machine.LoadAverage != "" {

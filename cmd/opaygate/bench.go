@@ -64,7 +64,7 @@ func (c *CLI) bench(ctx context.Context, args []string) error {
 		"operations per scenario instead of --duration (a payment or an invoice counts as one)")
 	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "unmeasured time before each scenario")
 	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds,
-		"run the scenarios this many times, in turn, and report each one's median round")
+		"run the scenarios this many times, in turn, and report each one's fastest round")
 	scenarios := fs.String("scenarios", strings.Join(cfg.Scenarios, ","), "comma-separated `list` of scenarios")
 	fs.IntVar(&cfg.Preload, "preload", cfg.Preload, "orders (and invoices) to load for status")
 	growth := fs.Bool("growth", false, "run status after bulk-loading each of --growth-sizes orders")
