@@ -184,6 +184,9 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	defer bl.close()
 	e := &env{c: c, gateway: gatewayURL, baseline: bl.URL, callbackURL: bl.URL + "/callback", runID: runID,
 		statusRefs: refs{prefix: runID + "P", n: 1}}
+	if cfg.Target == "" && db.Dialect() == sqlstore.SQLite {
+		e.writeStats = db.WriteStats
+	}
 
 	wanted := func(s string) bool { return slices.Contains(cfg.Scenarios, s) }
 	if cfg.Preload > 0 && wanted(Status) {

@@ -42,6 +42,9 @@ func TestRunInProcess(t *testing.T) {
 			t.Errorf("%s: no ratio to the baseline", res.Scenario)
 		}
 	}
+	if vc, _ := rep.Result(bench.ValUCreate); vc.Commits <= 0 || vc.WritesPerCommit < 1 {
+		t.Errorf("valu-create: %d commits of %.1f writes; want SQLite's group commit counted", vc.Commits, vc.WritesPerCommit)
+	}
 	if rep.Machine.FsyncPerSec <= 0 || rep.Machine.FsyncDir == "" {
 		t.Errorf("no fsync rate: %+v", rep.Machine)
 	}

@@ -45,6 +45,10 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	var wg sync.WaitGroup
 	startReqs := e.c.requests.Load()
 	reqsAtStart, start := startReqs, time.Now()
+	var commits, writes int64
+	if e.writeStats != nil {
+		commits, writes = e.writeStats()
+	}
 	// Without a warm-up every operation counts, the first ones included.
 	measuring.Store(l.warmup == 0)
 	for i := range stats {
@@ -118,6 +122,9 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		case <-ctx.Done():
 		}
 		reqsAtStart, start = e.c.requests.Load(), time.Now()
+		if e.writeStats != nil {
+			commits, writes = e.writeStats()
+		}
 		measuring.Store(true)
 	}
 	if l.operations <= 0 {
@@ -130,10 +137,17 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	wg.Wait()
 	elapsed := time.Since(start)
 	requests := e.c.requests.Load() - reqsAtStart
+	var r Result
+	if e.writeStats != nil {
+		c, w := e.writeStats()
+		if r.Commits = c - commits; r.Commits > 0 {
+			r.WritesPerCommit = float64(w-writes) / float64(r.Commits)
+		}
+	}
 	cancel()
 	<-progressDone
 
-	r := Result{Scenario: sc.name, Unit: sc.unit, Concurrency: l.concurrency, Seconds: elapsed.Seconds()}
+	r.Scenario, r.Unit, r.Concurrency, r.Seconds = sc.name, sc.unit, l.concurrency, elapsed.Seconds()
 	var hist Histogram
 	kinds := map[string]int64{}
 	for _, ws := range stats {

@@ -33,6 +33,11 @@ type Result struct {
 	VsBaseline float64 `json:"requests_vs_baseline,omitempty"`
 	// PeakRSS is the peak resident memory while the scenario ran, in bytes.
 	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
+	// Commits and WritesPerCommit count the write transactions of an
+	// in-process SQLite gateway, whose group commit carries many requests'
+	// writes in one durable commit.
+	Commits         int64   `json:"commits,omitempty"`
+	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
 	// RoundsOpsPerSec is every round's throughput when there were several;
 	// the rest of the result is the fastest round's.
 	RoundsOpsPerSec []float64 `json:"rounds_ops_per_sec,omitempty"`
@@ -123,6 +128,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	tw.Flush()
 	writeErrors(&b, r.Results)
+	for _, res := range r.Results {
+		if res.Commits > 0 && res.Seconds > 0 {
+			fmt.Fprintf(&b, "%s: %.0f commits/s carrying %.1f writes each\n", res.Scenario,
+				float64(res.Commits)/res.Seconds, res.WritesPerCommit)
+		}
+	}
 	if g := r.Growth; g != nil && len(g.Steps) > 0 {
 		b.WriteString("\ngrowth: status at each table size\n\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -84,6 +84,9 @@ type env struct {
 	runID       string // makes this run's references fresh
 	seq         atomic.Int64
 	statusRefs  refs
+	// writeStats reads the in-process SQLite's group-commit counters:
+	// transactions committed and the writes they carried. Nil elsewhere.
+	writeStats func() (commits, writes int64)
 }
 
 // freshReference is unique across the run's workers, rounds and runs.
