@@ -81,6 +81,11 @@ func (c *committer) do(ctx context.Context, fn func(tx *Tx) error) error {
 
 var errClosed = errors.New("database is closed")
 
+// errBatchLost says the batch's transaction is gone with nothing committed;
+// the committer runs the batch again (its functions are re-runnable, as
+// update requires), skipping requests whose context has ended.
+var errBatchLost = errors.New("batch transaction lost")
+
 func (c *committer) close() {
 	c.once.Do(func() { close(c.stop) })
 	<-c.idle
@@ -135,7 +140,7 @@ func (c *committer) run(batch []*writeReq) {
 			time.Sleep(time.Duration(attempt*20) * time.Millisecond)
 		}
 		results, err = c.try(batch)
-		if err == nil || !c.db.retryable(err) {
+		if err == nil || !(c.db.retryable(err) || errors.Is(err, errBatchLost)) {
 			break
 		}
 	}
@@ -174,13 +179,20 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 			err = keep.err
 		default:
 			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
-				return nil, fmt.Errorf("rollback to savepoint: %w", rerr)
+				return nil, fmt.Errorf("%w: rollback to savepoint: %v", errBatchLost, rerr)
 			}
 		}
+		// Touching the savepoint after every request also detects a
+		// transaction SQLite rolled back by itself (an interrupted
+		// statement, a full disk): then nothing of the batch is applied,
+		// and no later request may run outside a transaction.
 		if _, rerr := tx.ExecContext(context.Background(), "RELEASE w"); rerr != nil {
-			return nil, fmt.Errorf("release savepoint: %w", rerr)
+			return nil, fmt.Errorf("%w: release savepoint: %v", errBatchLost, rerr)
 		}
 		results[i] = err
+	}
+	if c.db.rerun != nil && c.db.rerun() {
+		return nil, errBatchLost
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/opaygate/opaygate"
 )
 
 func openTestSQLite(t *testing.T) *DB {
@@ -95,4 +99,112 @@ func TestGroupCommitClosed(t *testing.T) {
 	if err := db.update(context.Background(), func(tx *Tx) error { return nil }); err == nil {
 		t.Fatal("write on a closed database succeeded")
 	}
+}
+
+// TestGroupCommitCancelledNeighbour: a request whose context ends while its
+// long statement runs must not take the other writes of its batch down.
+func TestGroupCommitCancelledNeighbour(t *testing.T) {
+	db := openTestSQLite(t)
+	ctx := context.Background()
+	for round := 0; round < 5; round++ {
+		var wg sync.WaitGroup
+		errs := make([]error, 40)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slow, cancel := context.WithTimeout(ctx, time.Millisecond)
+			defer cancel()
+			db.update(slow, func(tx *Tx) error {
+				_, err := tx.exec(slow, `INSERT INTO kv (k, v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+					SELECT 'slow-' || ? || '-' || i, i FROM n`, round)
+				return err
+			})
+		}()
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.update(ctx, func(tx *Tx) error {
+					_, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, fmt.Sprintf("r%d-%d", round, i), i)
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: write %d failed beside a cancelled one: %v", round, i, err)
+			}
+		}
+	}
+}
+
+// TestGroupCommitLostTransaction: when SQLite drops the batch's transaction
+// by itself, nothing of it is applied and the batch runs again.
+func TestGroupCommitLostTransaction(t *testing.T) {
+	db := openTestSQLite(t)
+	ctx := context.Background()
+	var dropped atomic.Bool
+	var wg sync.WaitGroup
+	errs := make([]error, 30)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.update(ctx, func(tx *Tx) error {
+				if _, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, fmt.Sprint(i), i); err != nil {
+					return err
+				}
+				if i == 7 && dropped.CompareAndSwap(false, true) {
+					// What an interrupted statement or a full disk does.
+					_, err := tx.ExecContext(ctx, "ROLLBACK")
+					return err
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	rows, _ := QueryStringsForTest(db, `SELECT k FROM kv`)
+	if len(rows) != len(errs) {
+		t.Fatalf("%d rows, want %d (each write exactly once)", len(rows), len(errs))
+	}
+}
+
+// TestCreateOrderRerun: a create whose transaction runs twice (a retry, or a
+// batch run again) answers as if it ran once, even when it fails at once.
+func TestCreateOrderRerun(t *testing.T) {
+	db := openTestSQLite(t)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	net := noCredit{}
+	svc := NewServices(db, Deps{ValU: net, OTP: net, Acquirer: net})
+	ctx := context.Background()
+	if err := svc.Merchants.CreateMerchant(ctx, &opaygate.Merchant{ID: "256612345678901", PrivateKey: "k", PublicKey: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	var ran atomic.Int32
+	db.rerun = func() bool { return ran.Add(1) == 1 } // the first attempt is thrown away
+	o := &opaygate.Order{MerchantID: "256612345678901", Reference: "r", Country: "EG", Amount: 60000,
+		PayMethod: opaygate.PayMethodValU, ValUAccount: "01000000051"}
+	if err := svc.Orders.CreateOrder(ctx, o); err != nil {
+		t.Fatalf("create run twice: %v", err)
+	}
+	if o.Status != opaygate.StatusFail || o.FailureCode != "51" || ran.Load() < 2 {
+		t.Fatalf("order %s %s after %d runs", o.Status, o.FailureCode, ran.Load())
+	}
+}
+
+type noCredit struct{}
+
+func (noCredit) CreditLimit(context.Context, string) (int64, error)     { return 0, nil }
+func (noCredit) SendOTP(context.Context, *opaygate.Order, string) error { return nil }
+func (noCredit) Authorize(context.Context, *opaygate.Order) (opaygate.Decision, error) {
+	return opaygate.Decision{Approved: true}, nil
 }

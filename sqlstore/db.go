@@ -56,6 +56,10 @@ type DB struct {
 	unprepared            sync.Map // write queries seen but not yet prepared
 
 	group *committer // SQLite's group commit; nil on PostgreSQL
+
+	// rerun, when set by a test, throws a batch away before its commit
+	// while it returns true, to prove writes survive being run again.
+	rerun func() bool
 }
 
 // Open connects to the database named by url: a file path or sqlite:PATH
@@ -301,7 +305,21 @@ type Tx struct {
 	db *DB
 }
 
+// stmtCtx is the context a statement runs under. In a SQLite group-commit
+// batch, a statement interrupted by its request's cancellation makes SQLite
+// roll back the whole transaction — every other request of the batch with it
+// — so there statements ignore cancellation; the committer checks each
+// request's context before running it instead, and the statements of one
+// request are short.
+func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
+	if tx.db.group != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -309,6 +327,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
 		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
@@ -316,6 +335,7 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}

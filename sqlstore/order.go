@@ -99,7 +99,11 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 		return opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
 	}
 
+	status, step, updated := o.Status, o.Step, o.UpdatedAt
 	return s.db.update(ctx, func(tx *Tx) error {
+		// The transaction may run again (a retry, a re-run batch): start
+		// each attempt from the order as it was before the first.
+		o.Status, o.Step, o.FailureCode, o.FailureReason, o.UpdatedAt = status, step, "", "", updated
 		if err := s.insertOrder(ctx, tx, o); err != nil {
 			return err
 		}
