@@ -169,7 +169,8 @@ func syntaxError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return invalid("request body is truncated JSON")
 	case errors.As(err, &se):
-		return invalid("request body is not valid JSON: %s at byte %d", se.Error(), se.Offset)
+		// The offset helps; encoding/json's own wording is a Go error string and stays out.
+		return invalid("request body is not valid JSON at byte %d", se.Offset)
 	}
 	return invalid("request body is not valid JSON")
 }

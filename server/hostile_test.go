@@ -236,7 +236,8 @@ func with2(base map[string]any, path, value string) map[string]any {
 // checkNoLeak fails when a message carries Go's or the database's own words.
 func checkNoLeak(t testing.TB, msg string) {
 	t.Helper()
-	for _, bad := range []string{"json:", "Go struct", "Go value", "sql", "SQL", "sqlite", "reflect", "opaygate.", "opay.", "panic", "runtime"} {
+	for _, bad := range []string{"json:", "Go struct", "Go value", "sql", "SQL", "sqlite", "reflect", "opaygate.", "opay.", "panic", "runtime",
+		"invalid character", "looking for beginning", "unexpected end of JSON"} {
 		if strings.Contains(msg, bad) {
 			t.Errorf("message %q leaks %q", msg, bad)
 		}
