@@ -59,11 +59,13 @@ func TestPayInvoice(t *testing.T) {
 			return inv
 		}
 		inv := newInvoice()
+		// The merchant's own order already holds the first invoice reference.
+		e.mustOrder(t, &opaygate.Order{Reference: "INV" + inv.InvoiceNo + "-1", Amount: 100})
 		if inv.Amount != 6000 || inv.ServiceFee != 250 || len(inv.Products) != 1 { // ceil(6000×2.5%) + 100
 			t.Fatalf("invoice %+v", inv)
 		}
 		o, err := e.svc.Invoices.PayInvoice(ctx, inv.ID, "https://m.example/r")
-		if err != nil || o.Reference != "INV"+inv.InvoiceNo+"-1" || o.Amount != 6250 {
+		if err != nil || o.Reference != "INV"+inv.InvoiceNo+"-2" || o.Amount != 6250 {
 			t.Fatalf("pay: %+v %v", o, err)
 		}
 		again, err := e.svc.Invoices.PayInvoice(ctx, inv.ID, "https://m.example/r")

@@ -294,24 +294,36 @@ func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, return
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("find invoice order: %w", err)
 		}
-		inv.Attempts++
-		if _, err := tx.exec(ctx, `UPDATE invoices SET attempts = ? WHERE id = ?`, inv.Attempts, inv.ID); err != nil {
-			return fmt.Errorf("count invoice attempt: %w", err)
-		}
 		expire := now.Add(opaygate.DefaultExpireMinutes * time.Minute)
 		if inv.DueTime.Before(expire) {
 			expire = inv.DueTime
 		}
-		o = &opaygate.Order{
-			MerchantID: inv.MerchantID, Reference: fmt.Sprintf("INV%s-%d", inv.InvoiceNo, inv.Attempts),
-			Country: inv.Country, Currency: inv.Currency, Amount: inv.Amount + inv.ServiceFee,
-			Channel: opaygate.ChannelWeb, Status: opaygate.StatusInitial, ProductName: inv.Name,
-			ProductDescription: inv.Description, ReturnURL: returnURL, Token: randomHex(16),
-			InvoiceID: inv.ID, InvoiceNo: inv.InvoiceNo, User: opaygate.UserInfo{Name: inv.Customer.Name,
-				Email: inv.Customer.Email, Mobile: inv.Customer.Mobile},
-			ExpireAt: expire, CreatedAt: now, UpdatedAt: now,
+		// The reference INV<invoiceNo>-<n> shares the merchant's namespace:
+		// if the merchant already used one, the next n is taken, so a
+		// merchant's own order can never make an invoice unpayable.
+		for range 100 {
+			inv.Attempts++
+			o = &opaygate.Order{
+				MerchantID: inv.MerchantID, Reference: fmt.Sprintf("INV%s-%d", inv.InvoiceNo, inv.Attempts),
+				Country: inv.Country, Currency: inv.Currency, Amount: inv.Amount + inv.ServiceFee,
+				Channel: opaygate.ChannelWeb, Status: opaygate.StatusInitial, ProductName: inv.Name,
+				ProductDescription: inv.Description, ReturnURL: returnURL, Token: randomHex(16),
+				InvoiceID: inv.ID, InvoiceNo: inv.InvoiceNo, User: opaygate.UserInfo{Name: inv.Customer.Name,
+					Email: inv.Customer.Email, Mobile: inv.Customer.Mobile},
+				ExpireAt: expire, CreatedAt: now, UpdatedAt: now,
+			}
+			err := s.orders.insertOrder(ctx, tx, o)
+			if opaygate.ErrorCode(err) == opaygate.EDUPLICATE {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `UPDATE invoices SET attempts = ? WHERE id = ?`, inv.Attempts, inv.ID); err != nil {
+				return fmt.Errorf("count invoice attempt: %w", err)
+			}
+			return nil
 		}
-		return s.orders.insertOrder(ctx, tx, o)
+		return fmt.Errorf("pay invoice %s: no free order reference", inv.InvoiceNo)
 	})
 	if err != nil {
 		return nil, err
