@@ -46,7 +46,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	startReqs := e.c.requests.Load()
 	reqsAtStart, start := startReqs, time.Now()
 	var commits, writes int64
-	if e.writeStats != nil {
+	if sc.writes && e.writeStats != nil {
 		commits, writes = e.writeStats()
 	}
 	// Without a warm-up every operation counts, the first ones included.
@@ -122,7 +122,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		case <-ctx.Done():
 		}
 		reqsAtStart, start = e.c.requests.Load(), time.Now()
-		if e.writeStats != nil {
+		if sc.writes && e.writeStats != nil {
 			commits, writes = e.writeStats()
 		}
 		measuring.Store(true)
@@ -138,7 +138,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	elapsed := time.Since(start)
 	requests := e.c.requests.Load() - reqsAtStart
 	var r Result
-	if e.writeStats != nil {
+	if sc.writes && e.writeStats != nil {
 		c, w := e.writeStats()
 		if r.Commits = c - commits; r.Commits > 0 {
 			r.WritesPerCommit = float64(w-writes) / float64(r.Commits)

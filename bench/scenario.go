@@ -43,6 +43,7 @@ type scenario struct {
 	name     string
 	unit     string // what one operation is, for the table
 	requests int    // per operation
+	writes   bool   // whether operations write (and so commit)
 	op       func(ctx context.Context, w *worker) error
 }
 
@@ -114,14 +115,14 @@ func (e *env) scenario(name string) (scenario, error) {
 			return err
 		}}, nil
 	case ValUCreate:
-		return scenario{name: name, unit: "create", requests: 1, op: func(ctx context.Context, w *worker) error {
+		return scenario{name: name, unit: "create", requests: 1, writes: true, op: func(ctx context.Context, w *worker) error {
 			_, err := e.createValU(ctx, w, "C")
 			return err
 		}}, nil
 	case ValUFlow:
-		return scenario{name: name, unit: "payment", requests: 3, op: e.valuFlow}, nil
+		return scenario{name: name, unit: "payment", requests: 3, writes: true, op: e.valuFlow}, nil
 	case Invoice:
-		return scenario{name: name, unit: "invoice", requests: 2, op: e.invoice}, nil
+		return scenario{name: name, unit: "invoice", requests: 2, writes: true, op: e.invoice}, nil
 	}
 	return scenario{}, fmt.Errorf("unknown scenario %q (known: %v)", name, Scenarios())
 }
