@@ -57,6 +57,8 @@ type DB struct {
 
 	group *committer // SQLite's group commit; nil on PostgreSQL
 
+	merchants merchantCache
+
 	// rerun, when set by a test, throws a batch away before its commit
 	// while it returns true, to prove writes survive being run again.
 	rerun func() bool
@@ -266,6 +268,7 @@ func (db *DB) migrate(ctx context.Context, path, name string) (bool, error) {
 // Reset deletes every row but keeps the schema and restarts nothing else; the
 // sandbox's "reset all data".
 func (db *DB) Reset(ctx context.Context) error {
+	defer db.merchants.forget("")
 	return db.update(ctx, func(tx *Tx) error {
 		for _, t := range []string{"callbacks", "order_events", "orders", "invoices", "products", "merchants"} {
 			if _, err := tx.exec(ctx, "DELETE FROM "+t); err != nil {

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -60,15 +63,75 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	})
 }
 
-// FindMerchant returns a merchant by id.
+// FindMerchant returns a merchant by id. Every API request authenticates
+// through it, so found merchants are cached for MerchantCacheTTL (a second
+// query per request cost a seventh of a status read's CPU). A change through
+// this DB takes effect at once; one made by another node or process (the
+// CLI's `merchant disable`) within the TTL.
 func (s *MerchantService) FindMerchant(ctx context.Context, id string) (*opaygate.Merchant, error) {
+	if m, ok := s.db.merchants.get(id); ok {
+		return m, nil
+	}
 	m, err := scanMerchant(s.db.readRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, opaygate.Errorf(opaygate.ENOTFOUND, "merchant not found.")
 	} else if err != nil {
 		return nil, fmt.Errorf("find merchant: %w", err)
 	}
+	s.db.merchants.put(m)
 	return m, nil
+}
+
+// MerchantCacheTTL is how long a node trusts a merchant it read (status,
+// keys, functions) before reading it again.
+const MerchantCacheTTL = 2 * time.Second
+
+// merchantCache holds recently read merchants. Unknown ids are not cached,
+// so a merchant added from the CLI can call at once.
+type merchantCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedMerchant
+}
+
+type cachedMerchant struct {
+	m  opaygate.Merchant
+	at time.Time
+}
+
+// get returns a copy, so a caller can never change what others read.
+func (c *merchantCache) get(id string) (*opaygate.Merchant, bool) {
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || time.Since(e.at) >= MerchantCacheTTL {
+		return nil, false
+	}
+	m := e.m
+	m.Countries = slices.Clone(m.Countries)
+	m.Functions = slices.Clone(m.Functions)
+	return &m, true
+}
+
+func (c *merchantCache) put(m *opaygate.Merchant) {
+	e := cachedMerchant{m: *m, at: time.Now()}
+	e.m.Countries, e.m.Functions = slices.Clone(m.Countries), slices.Clone(m.Functions)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]cachedMerchant)
+	}
+	c.m[m.ID] = e
+}
+
+// forget drops one merchant, or every one when id is "".
+func (c *merchantCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id == "" {
+		clear(c.m)
+	} else {
+		delete(c.m, id)
+	}
 }
 
 // ListMerchants returns every merchant, by id.
@@ -130,6 +193,7 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 		}
 		return nil
 	})
+	s.db.merchants.forget(id) // before reading it back, and whether or not it committed
 	if err != nil {
 		return nil, err
 	}

@@ -130,6 +130,22 @@ func TestMerchants(t *testing.T) {
 			}
 			wantCode(t, m.Check(opaygate.FuncCashier, "NG"), opaygate.EDISABLED)
 		})
+		t.Run("CachedCopiesAndUpdates", func(t *testing.T) {
+			a, _ := e.svc.Merchants.FindMerchant(ctx, e.m.ID)
+			a.Countries[0], a.Name = "XX", "changed by a caller"
+			b, _ := e.svc.Merchants.FindMerchant(ctx, e.m.ID)
+			if b.Countries[0] != "EG" || b.Name == a.Name {
+				t.Fatalf("a caller's change leaked into the cache: %+v", b)
+			}
+			name := "Renamed"
+			got, err := e.svc.Merchants.UpdateMerchant(ctx, e.m.ID, opaygate.MerchantUpdate{Name: &name})
+			if err != nil || got.Name != name {
+				t.Fatalf("update answered %+v, %v", got, err)
+			}
+			if again, _ := e.svc.Merchants.FindMerchant(ctx, e.m.ID); again.Name != name {
+				t.Fatalf("read after update: %q", again.Name)
+			}
+		})
 		list, err := e.svc.Merchants.ListMerchants(ctx)
 		if err != nil || len(list) != 2 {
 			t.Fatalf("list: %d %v", len(list), err)
