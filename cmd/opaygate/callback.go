@@ -273,30 +273,7 @@ const refundBatch = 500
 // completeRefunds is the sandbox's refund processor: every interval it moves
 // refunds whose delay has passed to SUCCESS, each with its callback.
 func (m *Main) completeRefunds(ctx context.Context, refunds opaygate.RefundService, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		for ctx.Err() == nil {
-			n, err := refunds.CompleteRefunds(ctx, refundBatch)
-			if err != nil {
-				if ctx.Err() == nil {
-					m.Logger.Warn("complete refunds", "err", err)
-				}
-				break
-			}
-			if n > 0 {
-				m.Logger.Info("completed sandbox refunds", "count", n)
-			}
-			if n < refundBatch {
-				break
-			}
-		}
-	}
+	m.drainEvery(ctx, interval, refundBatch, refunds.CompleteRefunds, "completed sandbox refunds", "complete refunds")
 }
 
 // formatSchedule describes a retry schedule for the banner.

@@ -240,10 +240,20 @@ func withDeadline(h http.Handler, timeout time.Duration) http.Handler {
 }
 
 // sweep closes expired orders for good every interval, so their final state
-// (and, later, their callbacks) does not wait for someone to read them.
+// (and their callbacks) does not wait for someone to read them.
 func (m *Main) sweep(ctx context.Context, orders opaygate.OrderService) {
 	defer m.sweeping.Done()
-	t := time.NewTicker(m.Config.SweepInterval)
+	m.drainEvery(ctx, m.Config.SweepInterval, sweepBatch, orders.ExpireOrders,
+		"closed expired orders", "expire orders")
+}
+
+// drainEvery runs step every interval, and again at once while it fills its
+// batch, so a backlog drains batch by batch rather than one batch per tick.
+// It logs done with the count when step did something, failed with the error
+// when it failed (but not because ctx ended).
+func (m *Main) drainEvery(ctx context.Context, interval time.Duration, batch int,
+	step func(context.Context, int) (int, error), done, failed string) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -251,19 +261,18 @@ func (m *Main) sweep(ctx context.Context, orders opaygate.OrderService) {
 			return
 		case <-t.C:
 		}
-		// Drain a backlog batch by batch rather than one batch per tick.
 		for ctx.Err() == nil {
-			n, err := orders.ExpireOrders(ctx, sweepBatch)
+			n, err := step(ctx, batch)
 			if err != nil {
 				if ctx.Err() == nil {
-					m.Logger.Warn("expire orders", "err", err)
+					m.Logger.Warn(failed, "err", err)
 				}
 				break
 			}
 			if n > 0 {
-				m.Logger.Info("closed expired orders", "count", n)
+				m.Logger.Info(done, "count", n)
 			}
-			if n < sweepBatch {
+			if n < batch {
 				break
 			}
 		}
