@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -19,21 +18,10 @@ func (s *OrderService) CreateCardOrder(ctx context.Context, o *opaygate.Order, c
 	if err := card.Check(); err != nil {
 		return err
 	}
-	now := s.deps.Clock.Now()
-	if o.MerchantID == "" || o.Reference == "" || o.Amount <= 0 || opaygate.CurrencyOf(o.Country) == "" {
-		return opaygate.Invalid("merchant, reference, country and a positive amount are required")
-	}
-	// The same defaults as CreateOrder's.
-	o.Currency = opaygate.CurrencyOf(o.Country)
-	if o.ExpireAt.IsZero() {
-		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
-	}
-	if o.Channel == "" {
-		o.Channel = opaygate.ChannelAPI
+	if err := s.prepareOrder(o, opaygate.ChannelAPI); err != nil {
+		return err
 	}
 	o.PayMethod, o.CardBIN, o.CardLast4 = opaygate.PayMethodBankCard, card.BIN(), card.Last4()
-	o.Token = randomHex(16)
-	o.CreatedAt, o.UpdatedAt = now, now
 	return s.db.update(ctx, func(tx *Tx) error {
 		// update may run this again after a serialization failure: start
 		// from the order as it was before the first attempt moved it.

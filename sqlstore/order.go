@@ -64,20 +64,9 @@ func errOrderNotFound() error { return opaygate.Errorf(opaygate.ENOTFOUND, "paym
 // CreateOrder stores a new order; see opaygate.OrderService. o.VAT is kept as
 // given (the merchant's rate is applied by the caller, which has the merchant).
 func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error {
-	now := s.deps.Clock.Now()
-	if o.MerchantID == "" || o.Reference == "" || o.Amount <= 0 || opaygate.CurrencyOf(o.Country) == "" {
-		return opaygate.Invalid("merchant, reference, country and a positive amount are required")
+	if err := s.prepareOrder(o, opaygate.ChannelWeb); err != nil {
+		return err
 	}
-	o.Currency = opaygate.CurrencyOf(o.Country)
-	if o.ExpireAt.IsZero() {
-		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
-	}
-	if o.Channel == "" {
-		o.Channel = opaygate.ChannelWeb
-	}
-	o.Status, o.Step = opaygate.StatusInitial, opaygate.StepNone
-	o.Token = randomHex(16)
-	o.CreatedAt, o.UpdatedAt = now, now
 
 	var decline *opaygate.Decision
 	switch {
@@ -112,6 +101,27 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 		}
 		return nil
 	})
+}
+
+// prepareOrder checks a new order's essentials and fills in what every new
+// order gets: its currency, default lifetime and channel, a checkout token,
+// its times, and the INITIAL status.
+func (s *OrderService) prepareOrder(o *opaygate.Order, channel string) error {
+	if o.MerchantID == "" || o.Reference == "" || o.Amount <= 0 || opaygate.CurrencyOf(o.Country) == "" {
+		return opaygate.Invalid("merchant, reference, country and a positive amount are required")
+	}
+	now := s.deps.Clock.Now()
+	o.Currency = opaygate.CurrencyOf(o.Country)
+	if o.ExpireAt.IsZero() {
+		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
+	}
+	if o.Channel == "" {
+		o.Channel = channel
+	}
+	o.Status, o.Step = opaygate.StatusInitial, opaygate.StepNone
+	o.Token = randomHex(16)
+	o.CreatedAt, o.UpdatedAt = now, now
+	return nil
 }
 
 // offerPlans asks the network for the account's credit and returns the plans
