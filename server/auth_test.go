@@ -156,7 +156,8 @@ func TestAuth(t *testing.T) {
 				t.Errorf("%s: message %q", tc.path, r.Message)
 			}
 		}
-		// Refunds are not served yet, even for merchants with the function.
+		// A gateway wired without a refund service answers 02002 even for merchants with the
+		// function (newTestServer wires refunds only withRefunds).
 		must(t, e.call(t, e.A, pathRefundCreate, `{}`), opay.CodeNotConfigured)
 		refused(t, e.do(t, "POST", pathRefundQuery, []byte(`{}`), headers(e.A.ID, "Bearer nope")))
 	})

@@ -92,8 +92,27 @@ func (s testSandbox) Reset(ctx context.Context) error {
 	return s.e.seed(ctx)
 }
 
-func newTestServer(t testing.TB) *env {
+// testOption changes how newTestServer wires the gateway.
+type testOption func(*testConfig)
+
+type testConfig struct {
+	refunds     bool          // wire the refund and callback services
+	refundDelay time.Duration // sandbox refunds succeed this long after they are created
+}
+
+// withRefunds wires the refund and callback services, with sandbox refunds that succeed
+// delay (of the sandbox clock) after they are created. Without it the gateway has no refund
+// service and answers refund calls 02002.
+func withRefunds(delay time.Duration) testOption {
+	return func(c *testConfig) { c.refunds, c.refundDelay = true, delay }
+}
+
+func newTestServer(t testing.TB, opts ...testOption) *env {
 	t.Helper()
+	var cfg testConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "opaygate.db"))
 	if err != nil {
@@ -106,17 +125,14 @@ func newTestServer(t testing.TB) *env {
 	e := &env{t: t, db: db, net: simulator.New(), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
 	e.svc = sqlstore.NewServices(db, sqlstore.Deps{
 		Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net,
-		SandboxOTP: "123456", PlanTable: opaygate.DefaultPlanTable(),
+		SandboxOTP: "123456", PlanTable: opaygate.DefaultPlanTable(), RefundDelay: cfg.refundDelay,
 	})
 	if err := e.seed(ctx); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	// The public URL must be known before the server is built, so the listener comes first.
 	e.srv = httptest.NewUnstartedServer(nil)
-	s := server.New(server.Config{
-		Mode: "sandbox", PublicURL: "http://" + e.srv.Listener.Addr().String(),
-		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, server.Services{
+	services := server.Services{
 		Merchants: e.svc.Merchants,
 		Products:  e.svc.Products,
 		Orders:    e.svc.Orders,
@@ -124,7 +140,14 @@ func newTestServer(t testing.TB) *env {
 		Clock:     e.clock,
 		Health:    db.Ping,
 		Sandbox:   testSandbox{e},
-	})
+	}
+	if cfg.refunds {
+		services.Refunds, services.Callbacks = e.svc.Refunds, e.svc.Callbacks
+	}
+	s := server.New(server.Config{
+		Mode: "sandbox", PublicURL: "http://" + e.srv.Listener.Addr().String(),
+		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}, services)
 	e.srv.Config.Handler = s.Handler()
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

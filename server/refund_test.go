@@ -4,56 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
-	"github.com/opaygate/opaygate/server"
-	"github.com/opaygate/opaygate/simulator"
-	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // newRefundServer is newTestServer with the refund and callback services wired, and sandbox
 // refunds that succeed 5 s (of the sandbox clock) after they are created.
-func newRefundServer(t testing.TB) *env {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "opaygate.db"))
-	if err != nil {
-		t.Fatalf("open db: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	e := &env{t: t, db: db, net: simulator.New(), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
-	e.svc = sqlstore.NewServices(db, sqlstore.Deps{
-		Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net,
-		SandboxOTP: "123456", PlanTable: opaygate.DefaultPlanTable(), RefundDelay: 5 * time.Second,
-	})
-	if err := e.seed(ctx); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	e.srv = httptest.NewUnstartedServer(nil)
-	s := server.New(server.Config{
-		Mode: "sandbox", PublicURL: "http://" + e.srv.Listener.Addr().String(),
-		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, server.Services{
-		Merchants: e.svc.Merchants, Products: e.svc.Products, Orders: e.svc.Orders, Invoices: e.svc.Invoices,
-		Refunds: e.svc.Refunds, Callbacks: e.svc.Callbacks,
-		Clock: e.clock, Health: db.Ping, Sandbox: testSandbox{e},
-	})
-	e.srv.Config.Handler = s.Handler()
-	e.srv.Start()
-	t.Cleanup(e.srv.Close)
-	e.client = e.srv.Client()
-	return e
-}
+func newRefundServer(t testing.TB) *env { return newTestServer(t, withRefunds(5*time.Second)) }
 
 // paid takes a new VALU order of amount to SUCCESS through the API and returns its orderNo.
 func (e *env) paid(t testing.TB, m *opaygate.Merchant, ref string, amount int64) string {
