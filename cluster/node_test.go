@@ -260,6 +260,7 @@ func (c *cluster) stop() {
 // answer is one API answer as a client sees it.
 type answer struct {
 	opay.Response
+	detail  string // X-Opaygate-Detail
 	node    int
 	latency time.Duration
 }
@@ -277,8 +278,14 @@ func (a answer) status() string {
 	return d.Status
 }
 
-// orderNo is the orderNo the answer's data carries, if any.
+// orderNo is the orderNo the answer's data carries, if any. A 02004 carries no data, as
+// OPay's; its detail names the order that holds the reference, "… used by <orderNo> (…)".
 func (a answer) orderNo() string {
+	if a.Code == opay.CodeDuplicate {
+		_, after, _ := strings.Cut(a.detail, " used by ")
+		no, _, _ := strings.Cut(after, " ")
+		return no
+	}
 	var d struct {
 		OrderNo string `json:"orderNo"`
 	}
@@ -330,6 +337,7 @@ func (c *cluster) post(t testing.TB, i int, path string, body []byte, auth strin
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	a.latency = time.Since(start)
+	a.detail = resp.Header.Get(opay.HeaderDetail)
 	if err != nil || json.Unmarshal(raw, &a.Response) != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("node %d %s: HTTP %d, not the envelope: %v %s", i, path, resp.StatusCode, err, raw)
 		a.Code = "transport"

@@ -105,11 +105,13 @@ func NewClient(merchantID, privateKey string, opts ...Option) *Client {
 }
 
 // RawResponse is an answer as it arrived: the envelope, the body byte for byte, and the
-// X-Request-Id header.
+// headers a developer reads: X-Request-Id, X-Opaygate-Detail and X-Opaygate-Warning.
 type RawResponse struct {
 	Response
 	StatusCode int
 	RequestID  string
+	Detail     string // why a request was refused (opaygate only)
+	Warning    string // how a value was read differently from how it was sent (opaygate only)
 	Body       []byte
 }
 
@@ -225,7 +227,8 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, body []byte, n int) (
 	if err != nil {
 		return nil, sent, fmt.Errorf("opay: %s: read answer: %w", ep.name, err)
 	}
-	res = &RawResponse{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Body: raw}
+	res = &RawResponse{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"),
+		Detail: resp.Header.Get(HeaderDetail), Warning: resp.Header.Get(HeaderWarning), Body: raw}
 	if err := json.Unmarshal(raw, &res.Response); err != nil || res.Code == "" {
 		snippet := string(raw[:min(len(raw), 256)])
 		return nil, sent, &HTTPError{Endpoint: ep.name, StatusCode: resp.StatusCode, RequestID: res.RequestID, Body: snippet}
@@ -237,14 +240,7 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, body []byte, n int) (
 }
 
 func apiError(endpoint string, res *RawResponse) *APIError {
-	e := &APIError{Endpoint: endpoint, Code: res.Code, Message: res.Message, RequestID: res.RequestID}
-	if res.Code == CodeDuplicate && len(res.Data) > 0 && res.Data[0] == '{' {
-		var d DuplicateData
-		if json.Unmarshal(res.Data, &d) == nil && (d.OrderNo != "" || d.Reference != "") {
-			e.Duplicate = &d
-		}
-	}
-	return e
+	return &APIError{Endpoint: endpoint, Code: res.Code, Message: res.Message, Detail: res.Detail, RequestID: res.RequestID}
 }
 
 func (c *Client) logAttempt(ctx context.Context, ep endpoint, n int, res *RawResponse, err error, d time.Duration) {

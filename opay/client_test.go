@@ -48,6 +48,7 @@ type step struct {
 	status int           // HTTP status
 	drop   bool          // read the request, then close the connection without answering
 	sleep  time.Duration // wait before answering (or until the client gives up)
+	detail string        // the X-Opaygate-Detail header
 }
 
 func answer(code, data string) step {
@@ -103,6 +104,9 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("X-Request-Id", "req-"+string(rune('a'+n)))
+	if s.detail != "" {
+		w.Header().Set(opay.HeaderDetail, s.detail)
+	}
 	if s.status != 0 {
 		w.WriteHeader(s.status)
 	}
@@ -197,7 +201,7 @@ func TestRetry_CreatesAreNotRetriedOn50003(t *testing.T) {
 	}
 }
 
-const createData = `{"reference":"valu-1","orderNo":"261120000000000007","nextAction":{"actionType":"INPUT_INSTALLMENT_MONTH","plans":[{"months":6,"downPayment":0,"fee":30,"emi":190}]},"status":"PENDING","amount":{"total":1000,"currency":"EGP"},"vat":{"total":0,"currency":"EGP"}}`
+const createData = `{"reference":"valu-1","orderNo":"261120000000000007","nextAction":{"actionType":"INPUT_INSTALLMENT_MONTH","plans":[{"months":6,"downPayment":{"total":0,"currency":"EGP"},"fee":{"total":30,"currency":"EGP"},"emi":{"total":190,"currency":"EGP"}}]},"status":"PENDING","amount":{"total":1000,"currency":"EGP"},"vat":{"total":0,"currency":"EGP"}}`
 
 var valuReq = opay.PaymentCreateRequest{Reference: "valu-1", Country: "EG", PayMethod: "VALU",
 	Amount: opay.Amount{Total: 1000, Currency: "EGP"}, Product: opay.Product{Name: "x"}, ValUAccountNumber: "01012345678"}
@@ -207,7 +211,7 @@ var valuReq = opay.PaymentCreateRequest{Reference: "valu-1", Country: "EG", PayM
 func TestRetry_CreateAfterDroppedConnectionReturnsTheOriginal(t *testing.T) {
 	f := newFake(t)
 	f.script(opay.PathPaymentCreate, step{drop: true},
-		answer("02004", `{"reference":"valu-1","orderNo":"261120000000000007","status":"PENDING"}`))
+		answer("02004", ""))
 	f.script(opay.PathCashierStatus, answer("00000",
 		`{"reference":"valu-1","orderNo":"261120000000000007","status":"PENDING","vat":{"total":0,"currency":"EGP"},"amount":{"total":1000,"currency":"EGP"},"createTime":1}`))
 	d, err := f.client().CreatePayment(context.Background(), valuReq)
@@ -220,12 +224,12 @@ func TestRetry_CreateAfterDroppedConnectionReturnsTheOriginal(t *testing.T) {
 	if f.count(opay.PathPaymentCreate) != 2 || f.count(opay.PathCashierStatus) != 1 {
 		t.Errorf("attempts: create %d, status %d", f.count(opay.PathPaymentCreate), f.count(opay.PathCashierStatus))
 	}
-	// Both attempts sent the same bytes, so the same reference; the status query asked for
-	// the order the 02004 named.
+	// Both attempts sent the same bytes, so the same reference; the 02004 carries no data,
+	// so the status query asked by that reference.
 	if b := f.bodies[opay.PathPaymentCreate]; !bytes.Equal(b[0], b[1]) {
 		t.Errorf("the retry sent other bytes:\n%s\n%s", b[0], b[1])
 	}
-	if q := string(f.bodies[opay.PathCashierStatus][0]); !strings.Contains(q, `"orderNo":"261120000000000007"`) {
+	if q := string(f.bodies[opay.PathCashierStatus][0]); q != `{"reference":"valu-1","country":"EG"}` {
 		t.Errorf("status query %s", q)
 	}
 }
@@ -242,12 +246,16 @@ func TestRetry_CreateRetriedAfterDropSucceeds(t *testing.T) {
 // A 02004 on the first attempt is the caller's own duplicate: returned as it is.
 func TestRetry_CreateDuplicateOnFirstAttemptIsAnError(t *testing.T) {
 	f := newFake(t)
-	f.script(opay.PathPaymentCreate, answer("02004", `{"reference":"valu-1","orderNo":"261120000000000001","status":"SUCCESS"}`))
+	dup := answer("02004", "")
+	dup.detail = "reference valu-1 is already used by 261120000000000001 (SUCCESS)"
+	f.script(opay.PathPaymentCreate, dup)
 	_, err := f.client().CreatePayment(context.Background(), valuReq)
 	var ae *opay.APIError
-	if !errors.As(err, &ae) || !errors.Is(err, opay.ErrDuplicateReference) || ae.Duplicate == nil ||
-		ae.Duplicate.OrderNo != "261120000000000001" || ae.RequestID != "req-a" {
+	if !errors.As(err, &ae) || !errors.Is(err, opay.ErrDuplicateReference) || ae.Detail != dup.detail || ae.RequestID != "req-a" {
 		t.Fatalf("err = %#v", err)
+	}
+	if want := "opay: payment/create: 02004 m (" + dup.detail + ") (request id req-a)"; err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err, want)
 	}
 	if f.count(opay.PathCashierStatus) != 0 {
 		t.Error("the client looked up an order it did not create")
@@ -258,7 +266,7 @@ func TestRetry_CreateDuplicateOnFirstAttemptIsAnError(t *testing.T) {
 // older order: the 02004 is returned, not that order.
 func TestRetry_CreateRecoveryChecksTheAmount(t *testing.T) {
 	f := newFake(t)
-	f.script(opay.PathCashierCreate, step{drop: true}, answer("02004", `{"reference":"valu-1","orderNo":"261120000000000001","status":"SUCCESS"}`))
+	f.script(opay.PathCashierCreate, step{drop: true}, answer("02004", ""))
 	f.script(opay.PathCashierStatus, answer("00000", statusData)) // 1000 EGP
 	req := opay.CashierCreateRequest{Reference: "valu-1", Country: "EG", Amount: opay.Amount{Total: 999, Currency: "EGP"}}
 	_, err := f.client().CreateCashier(context.Background(), req)
@@ -269,7 +277,7 @@ func TestRetry_CreateRecoveryChecksTheAmount(t *testing.T) {
 
 func TestRetry_CashierCreateRecoveryHasNoCashierURL(t *testing.T) {
 	f := newFake(t)
-	f.script(opay.PathCashierCreate, step{drop: true}, answer("02004", `{"reference":"r1","orderNo":"261120000000000001","status":"INITIAL"}`))
+	f.script(opay.PathCashierCreate, step{drop: true}, answer("02004", ""))
 	f.script(opay.PathCashierStatus, answer("00000", strings.Replace(statusData, "SUCCESS", "INITIAL", 1)))
 	req := opay.CashierCreateRequest{Reference: "r1", Country: "EG", Amount: opay.Amount{Total: 1000, Currency: "EGP"}}
 	d, err := f.client().CreateCashier(context.Background(), req)
@@ -281,7 +289,7 @@ func TestRetry_CashierCreateRecoveryHasNoCashierURL(t *testing.T) {
 func TestRetry_RefundCreateRecoveredThroughRefundQuery(t *testing.T) {
 	f := newFake(t)
 	refund := `{"reference":"rf-1","originalReference":"o1","orderNo":"261120000000000009","originalOrderNo":"261120000000000001","refundAmount":{"total":300,"currency":"EGP"},"country":"EG","orderStatus":"PENDING"}`
-	f.script(opay.PathRefundCreate, step{drop: true}, answer("02004", `{"reference":"rf-1","orderNo":"261120000000000009","status":"PENDING"}`))
+	f.script(opay.PathRefundCreate, step{drop: true}, answer("02004", ""))
 	f.script(opay.PathRefundQuery, answer("50003", ""), answer("00000", refund))
 	d, err := f.client().CreateRefund(context.Background(), opay.RefundCreateRequest{Reference: "rf-1",
 		OriginalReference: "o1", Country: "EG", Amount: opay.Amount{Total: 300, Currency: "EGP"}})

@@ -68,8 +68,8 @@ func TestE2E_BankCard(t *testing.T) {
 	t.Run("ErrInvalidRequest", func(t *testing.T) {
 		_, err := c.CreatePayment(ctx, cardRequest(gw, "card-luhn", "4111111111111112", false))
 		ae := wantCode(t, err, opay.CodeInvalidParams, opay.ErrInvalidRequest)
-		if !strings.Contains(ae.Message, "cardNumber") {
-			t.Errorf("message %q", ae.Message)
+		if ae.Message != opay.MessageInvalidParameters || !strings.Contains(ae.Detail, "cardNumber") {
+			t.Errorf("message %q detail %q", ae.Message, ae.Detail)
 		}
 	})
 }

@@ -84,7 +84,7 @@ func TestE2E_ValUPayment(t *testing.T) {
 		t.Fatalf("payment/create = %+v", p)
 	}
 	// OPay's own example: 600.00 EGP over 6 months is 114.00 a month, fee 18.00.
-	if pl := p.NextAction.Plans[0]; pl.Months != 6 || pl.EMI != 11400 || pl.Fee != 1800 {
+	if pl := p.NextAction.Plans[0]; pl.Months != 6 || pl.EMI != (opay.Amount{Total: 11400, Currency: "EGP"}) || pl.Fee != (opay.Amount{Total: 1800, Currency: "EGP"}) {
 		t.Errorf("first plan = %+v", pl)
 	}
 	a := must(c.InputInstallmentMonth(ctx, opay.InputInstallmentMonthRequest{OrderNo: p.OrderNo, Months: 6}))(t)
@@ -190,7 +190,7 @@ func TestE2E_Invoices(t *testing.T) {
 	req.ProductList = []opay.InvoiceItem{{MerchantProductNo: "sku-1", Quantity: 2}}
 	req.ServiceFee = &opay.ServiceFee{FeeRate: "2.5", FixedFee: 100}
 	inv := must(c.CreateInvoice(ctx, req))(t)
-	if inv.Status != opay.InvoiceUnpaid || inv.Amount.Total != 5000 || inv.TotalServiceFee != 225 ||
+	if inv.Status != opay.InvoiceUnpaid || inv.Amount.Total != 5000 || inv.TotalServiceFee != (opay.Amount{Total: 225, Currency: "EGP"}) ||
 		len(inv.Products) != 1 || !strings.HasPrefix(inv.InvoiceLink, gw.URL+"/pay?vid=") {
 		t.Fatalf("createSingleInvoice = %+v", inv)
 	}
@@ -251,8 +251,8 @@ func TestE2E_ErrorCodes(t *testing.T) {
 		req := cashierRequest("no-amount", 0)
 		_, err := c.CreateCashier(ctx, req)
 		ae := wantCode(t, err, opay.CodeInvalidParams, opay.ErrInvalidRequest)
-		if !strings.Contains(ae.Message, "amount") {
-			t.Errorf("message %q does not name the field", ae.Message)
+		if ae.Message != opay.MessageInvalidParams || !strings.Contains(ae.Detail, "amount") {
+			t.Errorf("message %q, detail %q: the detail does not name the field", ae.Message, ae.Detail)
 		}
 	})
 	t.Run("ErrNotConfigured", func(t *testing.T) {
@@ -281,8 +281,8 @@ func TestE2E_ErrorCodes(t *testing.T) {
 	t.Run("ErrDuplicateReference", func(t *testing.T) {
 		_, err := c.CreatePayment(ctx, valuRequest("paid", 1000))
 		ae := wantCode(t, err, opay.CodeDuplicate, opay.ErrDuplicateReference)
-		if ae.Duplicate == nil || ae.Duplicate.OrderNo != paid.OrderNo || ae.Duplicate.Status != opay.StatusSuccess {
-			t.Errorf("02004 data = %+v, want the existing order %s", ae.Duplicate, paid.OrderNo)
+		if ae.Message != opay.MessageDuplicate || !strings.Contains(ae.Detail, paid.OrderNo) || !strings.Contains(ae.Detail, "SUCCESS") {
+			t.Errorf("02004 = %q (%q), want OPay's message and the existing order %s in the detail", ae.Message, ae.Detail, paid.OrderNo)
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {

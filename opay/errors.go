@@ -19,15 +19,19 @@ type APIError struct {
 	// Code and Message are the envelope's, e.g. "02006" and "payment not found.".
 	Code    string
 	Message string
+	// Detail is what was wrong, in words for a developer: the answer's X-Opaygate-Detail
+	// header, e.g. "amount.total must be a positive integer". opaygate sends it (for 02000
+	// only in sandbox mode); OPay itself does not, so it is often empty.
+	Detail string
 	// RequestID is the answer's X-Request-Id header: quote it when asking for help.
 	RequestID string
-	// Duplicate is the object that already holds the reference of a 02004 answer, when the
-	// gateway sent it (an opaygate extension; OPay itself sends none).
-	Duplicate *DuplicateData
 }
 
 func (e *APIError) Error() string {
 	s := "opay: " + e.Endpoint + ": " + e.Code + " " + e.Message
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
 	if e.RequestID != "" {
 		s += " (request id " + e.RequestID + ")"
 	}

@@ -87,7 +87,7 @@ func ExampleClient_CreatePayment() {
 		log.Fatal(err)
 	}
 	for _, plan := range p.NextAction.Plans[:2] {
-		fmt.Printf("%d months: %d a month, fee %d\n", plan.Months, plan.EMI, plan.Fee)
+		fmt.Printf("%d months: %d a month, fee %d\n", plan.Months, plan.EMI.Total, plan.Fee.Total)
 	}
 
 	if _, err := c.InputInstallmentMonth(ctx, opay.InputInstallmentMonthRequest{OrderNo: p.OrderNo, Months: 6}); err != nil {
@@ -125,7 +125,7 @@ func ExampleClient_CreateInvoice() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(inv.Status, inv.Amount.Total, inv.TotalServiceFee)
+	fmt.Println(inv.Status, inv.Amount.Total, inv.TotalServiceFee.Total)
 
 	if _, err := gw.PayInvoice(inv.InvoiceNo); err != nil {
 		log.Fatal(err)

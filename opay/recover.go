@@ -8,7 +8,9 @@ import (
 
 // A create whose request was lost in transit is retried with the same reference (see
 // RetryPolicy). When the retry answers 02004, the lost attempt did arrive, and what the caller
-// wants is the object it created.
+// wants is the object it created. A 02004 answer carries no data (OPay's ValU page prints it
+// so), so the object is read back by its reference: cashier/status for an order,
+// refund/query for a refund.
 
 // recoverable reports whether a create answered 02004 after an earlier attempt of its own may
 // have reached the server: then the reference is most likely that attempt's. A first attempt
@@ -22,11 +24,7 @@ func recoverable(earlier bool, err error) bool {
 // order found is not the one asked for (another amount or currency): the reference then belongs
 // to an older order of the merchant's.
 func (c *Client) recoverOrder(ctx context.Context, ep endpoint, dup error, reference, country string, amount Amount) (*CashierStatusData, error) {
-	q := CashierStatusRequest{Reference: reference, Country: country}
-	if no := duplicateNo(dup); no != "" {
-		q.OrderNo = no
-	}
-	o, err := c.CashierStatus(ctx, q)
+	o, err := c.CashierStatus(ctx, CashierStatusRequest{Reference: reference, Country: country})
 	if err != nil {
 		return nil, fmt.Errorf("opay: %s: the retry answered 02004 and the existing order could not be read: %w", ep.name, err)
 	}
@@ -38,8 +36,7 @@ func (c *Client) recoverOrder(ctx context.Context, ep endpoint, dup error, refer
 }
 
 func (c *Client) recoverRefund(ctx context.Context, dup error, req RefundCreateRequest) (*RefundData, error) {
-	q := RefundQueryRequest{Country: req.Country, Reference: req.Reference, OrderNo: duplicateNo(dup)}
-	r, err := c.QueryRefund(ctx, q)
+	r, err := c.QueryRefund(ctx, RefundQueryRequest{Country: req.Country, Reference: req.Reference})
 	if err != nil {
 		return nil, fmt.Errorf("opay: %s: the retry answered 02004 and the existing refund could not be read: %w", epRefundCreate.name, err)
 	}
@@ -48,15 +45,6 @@ func (c *Client) recoverRefund(ctx context.Context, dup error, req RefundCreateR
 	}
 	c.logRecovered(ctx, epRefundCreate, r.OrderNo)
 	return r, nil
-}
-
-// duplicateNo returns the number of the object a 02004 answer named, if it named one.
-func duplicateNo(err error) string {
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Duplicate != nil {
-		return ae.Duplicate.OrderNo
-	}
-	return ""
 }
 
 func (c *Client) logRecovered(ctx context.Context, ep endpoint, no string) {

@@ -33,11 +33,32 @@ const (
 	CodeUnavailable      = "50003"
 )
 
-// MessageSuccess is the message of a successful answer.
-const MessageSuccess = "SUCCESSFUL"
+// Messages of the envelope exactly as OPay's pages print them (spec section 3). 02001 has
+// two spellings: the ValU page's endpoints say "parameters", every other page "params".
+const (
+	MessageSuccess           = "SUCCESSFUL"
+	MessageAuthFailed        = "authentication failed."
+	MessageInvalidParams     = "request params not valid."
+	MessageInvalidParameters = "request parameters not valid."
+	MessageNotConfigured     = "merchant not configured with this function."
+	MessagePayMethod         = "payMethod not support."
+	MessageDuplicate         = "the payment reference already exists."
+	MessageMerchantDisabled  = "merchant not available."
+	MessageUnavailable       = "service not available, please try again."
+)
+
+// Headers opaygate adds to its answers [gateway]; OPay's own API sends neither.
+const (
+	// HeaderDetail says what was wrong with a refused request: the field and the problem
+	// ("amount.total must be a positive integer"). The envelope's message stays OPay's text.
+	HeaderDetail = "X-Opaygate-Detail"
+	// HeaderWarning says how a value was read differently from how it was sent, on an
+	// accepted request ("expireAt 1800 read as minutes and clamped to 1440").
+	HeaderWarning = "X-Opaygate-Warning"
+)
 
 // Response is the envelope of every API answer. Data is null on error unless the contract
-// says otherwise (02004 carries the existing object, 02014 the string "false").
+// says otherwise (02014 answers the string "false").
 type Response struct {
 	Code    string          `json:"code"`
 	Message string          `json:"message"`
@@ -295,12 +316,13 @@ type PaymentCreateRequest struct {
 	ExpireAt          Int64String `json:"expireAt,omitempty"`
 }
 
-// Plan is one ValU installment offer; amounts in minor units.
+// Plan is one ValU installment offer. Its sums are amount objects in the order's currency,
+// exactly as OPay's ValU page prints them (`"emi":{"total":11400,"currency":"EGP"}`).
 type Plan struct {
-	Months      int   `json:"months"`
-	DownPayment int64 `json:"downPayment"`
-	Fee         int64 `json:"fee"`
-	EMI         int64 `json:"emi"`
+	Months      int    `json:"months"`
+	DownPayment Amount `json:"downPayment"`
+	Fee         Amount `json:"fee"`
+	EMI         Amount `json:"emi"`
 }
 
 // NextAction tells the client what the order waits for.
@@ -349,12 +371,13 @@ type InputOTPRequest struct {
 	Reference string `json:"reference,omitempty"`
 }
 
-// InputOTPData is the data of input-otp.
+// InputOTPData is the data of input-otp. The ValU page's table lists vat after amount.
 type InputOTPData struct {
 	Reference     string `json:"reference"`
 	OrderNo       string `json:"orderNo"`
 	Status        string `json:"status"`
 	Amount        Amount `json:"amount"`
+	VAT           Amount `json:"vat"`
 	FailureCode   string `json:"failureCode,omitempty"`
 	FailureReason string `json:"failureReason,omitempty"`
 }
@@ -396,14 +419,6 @@ type RefundData struct {
 	RefundAmount      Amount `json:"refundAmount"`
 	Country           string `json:"country"`
 	OrderStatus       string `json:"orderStatus"`
-}
-
-// DuplicateData is the data of a 02004 answer: the object that already holds the reference,
-// so a client that timed out can recover it. [gateway]
-type DuplicateData struct {
-	Reference string `json:"reference"`
-	OrderNo   string `json:"orderNo"`
-	Status    string `json:"status"`
 }
 
 // Invoice statuses, notify methods and languages.
@@ -496,8 +511,8 @@ type InvoiceData struct {
 	MerchantID      string              `json:"merchantId"`
 	Lang            string              `json:"lang"`
 	NotifyMethod    string              `json:"notifyMethod"`
-	PaymentType     string              `json:"paymentType"`     // "opaylink"
-	TotalServiceFee int64               `json:"totalServiceFee"` // minor units of amount.currency
+	PaymentType     string              `json:"paymentType"` // "opaylink"
+	TotalServiceFee Amount              `json:"totalServiceFee"`
 }
 
 // InvoiceStatisticsRequest asks for counts and sums of invoices created in a range of epoch

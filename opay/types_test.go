@@ -109,11 +109,12 @@ func TestResponseFieldOrder(t *testing.T) {
 			`{"reference":"r","orderNo":"1","status":"INITIAL","vat":{"total":0,"currency":""},"amount":{"total":0,"currency":""},"createTime":0}`},
 		{PaymentCloseData{Reference: "r", OrderNo: "1", Country: "EG", Amount: Amount{5, "EGP"}, OrderStatus: "CLOSE"},
 			`{"reference":"r","orderNo":"1","country":"EG","amount":{"total":5,"currency":"EGP"},"orderStatus":"CLOSE"}`},
-		{PaymentCreateData{Reference: "r", OrderNo: "1", NextAction: &NextAction{ActionType: ActionInstallmentMonth, Plans: []Plan{{6, 0, 1800, 11400}}}, Status: "PENDING"},
-			`{"reference":"r","orderNo":"1","nextAction":{"actionType":"INPUT_INSTALLMENT_MONTH","plans":[{"months":6,"downPayment":0,"fee":1800,"emi":11400}]},"status":"PENDING","amount":{"total":0,"currency":""},"vat":{"total":0,"currency":""}}`},
+		{PaymentCreateData{Reference: "r", OrderNo: "1", NextAction: &NextAction{ActionType: ActionInstallmentMonth, Plans: []Plan{{6, Amount{0, "EGP"}, Amount{1800, "EGP"}, Amount{11400, "EGP"}}}}, Status: "PENDING"},
+			`{"reference":"r","orderNo":"1","nextAction":{"actionType":"INPUT_INSTALLMENT_MONTH","plans":[{"months":6,"downPayment":{"total":0,"currency":"EGP"},"fee":{"total":1800,"currency":"EGP"},"emi":{"total":11400,"currency":"EGP"}}]},"status":"PENDING","amount":{"total":0,"currency":""},"vat":{"total":0,"currency":""}}`},
 		{RefundData{Reference: "rf", OriginalReference: "r", OrderNo: "2", OriginalOrderNo: "1", RefundAmount: Amount{5, "EGP"}, Country: "EG", OrderStatus: "PENDING"},
 			`{"reference":"rf","originalReference":"r","orderNo":"2","originalOrderNo":"1","refundAmount":{"total":5,"currency":"EGP"},"country":"EG","orderStatus":"PENDING"}`},
-		{DuplicateData{"r", "1", "PENDING"}, `{"reference":"r","orderNo":"1","status":"PENDING"}`},
+		{InputOTPData{Reference: "r", OrderNo: "1", Status: "SUCCESS", Amount: Amount{5, "EGP"}, VAT: Amount{0, "EGP"}},
+			`{"reference":"r","orderNo":"1","status":"SUCCESS","amount":{"total":5,"currency":"EGP"},"vat":{"total":0,"currency":"EGP"}}`},
 	} {
 		b, err := json.Marshal(tc.v)
 		if err != nil || string(b) != tc.want {

@@ -186,7 +186,7 @@ func TestTransport(t *testing.T) {
 	t.Run("UnknownPath", func(t *testing.T) {
 		for _, p := range []string{"/", "/api/v1/international/cashier/nope", "/api/v1/international/cashier/status/"} {
 			r := must(t, e.do(t, "POST", p, []byte(`{}`), nil), opay.CodeInvalidParams)
-			if r.HTTP != http.StatusNotFound || r.Message != "request params not valid: unknown endpoint" {
+			if r.HTTP != http.StatusNotFound || r.Message != "request params not valid." || r.Detail != "unknown endpoint "+p {
 				t.Errorf("%s: %d %s", p, r.HTTP, r.Raw)
 			}
 		}
@@ -259,5 +259,76 @@ func TestLogsKeepSecrets(t *testing.T) {
 		if !strings.Contains(line, want) {
 			t.Errorf("request line %q lacks %s", line, want)
 		}
+	}
+}
+
+// TestAuthDetail: a 02000 body never says what was wrong, but a developer can find out. In
+// sandbox mode the X-Opaygate-Detail header says it, in live mode only the log line does; a
+// key or a whole signature appears in neither.
+func TestAuthDetail(t *testing.T) {
+	status := []byte(`{"reference":"none","country":"EG"}`)
+	create := []byte(`{"amount":{"currency":"EGP","total":100},"country":"EG","product":{"name":"n"},"reference":"d-1","returnUrl":"https://m.example/r"}`)
+	for _, live := range []bool{false, true} {
+		var opts []testOption
+		name := "Sandbox"
+		if live {
+			opts, name = append(opts, withLive()), "Live"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newTestServer(t, opts...)
+			priv := newMerchant(t, e, func(m *opaygate.Merchant) { m.RequireV2 = true })
+			sig := opay.Sign(status, e.A.PrivateKey)
+			stale := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
+			for _, tc := range []struct {
+				name    string
+				path    string
+				body    []byte
+				headers map[string]string
+				want    string
+			}{
+				{"NoMerchantId", pathStatus, status, map[string]string{"Authorization": "Bearer " + sig}, "MerchantId header is missing"},
+				{"UnknownMerchant", pathStatus, status, map[string]string{"MerchantId": "999999999999999", "Authorization": "Bearer " + sig},
+					"MerchantId 999999999999999 is not a merchant of this gateway"},
+				{"NoAuthorization", pathStatus, status, map[string]string{"MerchantId": e.A.ID}, "Authorization header is missing: send Bearer and the HMAC-SHA512 of the body"},
+				{"NoAuthorizationOnCreate", pathCashierCreate, create, map[string]string{"MerchantId": e.A.ID}, "send Bearer and the merchant's public key"},
+				{"PublicKeyWhereSignatureNeeded", pathStatus, status, map[string]string{"MerchantId": e.A.ID, "Authorization": "Bearer " + e.A.PublicKey},
+					"Authorization carries the public key, which only cashier/create accepts"},
+				{"PrivateKeySent", pathStatus, status, map[string]string{"MerchantId": e.A.ID, "Authorization": "Bearer " + e.A.PrivateKey},
+					"Authorization carries the private key itself"},
+				{"WrongPublicKeyOnCreate", pathCashierCreate, create, map[string]string{"MerchantId": e.A.ID, "Authorization": "Bearer " + e.B.PublicKey},
+					"Authorization is neither merchant " + e.A.ID + "'s public key nor a signature of the body"},
+				{"SHA256Signature", pathStatus, status, map[string]string{"MerchantId": e.A.ID, "Authorization": "Bearer " + sig[:64]},
+					"Authorization has 64 hex digits; an HMAC-SHA512 has 128"},
+				{"OtherKey", pathStatus, status, map[string]string{"MerchantId": e.A.ID, "Authorization": "Bearer " + opay.Sign(status, e.B.PrivateKey)},
+					"the signature matches no accepted form of this body (raw bytes, compact, compact with sorted keys) under merchant " + e.A.ID + "'s private key"},
+				{"StaleTimestamp", pathStatus, status, map[string]string{"MerchantId": e.A.ID, "RequestTimestamp": stale,
+					"Authorization": opay.SignTimestamped(stale, status, e.A.PrivateKey)}, "RequestTimestamp is 1h0m0s from the server clock, outside the window of 5m0s"},
+				{"V2Required", pathStatus, status, map[string]string{"MerchantId": priv.ID, "Authorization": opay.AuthorizationHeader(status, priv.PrivateKey)},
+					"merchant " + priv.ID + " requires timestamped (v2) signatures"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					r := must(t, e.do(t, "POST", tc.path, tc.body, tc.headers), opay.CodeAuthFailed)
+					if r.Message != "authentication failed." || string(r.Data) != "null" {
+						t.Errorf("answer %s", r.Raw)
+					}
+					switch {
+					case live && r.Detail != "":
+						t.Errorf("live mode tells the client %q", r.Detail)
+					case !live && !strings.Contains(r.Detail, tc.want):
+						t.Errorf("detail %q, want %q", r.Detail, tc.want)
+					}
+					if !strings.Contains(e.logs.String(), tc.want) {
+						t.Errorf("no log line says %q", tc.want)
+					}
+				})
+			}
+			logs := e.logs.String()
+			for what, secret := range map[string]string{"private key": e.A.PrivateKey, "public key": e.A.PublicKey,
+				"B's public key": e.B.PublicKey, "signature": sig[:64]} {
+				if strings.Contains(logs, secret) {
+					t.Errorf("the log holds the %s", what)
+				}
+			}
+		})
 	}
 }

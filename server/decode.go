@@ -101,7 +101,7 @@ func scan(body []byte) error {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return syntaxError(err)
+			return syntaxError(body, err)
 		}
 		d, delim := tok.(json.Delim)
 		if delim && (d == '}' || d == ']') {
@@ -163,16 +163,37 @@ func join(path, key string) string {
 }
 
 // syntaxError names the problem of a body that is not JSON.
-func syntaxError(err error) error {
+func syntaxError(body []byte, err error) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return invalid("request body is truncated JSON")
 	case errors.As(err, &se):
 		// The offset helps; encoding/json's own wording is a Go error string and stays out.
+		// A trailing comma gets its own words: OPay's invoice pages print one in their
+		// request example, so it is the mistake a copied sample makes.
+		if at, ok := trailingComma(body, se.Offset); ok {
+			return invalid("request body has a trailing comma at byte %d, before %c: JSON allows none", at, body[se.Offset-1])
+		}
 		return invalid("request body is not valid JSON at byte %d", se.Offset)
 	}
 	return invalid("request body is not valid JSON")
+}
+
+// trailingComma reports whether the syntax error at offset (one past the offending byte) is
+// a closing brace or bracket right after a comma, and the comma's offset.
+func trailingComma(body []byte, offset int64) (int, bool) {
+	if offset < 1 || offset > int64(len(body)) {
+		return 0, false
+	}
+	if c := body[offset-1]; c != '}' && c != ']' {
+		return 0, false
+	}
+	before := bytes.TrimRight(body[:offset-1], " \t\r\n")
+	if len(before) == 0 || before[len(before)-1] != ',' {
+		return 0, false
+	}
+	return len(before) - 1, true
 }
 
 // trimJSONSpace trims the four whitespace bytes JSON allows.

@@ -96,6 +96,7 @@ func (s testSandbox) Reset(ctx context.Context) error {
 type testOption func(*testConfig)
 
 type testConfig struct {
+	live        bool          // live mode: no sandbox routes, 02000 reasons only in the log
 	refunds     bool          // wire the refund and callback services
 	refundDelay time.Duration // sandbox refunds succeed this long after they are created
 }
@@ -106,6 +107,9 @@ type testConfig struct {
 func withRefunds(delay time.Duration) testOption {
 	return func(c *testConfig) { c.refunds, c.refundDelay = true, delay }
 }
+
+// withLive runs the server in live mode.
+func withLive() testOption { return func(c *testConfig) { c.live = true } }
 
 func newTestServer(t testing.TB, opts ...testOption) *env {
 	t.Helper()
@@ -144,8 +148,12 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	if cfg.refunds {
 		services.Refunds, services.Callbacks = e.svc.Refunds, e.svc.Callbacks
 	}
+	mode := "sandbox"
+	if cfg.live {
+		mode = "live"
+	}
 	s := server.New(server.Config{
-		Mode: "sandbox", PublicURL: "http://" + e.srv.Listener.Addr().String(),
+		Mode: mode, PublicURL: "http://" + e.srv.Listener.Addr().String(),
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}, services)
 	e.srv.Config.Handler = s.Handler()
@@ -198,6 +206,7 @@ type result struct {
 	HTTP   int
 	Header http.Header
 	Raw    []byte
+	Detail string // the X-Opaygate-Detail header
 	opay.Response
 }
 
@@ -243,7 +252,7 @@ func (e *env) send(method, path string, body []byte, headers map[string]string) 
 	if err != nil {
 		return result{}, err
 	}
-	r := result{HTTP: resp.StatusCode, Header: resp.Header, Raw: raw}
+	r := result{HTTP: resp.StatusCode, Header: resp.Header, Raw: raw, Detail: resp.Header.Get(opay.HeaderDetail)}
 	if path != "/healthz" {
 		if err := json.Unmarshal(raw, &r.Response); err != nil || r.Code == "" {
 			return r, fmt.Errorf("answer is not the envelope: %v: %s", err, raw)

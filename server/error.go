@@ -2,9 +2,12 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/opaygate/opaygate"
@@ -12,32 +15,72 @@ import (
 )
 
 // messageUnavailable is the one thing an internal error ever says.
-const messageUnavailable = "service not available, please try again."
+const messageUnavailable = opay.MessageUnavailable
 
-// wireCode says how a domain error code is answered. The message is fixed when fixed is set;
-// otherwise it is prefix + the domain message (fallback when that is empty).
+// wireCode says how a domain error code is answered: its code, and its message when OPay's
+// pages fix one. Without a fixed message the domain message is the wire message (the
+// gateway's own codes, 02010–02014, and 02006, whose message names the object).
 type wireCode struct {
 	code     string
 	fixed    string
-	prefix   string
 	fallback string
 }
 
 // codes is the one table from domain error codes to wire codes and messages (spec section 3).
+// EINVALID's message depends on the endpoint and the sentence: see invalidMessage.
 var codes = map[string]wireCode{
-	opaygate.EINVALID:         {code: opay.CodeInvalidParams, prefix: "request params not valid: ", fallback: "invalid request"},
-	opaygate.EUNAUTHENTICATED: {code: opay.CodeAuthFailed, fixed: "authentication failed."},
-	opaygate.ENOTCONFIGURED:   {code: opay.CodeNotConfigured, fixed: "merchant not configured with this function."},
-	opaygate.EPAYMETHOD:       {code: opay.CodePayMethod, fixed: "payMethod not support."},
-	opaygate.EDUPLICATE:       {code: opay.CodeDuplicate, fixed: "the payment reference(merchant order number) already exists."},
+	opaygate.EINVALID:         {code: opay.CodeInvalidParams, fixed: opay.MessageInvalidParams},
+	opaygate.EUNAUTHENTICATED: {code: opay.CodeAuthFailed, fixed: opay.MessageAuthFailed},
+	opaygate.ENOTCONFIGURED:   {code: opay.CodeNotConfigured, fixed: opay.MessageNotConfigured},
+	opaygate.EPAYMETHOD:       {code: opay.CodePayMethod, fixed: opay.MessagePayMethod},
+	opaygate.EDUPLICATE:       {code: opay.CodeDuplicate, fixed: opay.MessageDuplicate},
 	opaygate.ENOTFOUND:        {code: opay.CodeNotFound, fallback: "not found."},
-	opaygate.EDISABLED:        {code: opay.CodeMerchantDisabled, fixed: "merchant not available."},
+	opaygate.EDISABLED:        {code: opay.CodeMerchantDisabled, fixed: opay.MessageMerchantDisabled},
 	opaygate.EINTERNAL:        {code: opay.CodeUnavailable, fixed: messageUnavailable},
-	opaygate.EORDERSTATE:      {code: opay.CodeOrderState, prefix: "order status does not allow this action: ", fallback: "not allowed"},
+	opaygate.EORDERSTATE:      {code: opay.CodeOrderState, fallback: "order status does not allow this action"},
 	opaygate.EOTPINVALID:      {code: opay.CodeOTPInvalid, fallback: "invalid otp"},
 	opaygate.EOTPEXPIRED:      {code: opay.CodeOTPExpired, fallback: "otp expired, request a new one"},
 	opaygate.EREFUNDEXCEEDS:   {code: opay.CodeRefundExceeds, fixed: "refund amount exceeds the refundable amount"},
-	opaygate.EINVOICESTATE:    {code: opay.CodeInvoiceState, prefix: "invoice status does not allow this action: ", fallback: "not allowed"},
+	opaygate.EINVOICESTATE:    {code: opay.CodeInvoiceState, fallback: "invoice status does not allow this action"},
+}
+
+// The gateway's own codes carry their detail in the message, after this prefix (spec
+// section 3 allows it for codes OPay does not document).
+var detailPrefix = map[string]string{
+	opaygate.EORDERSTATE:   "order status does not allow this action: ",
+	opaygate.EINVOICESTATE: "invoice status does not allow this action: ",
+}
+
+// invoiceSentences are the 02001 messages of OPay's invoice pages. Each is the whole message
+// of its answer, as printed there, instead of "request params not valid.".
+var invoiceSentences = map[string]bool{
+	"Invalid characters in mobile number.":                                              true,
+	"Mobile number format should be like this +201088889999":                            true,
+	"Mobile number format should be like this +2348031234567":                           true, // NG's example
+	"Merchant Product ID does not exist, please create it in merchant dashboard first.": true,
+	"Please merge the same products.":                                                   true,
+	"Products is required.":                                                             true,
+	"Invoice amount can not be 0":                                                       true,
+}
+
+// parametersPaths are the endpoints of OPay's ValU page, whose 02001 reads "request
+// parameters not valid.". The action endpoints share it: resend-otp is one of them.
+var parametersPaths = map[string]bool{
+	"/api/v1/international/payment/create":           true,
+	"/api/v1/payment/action/input-installment-month": true,
+	"/api/v1/payment/action/input-otp":               true,
+	"/api/v1/payment/action/resend-otp":              true,
+}
+
+// invalidMessage is the body's message of a 02001 answered on path.
+func invalidMessage(path, detail string) string {
+	switch {
+	case invoiceSentences[detail]:
+		return detail
+	case parametersPaths[path]:
+		return opay.MessageInvalidParameters
+	}
+	return opay.MessageInvalidParams
 }
 
 // wireError is an answer already in wire terms, for the few cases no domain code describes
@@ -48,50 +91,63 @@ type wireError struct {
 
 func (e *wireError) Error() string { return e.code + " " + e.message }
 
-// invalid is a 02001 naming a field and its problem.
+// invalid is a 02001 naming a field and its problem. The body says OPay's sentence; the
+// field and the problem go to the X-Opaygate-Detail header and the log line.
 func invalid(format string, args ...any) error { return opaygate.Invalid(format, args...) }
 
-// toWire maps err to the envelope's code, message and data. Anything that is not a domain
-// error is internal: it is logged by the caller and answered 50003 without its text.
-func toWire(err error) (code, message string, data json.RawMessage, internal bool) {
+// answer is an error in wire terms: the envelope's code, message and data, and the detail
+// for the header and the log. internal marks an error whose Go text only the log may see.
+type answer struct {
+	code, message, detail string
+	data                  json.RawMessage
+	internal              bool
+}
+
+// toWire maps err, answered on path, to the envelope. Anything that is not a domain error is
+// internal: it is logged by the caller and answered 50003 without its text.
+func toWire(err error, path string) answer {
 	var we *wireError
 	if errors.As(err, &we) {
-		return we.code, we.message, nil, false
+		return answer{code: we.code, message: we.message}
 	}
 	var e *opaygate.Error
 	if !errors.As(err, &e) {
-		return opay.CodeUnavailable, messageUnavailable, nil, true
+		return answer{code: opay.CodeUnavailable, message: messageUnavailable, internal: true}
 	}
 	wc, ok := codes[e.Code]
 	if !ok {
-		return opay.CodeUnavailable, messageUnavailable, nil, true
+		return answer{code: opay.CodeUnavailable, message: messageUnavailable, internal: true}
 	}
-	message = wc.fixed
-	if message == "" {
-		msg := e.Message
-		if msg == "" {
-			msg = wc.fallback
-		}
-		message = msg
-		if wc.prefix != "" && !strings.HasPrefix(msg, wc.prefix) {
-			message = wc.prefix + msg
+	a := answer{code: wc.code, message: wc.fixed, detail: e.Message}
+	switch {
+	case e.Code == opaygate.EINVALID:
+		a.message = invalidMessage(path, e.Message)
+	case a.message == "" && e.Message == "":
+		a.message = wc.fallback
+	case a.message == "":
+		a.message = e.Message
+		if p := detailPrefix[e.Code]; p != "" && !strings.HasPrefix(a.message, p) {
+			a.message = p + a.message
 		}
 	}
 	switch e.Code {
 	case opaygate.EDUPLICATE:
-		if e.Existing != nil {
-			data, _ = json.Marshal(opay.DuplicateData{
-				Reference: e.Existing.Reference, OrderNo: e.Existing.No, Status: e.Existing.Status,
-			})
+		// OPay answers 02004 with data null; the object that holds the reference is named
+		// in the detail only, and a client recovers it with cashier/status by reference.
+		if x := e.Existing; x != nil {
+			a.detail = fmt.Sprintf("reference %s is already used by %s (%s)", x.Reference, x.No, x.Status)
 		}
 	case opaygate.EINVOICESTATE:
 		// cancelInvoice answers the JSON string "false" (OPay's documented shape), and it
 		// is the only endpoint whose invoice state can refuse an action.
-		data = json.RawMessage(`"false"`)
+		a.data = json.RawMessage(`"false"`)
 	case opaygate.EINTERNAL:
-		internal = true
+		a.internal = true
 	}
-	return wc.code, message, data, internal
+	if a.detail == a.message {
+		a.detail = ""
+	}
+	return a
 }
 
 // fail answers err with HTTP 200, as every API answer is.
@@ -99,14 +155,53 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeStatus(w, r, http.StatusOK, err)
 }
 
-// writeStatus answers err with the given HTTP status.
+// writeStatus answers err with the given HTTP status. The detail goes to the request's log
+// line, and to the X-Opaygate-Detail header except for a failed authentication in live mode,
+// which tells a stranger nothing.
 func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
-	code, message, data, internal := toWire(err)
-	if internal {
+	a := toWire(err, r.URL.Path)
+	x := exchangeOf(r.Context())
+	if a.internal {
 		// Only the log sees the Go error; the client sees 50003.
-		s.log.Error("internal error", "request_id", exchangeOf(r.Context()).id, "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "request_id", x.id, "path", r.URL.Path, "err", err)
 	}
-	s.write(w, r, status, opay.Response{Code: code, Message: message, Data: data})
+	if a.detail != "" {
+		x.detail = a.detail
+		if a.code != opay.CodeAuthFailed || s.cfg.Mode != "live" {
+			w.Header().Set(opay.HeaderDetail, headerValue(a.detail))
+		}
+	}
+	s.write(w, r, status, opay.Response{Code: a.code, Message: a.message, Data: a.data})
+}
+
+// warn adds an X-Opaygate-Warning to an answer that succeeds: a value was read differently
+// from how it was sent. The request's log line carries it too.
+func warn(ctx context.Context, w http.ResponseWriter, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	exchangeOf(ctx).warning = msg
+	w.Header().Set(opay.HeaderWarning, headerValue(msg))
+}
+
+// maxHeaderValue bounds a detail header: a field path and its problem fit in far less.
+const maxHeaderValue = 512
+
+// headerValue makes s safe for a header: printable ASCII only, other runes escaped as Go
+// would quote them, at most maxHeaderValue bytes.
+func headerValue(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		if b.Len() >= maxHeaderValue {
+			return b.String()[:maxHeaderValue]
+		}
+	}
+	return b.String()
 }
 
 // ok answers 00000 with data.

@@ -212,12 +212,13 @@ func TestHostileRequests(t *testing.T) {
 			if r.HTTP != want {
 				t.Errorf("HTTP %d, want %d", r.HTTP, want)
 			}
-			if r.Code != tc.code || !strings.Contains(r.Message, tc.want) {
-				t.Errorf("got %s %q, want %s containing %q", r.Code, r.Message, tc.code, tc.want)
+			if r.Code != tc.code || !strings.Contains(r.Message+" "+r.Detail, tc.want) {
+				t.Errorf("got %s %q (detail %q), want %s containing %q", r.Code, r.Message, r.Detail, tc.code, tc.want)
 			}
-			if tc.code == opay.CodeInvalidParams && !strings.HasPrefix(r.Message, "request params not valid: ") {
-				t.Errorf("message %q lacks the 02001 prefix", r.Message)
+			if tc.code == opay.CodeInvalidParams && r.Message != opay.MessageInvalidParams && r.Message != opay.MessageInvalidParameters {
+				t.Errorf("message %q is not OPay's 02001 message", r.Message)
 			}
+			checkNoLeak(t, r.Detail)
 			if string(r.Data) != "null" {
 				t.Errorf("data %s, want null", r.Data)
 			}

@@ -382,7 +382,7 @@ func (s *Server) invoiceData(inv *opaygate.Invoice) opay.InvoiceData {
 		Lang:            inv.Lang,
 		NotifyMethod:    inv.NotifyMethod,
 		PaymentType:     "opaylink",
-		TotalServiceFee: inv.ServiceFee,
+		TotalServiceFee: opay.Amount{Total: inv.ServiceFee, Currency: inv.Currency},
 	}
 }
 

@@ -20,6 +20,8 @@ type exchange struct {
 	code     string
 	status   int
 	wrote    bool
+	detail   string // why the request was refused (X-Opaygate-Detail)
+	warning  string // how a value was read (X-Opaygate-Warning)
 }
 
 type exchangeKey struct{}
@@ -50,7 +52,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					s.writeStatus(w, r, http.StatusOK, errPanic)
 				}
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			attrs := []slog.Attr{
 				slog.String("request_id", x.id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
@@ -58,7 +60,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				slog.String("code", x.code),
 				slog.Int("status", x.status),
 				slog.Duration("duration", time.Since(start)),
-			)
+			}
+			if x.detail != "" {
+				attrs = append(attrs, slog.String("detail", x.detail))
+			}
+			if x.warning != "" {
+				attrs = append(attrs, slog.String("warning", x.warning))
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()
 		next.ServeHTTP(w, r)
 	})

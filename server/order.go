@@ -192,6 +192,7 @@ func (s *Server) inputOTP(ctx context.Context, m *opaygate.Merchant, body []byte
 		OrderNo:   o.OrderNo,
 		Status:    string(o.Status),
 		Amount:    amountOf(o),
+		VAT:       vatOf(o),
 	}
 	d.FailureCode, d.FailureReason = failureOf(o)
 	return d, nil
@@ -378,7 +379,8 @@ func nextAction(o *opaygate.Order) *opay.NextAction {
 	case opaygate.StepPlan:
 		plans := make([]opay.Plan, len(o.Plans))
 		for i, p := range o.Plans {
-			plans[i] = opay.Plan{Months: p.Months, DownPayment: p.DownPayment, Fee: p.Fee, EMI: p.EMI}
+			money := func(n int64) opay.Amount { return opay.Amount{Total: n, Currency: o.Currency} }
+			plans[i] = opay.Plan{Months: p.Months, DownPayment: money(p.DownPayment), Fee: money(p.Fee), EMI: money(p.EMI)}
 		}
 		return &opay.NextAction{ActionType: opay.ActionInstallmentMonth, Plans: plans}
 	case opaygate.StepOTP:

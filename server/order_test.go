@@ -55,7 +55,7 @@ func TestValUFlow(t *testing.T) {
 	t.Run("MonthsNotOffered", func(t *testing.T) {
 		d := e.valu(t, e.A, "valu-months", 60000, "01012345678")
 		r := must(t, e.call(t, e.A, pathMonth, `{"months":5,"orderNo":"`+d.OrderNo+`"}`), opay.CodeInvalidParams)
-		checkContains(t, r.Message, "months must be one of the offered plans")
+		checkContains(t, r.Detail, "months must be one of the offered plans")
 		// OTP before a plan is chosen.
 		must(t, e.call(t, e.A, pathOTP, otpBody(d.OrderNo, "123456")), opay.CodeOrderState)
 	})
@@ -114,7 +114,7 @@ func TestValUFlow(t *testing.T) {
 			if want := fmt.Sprintf("%02d", amount); d.Status != "FAIL" || d.FailureCode != want || d.FailureReason != reason {
 				t.Errorf("amount %d: %s", amount, r.Raw)
 			}
-			checkShape(t, r, envelope("{reference:s,orderNo:s,status:s,amount:"+amountShape+",failureCode:s,failureReason:s}"))
+			checkShape(t, r, envelope("{reference:s,orderNo:s,status:s,amount:"+amountShape+",vat:"+amountShape+",failureCode:s,failureReason:s}"))
 		}
 	})
 	t.Run("NoCredit", func(t *testing.T) {
@@ -127,11 +127,11 @@ func TestValUFlow(t *testing.T) {
 	t.Run("DuplicateReference", func(t *testing.T) {
 		d := e.valu(t, e.A, "valu-dup", 60000, "01012345678")
 		r := must(t, e.call(t, e.A, pathPaymentCreate, valuRequest("valu-dup", 100, "01012345678")), opay.CodeDuplicate)
-		if r.Message != "the payment reference(merchant order number) already exists." {
-			t.Errorf("message %q", r.Message)
+		if r.Message != "the payment reference already exists." || string(r.Data) != "null" {
+			t.Errorf("answer %s", r.Raw)
 		}
-		if dup := data[opay.DuplicateData](t, r); dup != (opay.DuplicateData{Reference: "valu-dup", OrderNo: d.OrderNo, Status: "PENDING"}) {
-			t.Errorf("data %+v", dup)
+		if got, want := r.Header.Get(opay.HeaderDetail), "reference valu-dup is already used by "+d.OrderNo+" (PENDING)"; got != want {
+			t.Errorf("detail %q, want %q", got, want)
 		}
 		// References are per merchant.
 		e.valu(t, e.B, "valu-dup", 60000, "01012345678")

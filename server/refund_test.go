@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,9 +70,8 @@ func TestRefundCreate(t *testing.T) {
 	t.Run("ErrDuplicateReference", func(t *testing.T) {
 		other := e.paid(t, e.A, "paid-2", 5000)
 		r := must(t, e.call(t, e.A, pathRefundCreate, refundBody("rf-1", other, 100)), opay.CodeDuplicate)
-		dup := data[opay.DuplicateData](t, r)
-		if dup.Reference != "rf-1" || dup.OrderNo != d.OrderNo || dup.Status != "PENDING" {
-			t.Fatalf("duplicate data %s", r.Data)
+		if want := "reference rf-1 is already used by " + d.OrderNo + " (PENDING)"; string(r.Data) != "null" || r.Header.Get(opay.HeaderDetail) != want {
+			t.Fatalf("duplicate %s, detail %q, want data null and %q", r.Raw, r.Header.Get(opay.HeaderDetail), want)
 		}
 	})
 	t.Run("ErrOrderState", func(t *testing.T) {
@@ -125,8 +125,8 @@ func TestRefundCreate(t *testing.T) {
 				body := refundBody("rf-bad", no, 100)
 				tt.change(body)
 				r := must(t, e.call(t, e.A, pathRefundCreate, body), opay.CodeInvalidParams)
-				if r.Message != "request params not valid: "+tt.want {
-					t.Errorf("message %q, want %q", r.Message, tt.want)
+				if r.Message != "request params not valid." || r.Detail != tt.want {
+					t.Errorf("message %q detail %q, want %q", r.Message, r.Detail, tt.want)
 				}
 			})
 		}
@@ -167,14 +167,15 @@ func TestRefundQuery(t *testing.T) {
 		"OtherMerchant": {e.B, map[string]any{"reference": "rf-1", "country": "EG"}, opay.CodeNotFound,
 			"refund not found."},
 		"NoReference": {e.A, map[string]any{"country": "EG"}, opay.CodeInvalidParams,
-			"request params not valid: reference is required"},
+			"request params not valid.|reference is required"},
 		"NoCountry": {e.A, map[string]any{"reference": "rf-1"}, opay.CodeInvalidParams,
-			"request params not valid: country is required"},
+			"request params not valid.|country is required"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := must(t, e.call(t, tc.m, pathRefundQuery, tc.body), tc.code)
-			if r.Message != tc.msg {
-				t.Errorf("message %q, want %q", r.Message, tc.msg)
+			msg, detail, _ := strings.Cut(tc.msg, "|")
+			if r.Message != msg || (detail != "" && r.Detail != detail) {
+				t.Errorf("message %q detail %q, want %q", r.Message, r.Detail, tc.msg)
 			}
 		})
 	}

@@ -128,7 +128,7 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeStatus(w, r, http.StatusNotFound, invalid("unknown endpoint"))
+	s.writeStatus(w, r, http.StatusNotFound, invalid("unknown endpoint %s", r.URL.Path))
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
