@@ -2,6 +2,7 @@ package opaygate
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -98,6 +99,17 @@ type UserInfo struct {
 	Mobile string
 }
 
+// OrderProduct is one line of the product list a merchant sent with an order. It is shown
+// to the customer; the gateway never checks its prices against the order's amount.
+type OrderProduct struct {
+	ID          string `json:"id,omitempty"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Price       int64  `json:"price,omitempty"` // minor units of the order's currency
+	Quantity    int64  `json:"quantity"`
+	ImageURL    string `json:"imageUrl,omitempty"`
+}
+
 // Order is a payment: created by cashier/create, payment/create or by paying
 // an invoice, and moved through the state machine by the customer's actions.
 type Order struct {
@@ -119,6 +131,7 @@ type Order struct {
 
 	ProductName        string
 	ProductDescription string
+	Products           []OrderProduct // cashier/create's productList, for display only
 	ReturnURL          string
 	CallbackURL        string
 	CancelURL          string
@@ -264,4 +277,50 @@ type OrderService interface {
 	// ExpireOrders closes up to limit open orders past their lifetime, for
 	// good, and returns how many it closed.
 	ExpireOrders(ctx context.Context, limit int) (int, error)
+}
+
+// Bounds of expireAt read as an absolute deadline rather than minutes (METHODS.md §8.y).
+const (
+	deadlineSeconds = 1_000_000_000       // from here on: epoch seconds (2001-09-09)
+	deadlineMillis  = 100_000_000_000     // from here on: epoch milliseconds (1973-03-03 in ms)
+	maxExpireAt     = 100_000_000_000_000 // beyond any deadline in milliseconds (year 5138)
+)
+
+// OrderLifetime reads a request's expireAt the way real OPay clients send it: 0 is the
+// default (30 minutes); 1–1440 are minutes; larger values below 10^9 are minutes clamped to
+// 1440; from 10^9 an absolute deadline in epoch seconds, from 10^11 in epoch milliseconds,
+// whose distance from now is rounded up to whole minutes and clamped to 1–1440. It returns
+// the lifetime and, when the value was not read as plain minutes, a note saying how it was
+// read (for the X-Opaygate-Warning header). A negative value or a deadline in the past is
+// EINVALID.
+func OrderLifetime(expireAt int64, now time.Time) (time.Duration, string, error) {
+	var deadline time.Time
+	var unit string
+	switch {
+	case expireAt == 0:
+		return DefaultExpireMinutes * time.Minute, "", nil
+	case expireAt < 0:
+		return 0, "", Invalid("expireAt must be minutes or an epoch deadline, not negative")
+	case expireAt <= MaxExpireMinutes:
+		return time.Duration(expireAt) * time.Minute, "", nil
+	case expireAt < deadlineSeconds:
+		return MaxExpireMinutes * time.Minute,
+			fmt.Sprintf("expireAt %d read as minutes and clamped to %d", expireAt, MaxExpireMinutes), nil
+	case expireAt < deadlineMillis:
+		deadline, unit = time.Unix(expireAt, 0), "seconds"
+	case expireAt < maxExpireAt:
+		deadline, unit = time.UnixMilli(expireAt), "milliseconds"
+	default:
+		return 0, "", Invalid("expireAt %d is beyond any deadline in epoch milliseconds", expireAt)
+	}
+	left := deadline.Sub(now)
+	if left <= 0 {
+		return 0, "", Invalid("expireAt is in the past (a deadline in epoch %s)", unit)
+	}
+	minutes := min((left+time.Minute-1)/time.Minute, MaxExpireMinutes)
+	note := fmt.Sprintf("expireAt %d read as a deadline in epoch %s: %d minutes from now", expireAt, unit, minutes)
+	if left > MaxExpireMinutes*time.Minute {
+		note += fmt.Sprintf(", clamped to %d", MaxExpireMinutes)
+	}
+	return time.Duration(minutes) * time.Minute, note, nil
 }

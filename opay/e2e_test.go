@@ -191,7 +191,7 @@ func TestE2E_Invoices(t *testing.T) {
 	req.ServiceFee = &opay.ServiceFee{FeeRate: "2.5", FixedFee: 100}
 	inv := must(c.CreateInvoice(ctx, req))(t)
 	if inv.Status != opay.InvoiceUnpaid || inv.Amount.Total != 5000 || inv.TotalServiceFee != (opay.Amount{Total: 225, Currency: "EGP"}) ||
-		len(inv.Products) != 1 || !strings.HasPrefix(inv.InvoiceLink, gw.URL+"/pay?vid=") {
+		len(inv.Products) != 1 || !strings.HasPrefix(inv.InvoiceLink, gw.URL+"?vid=") {
 		t.Fatalf("createSingleInvoice = %+v", inv)
 	}
 	got := must(c.InvoiceDetails(ctx, opay.InvoiceNoRequest{InvoiceNo: inv.InvoiceNo}))(t)

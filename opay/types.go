@@ -201,6 +201,41 @@ type Product struct {
 	Description string `json:"description,omitempty"`
 }
 
+// ProductItem is one line of an order's productList, as real OPay clients send it with
+// cashier/create (instead of, or next to, product). Only name is required; the list is shown
+// to the customer and never checked against the amount.
+type ProductItem struct {
+	ProductID   Text        `json:"productId,omitempty"`
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Price       Int64String `json:"price,omitempty"` // minor units
+	Quantity    Int64String `json:"quantity,omitempty"`
+	ImageURL    string      `json:"imageUrl,omitempty"`
+}
+
+// Text is a string that clients may also send as a JSON number (a product id of 17 reads as
+// "17"). It is written as a string.
+type Text string
+
+// UnmarshalJSON accepts a string, a number literal, or null.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		*t = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return &json.UnmarshalTypeError{Value: "string", Type: reflect.TypeFor[Text]()}
+		}
+		*t = Text(s)
+	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) && json.Valid(b):
+		*t = Text(b)
+	default:
+		return &json.UnmarshalTypeError{Value: string(truncate(b)), Type: reflect.TypeFor[Text]()}
+	}
+	return nil
+}
+
 // UserInfo describes the paying customer of a cashier order.
 type UserInfo struct {
 	UserID     string `json:"userId,omitempty"`
@@ -228,18 +263,24 @@ const (
 	StatusClose   = "CLOSE"
 )
 
-// CashierCreateRequest creates a hosted-checkout order (public-key auth).
+// CashierCreateRequest creates a hosted-checkout order (public-key auth). It needs Product
+// (its name) or a non-empty ProductList, or both.
+//
+// ExpireAt is minutes (default 30, more than 1440 is clamped to 1440), or an absolute
+// deadline in epoch seconds (from 10^9) or milliseconds (from 10^11); the answer's
+// X-Opaygate-Warning header (RawResponse.Warning) says when it was read so.
 type CashierCreateRequest struct {
-	Reference   string      `json:"reference"`
-	Country     string      `json:"country"`
-	Amount      Amount      `json:"amount"`
-	ReturnURL   string      `json:"returnUrl"`
-	CallbackURL string      `json:"callbackUrl,omitempty"`
-	CancelURL   string      `json:"cancelUrl,omitempty"`
-	Product     Product     `json:"product"`
-	PayMethod   string      `json:"payMethod,omitempty"`
-	UserInfo    *UserInfo   `json:"userInfo,omitempty"`
-	ExpireAt    Int64String `json:"expireAt,omitempty"`
+	Reference   string        `json:"reference"`
+	Country     string        `json:"country"`
+	Amount      Amount        `json:"amount"`
+	ReturnURL   string        `json:"returnUrl"`
+	CallbackURL string        `json:"callbackUrl,omitempty"`
+	CancelURL   string        `json:"cancelUrl,omitempty"`
+	Product     Product       `json:"product,omitzero"`
+	ProductList []ProductItem `json:"productList,omitempty"`
+	PayMethod   string        `json:"payMethod,omitempty"`
+	UserInfo    *UserInfo     `json:"userInfo,omitempty"`
+	ExpireAt    Int64String   `json:"expireAt,omitempty"`
 }
 
 // CashierCreateData is the data of cashier/create.
@@ -303,17 +344,18 @@ type BankCard struct {
 // PaymentCreateRequest is a server-to-server payment: VALU (with ValUAccountNumber) or
 // BankCard (with BankCard).
 type PaymentCreateRequest struct {
-	Amount            Amount      `json:"amount"`
-	CallbackURL       string      `json:"callbackUrl,omitempty"`
-	Country           string      `json:"country"`
-	PayMethod         string      `json:"payMethod"`
-	Product           Product     `json:"product"`
-	Reference         string      `json:"reference"`
-	ReturnURL         string      `json:"returnUrl,omitempty"`
-	ValUAccountNumber string      `json:"valUAccountNumber,omitempty"`
-	BankCard          *BankCard   `json:"bankcard,omitempty"`
-	UserInfo          *UserInfo   `json:"userInfo,omitempty"`
-	ExpireAt          Int64String `json:"expireAt,omitempty"`
+	Amount            Amount        `json:"amount"`
+	CallbackURL       string        `json:"callbackUrl,omitempty"`
+	Country           string        `json:"country"`
+	PayMethod         string        `json:"payMethod"`
+	Product           Product       `json:"product,omitzero"`
+	ProductList       []ProductItem `json:"productList,omitempty"`
+	Reference         string        `json:"reference"`
+	ReturnURL         string        `json:"returnUrl,omitempty"`
+	ValUAccountNumber string        `json:"valUAccountNumber,omitempty"`
+	BankCard          *BankCard     `json:"bankcard,omitempty"`
+	UserInfo          *UserInfo     `json:"userInfo,omitempty"`
+	ExpireAt          Int64String   `json:"expireAt,omitempty"`
 }
 
 // Plan is one ValU installment offer. Its sums are amount objects in the order's currency,

@@ -123,7 +123,7 @@ func (g *Gateway) PayInvoiceWithCard(invoiceNo, number string) (*Payment, error)
 
 // invoiceOrder opens (or reopens) the order that pays an invoice, as its page does.
 func (g *Gateway) invoiceOrder(ctx context.Context, inv *opaygate.Invoice) (*opaygate.Order, error) {
-	o, err := g.svcs.Invoices.PayInvoice(ctx, inv.ID, g.URL+"/pay?vid="+inv.Token)
+	o, err := g.svcs.Invoices.PayInvoice(ctx, inv.ID, g.URL+"?vid="+inv.Token)
 	if err != nil {
 		return nil, fmt.Errorf("opaytest: pay invoice: %w", err)
 	}

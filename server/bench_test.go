@@ -63,7 +63,7 @@ func BenchmarkRespondInvoice(b *testing.B) {
 		Lang: "EN", NotifyMethod: "BOTH", MerchantID: "256612345678901",
 		Customer: opaygate.Customer{Name: "Mona Ali", Mobile: "+201088889999", Email: "mona.ali@example.com"},
 		Products: []opaygate.InvoiceProduct{
-			{ProductNo: "1000000570", MerchantProductNo: "1000000570", Name: "Product X",
+			{ProductNo: "10001", MerchantProductNo: "1000000570", Name: "Product X",
 				Image: "https://www.yourproduct.com/product1.png", Price: 2000, Currency: "EGP", Quantity: 1},
 			{ProductNo: "1000000571", MerchantProductNo: "1000000571", Name: "Product Y",
 				Image: "https://www.yourproduct.com/product2.png", Price: 4000, Currency: "EGP", Quantity: 2},

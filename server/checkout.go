@@ -38,6 +38,7 @@ type orderView struct {
 	Reference   string
 	Product     string
 	Description string
+	Items       []itemView // the productList the merchant sent, if any
 	Amount      string
 	LeftMS      int64  // milliseconds left at rendering, for the countdown
 	TimeLeft    string // the same as text
@@ -51,6 +52,13 @@ type orderView struct {
 	Back        string // where the result page sends the customer
 	BackLabel   string // the translation key of that link
 	ForInvoice  bool
+}
+
+// itemView is one line of an order's product list.
+type itemView struct {
+	Name     string
+	Quantity int64
+	Price    string // "" when the merchant sent none
 }
 
 // planView is one ValU plan.
@@ -153,6 +161,13 @@ func (s *Server) checkoutView(c *checkout, title string) *payView {
 	}
 	if o.CardLast4 != "" {
 		ov.Card = "•••• " + o.CardLast4
+	}
+	for _, p := range o.Products {
+		it := itemView{Name: p.Name, Quantity: p.Quantity}
+		if p.Price > 0 {
+			it.Price = formatAmount(p.Price, o.Currency)
+		}
+		ov.Items = append(ov.Items, it)
 	}
 	for _, p := range o.Plans {
 		ov.Plans = append(ov.Plans, planView{Months: p.Months, EMI: formatAmount(p.EMI, o.Currency),

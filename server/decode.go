@@ -172,28 +172,31 @@ func syntaxError(body []byte, err error) error {
 		// The offset helps; encoding/json's own wording is a Go error string and stays out.
 		// A trailing comma gets its own words: OPay's invoice pages print one in their
 		// request example, so it is the mistake a copied sample makes.
-		if at, ok := trailingComma(body, se.Offset); ok {
-			return invalid("request body has a trailing comma at byte %d, before %c: JSON allows none", at, body[se.Offset-1])
+		if at, closing, ok := trailingComma(body, se.Offset); ok {
+			return invalid("request body has a trailing comma at byte %d, before %c: JSON allows none", at, closing)
 		}
 		return invalid("request body is not valid JSON at byte %d", se.Offset)
 	}
 	return invalid("request body is not valid JSON")
 }
 
-// trailingComma reports whether the syntax error at offset (one past the offending byte) is
-// a closing brace or bracket right after a comma, and the comma's offset.
-func trailingComma(body []byte, offset int64) (int, bool) {
-	if offset < 1 || offset > int64(len(body)) {
-		return 0, false
+// trailingComma reports whether a syntax error near offset is a closing brace or bracket
+// right after a comma, and returns the comma's offset and the closing byte. encoding/json's
+// decoder reports the offset of the offending byte or the one after it, so both are tried.
+func trailingComma(body []byte, offset int64) (int, byte, bool) {
+	for _, at := range []int64{offset - 1, offset} {
+		if at < 1 || at >= int64(len(body)) {
+			continue
+		}
+		if c := body[at]; c != '}' && c != ']' {
+			continue
+		}
+		before := bytes.TrimRight(body[:at], " \t\r\n")
+		if len(before) > 0 && before[len(before)-1] == ',' {
+			return len(before) - 1, body[at], true
+		}
 	}
-	if c := body[offset-1]; c != '}' && c != ']' {
-		return 0, false
-	}
-	before := bytes.TrimRight(body[:offset-1], " \t\r\n")
-	if len(before) == 0 || before[len(before)-1] != ',' {
-		return 0, false
-	}
-	return len(before) - 1, true
+	return 0, 0, false
 }
 
 // trimJSONSpace trims the four whitespace bytes JSON allows.

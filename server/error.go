@@ -174,13 +174,9 @@ func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int,
 	s.write(w, r, status, opay.Response{Code: a.code, Message: a.message, Data: a.data})
 }
 
-// warn adds an X-Opaygate-Warning to an answer that succeeds: a value was read differently
-// from how it was sent. The request's log line carries it too.
-func warn(ctx context.Context, w http.ResponseWriter, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	exchangeOf(ctx).warning = msg
-	w.Header().Set(opay.HeaderWarning, headerValue(msg))
-}
+// warn notes for the answer's X-Opaygate-Warning header, and its log line, that a value was
+// read differently from how it was sent. An answer that fails does not carry it.
+func warn(ctx context.Context, msg string) { exchangeOf(ctx).warning = msg }
 
 // maxHeaderValue bounds a detail header: a field path and its problem fit in far less.
 const maxHeaderValue = 512
@@ -210,6 +206,9 @@ func (s *Server) ok(w http.ResponseWriter, r *http.Request, data any) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if x := exchangeOf(r.Context()); x.warning != "" {
+		w.Header().Set(opay.HeaderWarning, headerValue(x.warning))
 	}
 	s.write(w, r, http.StatusOK, opay.Response{Code: opay.CodeSuccess, Message: opay.MessageSuccess, Data: raw})
 }

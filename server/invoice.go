@@ -370,7 +370,7 @@ func (s *Server) invoiceData(inv *opaygate.Invoice) opay.InvoiceData {
 	return opay.InvoiceData{
 		InvoiceNo:       inv.InvoiceNo,
 		Status:          string(inv.Status),
-		InvoiceLink:     s.cfg.PublicURL + "/pay?vid=" + inv.Token,
+		InvoiceLink:     s.invoiceLink(inv.Token),
 		InvoiceName:     inv.Name,
 		Description:     inv.Description,
 		DueDate:         inv.DueTime.Unix(),

@@ -7,11 +7,26 @@ import (
 	"github.com/opaygate/opaygate"
 )
 
-// The invoice page (invoiceLink, spec 4.4): GET /pay?vid=… shows the invoice in its language
+// The invoice page (invoiceLink, spec 4.4): GET /?vid=… — OPay's form of the link, the
+// public URL then ?vid= — shows the invoice in its language (the older /pay?vid=… links keep
+// working)
 // (lang AR renders in Arabic, right to left); its Pay button posts to /pay, which finds or
 // creates the order that pays it (InvoiceService.PayInvoice) and sends the customer to that
 // order's checkout page. The checkout's result page links back here, where the invoice then
 // shows Paid.
+
+// invoiceLink is an invoice's link in OPay's form: the public URL, then ?vid= and the token
+// ("https://cashier.opaycheckout.com?vid=8d0a…" on OPay's page).
+func (s *Server) invoiceLink(token string) string { return s.cfg.PublicURL + "?vid=" + token }
+
+// root serves GET /: the invoice page when the URL is an invoice link, else the API's 404.
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("vid") {
+		s.invoicePage(w, r)
+		return
+	}
+	s.notFound(w, r)
+}
 
 // invoiceView is an invoice as its page shows it.
 type invoiceView struct {
@@ -99,12 +114,12 @@ func (s *Server) invoicePay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page := "/pay?vid=" + inv.Token
+	page := s.invoiceLink(inv.Token)
 	if inv.Status != opaygate.InvoiceUnpaid {
 		s.payRedirect(w, r, page)
 		return
 	}
-	o, err := s.svc.Invoices.PayInvoice(r.Context(), inv.ID, s.cfg.PublicURL+page)
+	o, err := s.svc.Invoices.PayInvoice(r.Context(), inv.ID, page)
 	switch opaygate.ErrorCode(err) {
 	case "":
 		s.payRedirect(w, r, "/checkout?orderToken="+o.Token)

@@ -17,10 +17,11 @@ func (e *env) invoicePageOf(t testing.TB, change func(map[string]any)) (opay.Inv
 	t.Helper()
 	inv := createInvoice(t, e, e.A, invoiceBody(e, change))
 	u, err := url.Parse(inv.InvoiceLink)
-	if err != nil || u.Path != "/pay" || len(u.Query().Get("vid")) != 32 {
+	// OPay's form: the public URL, then ?vid= (no path).
+	if err != nil || u.Path != "" || len(u.Query().Get("vid")) != 32 {
 		t.Fatalf("invoiceLink %q", inv.InvoiceLink)
 	}
-	return inv, "/pay?vid=" + u.Query().Get("vid")
+	return inv, "/?vid=" + u.Query().Get("vid")
 }
 
 func withProducts(m map[string]any) {
@@ -34,12 +35,17 @@ func TestInvoicePage(t *testing.T) {
 	e := newTestServer(t)
 	c := e.customer()
 	inv, page := e.invoicePageOf(t, withProducts)
-	vid := strings.TrimPrefix(page, "/pay?vid=")
+	vid := strings.TrimPrefix(page, "/?vid=")
 	// 2 × 150.00 + 25.50 = 325.50; fee ⌈32550 × 2.5 %⌉ + 100 = 814 + 100 = 9.14.
 	c.get(t, page).html(t, http.StatusOK).has(t, "Rent", "March", "Merchant 100000000000001", inv.InvoiceNo, "Ali",
 		"Mug", "Plate", "<td class=\"num\">2</td>", "EGP 150.00", "EGP 300.00", "EGP 25.50", "EGP 325.50",
 		"Service fee", "EGP 9.14", "EGP 334.64", "Unpaid", `action="pay"`, "Pay EGP 334.64",
 		time.Unix(inv.DueDate, 0).UTC().Format("2006-01-02 15:04")+" UTC", `lang="en" dir="ltr"`)
+	// Links of the old form keep working; the root without vid is the API's 404.
+	c.get(t, "/pay?vid="+vid).html(t, http.StatusOK).has(t, inv.InvoiceNo, `action="pay"`)
+	if pg := c.get(t, "/"); pg.status != http.StatusNotFound || !strings.Contains(pg.body, `"code":"02001"`) {
+		t.Errorf("GET / without vid: %d %s", pg.status, pg.body)
+	}
 
 	// Pay: an order of the invoice's total, on the checkout page.
 	got := c.post(t, "/pay", url.Values{"vid": {vid}})
@@ -53,7 +59,7 @@ func TestInvoicePage(t *testing.T) {
 
 	c.post(t, "/checkout/card", form(token, "cardNumber", "4111111111111111", "expiry", "12/40", "cvv", "123"))
 	result := c.follow(t, c.post(t, "/3ds/confirm", form(token))).has(t, "Payment successful", "Back to the invoice")
-	result.has(t, `href="`+e.srv.URL+page+`"`)
+	result.has(t, `href="`+e.srv.URL+strings.TrimPrefix(page, "/")+`"`)
 
 	c.get(t, page).html(t, http.StatusOK).has(t, "Paid", "This invoice is paid.").lacks(t, `action="pay"`, "Unpaid")
 	details := data[opay.InvoiceData](t, must(t, e.call(t, e.A, pathInvoice, map[string]string{"invoiceNo": inv.InvoiceNo}), opay.CodeSuccess))
@@ -61,11 +67,11 @@ func TestInvoicePage(t *testing.T) {
 		t.Errorf("getInvoiceDetails %+v", details)
 	}
 	// Paying a paid invoice comes back to its page.
-	c.post(t, "/pay", url.Values{"vid": {vid}}).redirectsTo(t, e.srv.URL+page)
+	c.post(t, "/pay", url.Values{"vid": {vid}}).redirectsTo(t, e.srv.URL+strings.TrimPrefix(page, "/"))
 
 	t.Run("FailedPaymentCanBeRetried", func(t *testing.T) {
 		_, page := e.invoicePageOf(t, nil)
-		vid := strings.TrimPrefix(page, "/pay?vid=")
+		vid := strings.TrimPrefix(page, "/?vid=")
 		first := c.post(t, "/pay", url.Values{"vid": {vid}})
 		token := strings.TrimPrefix(first.location, e.srv.URL+"/checkout?orderToken=")
 		c.post(t, "/checkout/card", form(token, "cardNumber", "4000000000800005", "expiry", "12/40", "cvv", "123"))
@@ -89,17 +95,17 @@ func TestInvoicePageStates(t *testing.T) {
 		inv, page := e.invoicePageOf(t, nil)
 		must(t, e.call(t, e.A, pathCancelInvoice, map[string]string{"invoiceNo": inv.InvoiceNo}), opay.CodeSuccess)
 		c.get(t, page).html(t, http.StatusOK).has(t, "Cancelled", "cancelled by the merchant").lacks(t, `action="pay"`)
-		c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/pay?vid=")}}).redirectsTo(t, e.srv.URL+page)
+		c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/?vid=")}}).redirectsTo(t, e.srv.URL+strings.TrimPrefix(page, "/"))
 	})
 	t.Run("Expired", func(t *testing.T) {
 		_, page := e.invoicePageOf(t, nil)
 		e.clock.Advance(73 * time.Hour)
 		c.get(t, page).html(t, http.StatusOK).has(t, "Expired", "past its due date").lacks(t, `action="pay"`)
-		c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/pay?vid=")}}).redirectsTo(t, e.srv.URL+page)
+		c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/?vid=")}}).redirectsTo(t, e.srv.URL+strings.TrimPrefix(page, "/"))
 	})
 	t.Run("CancelledWhilePaying", func(t *testing.T) {
 		inv, page := e.invoicePageOf(t, nil)
-		got := c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/pay?vid=")}})
+		got := c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/?vid=")}})
 		token := strings.TrimPrefix(got.location, e.srv.URL+"/checkout?orderToken=")
 		c.post(t, "/checkout/card", form(token, "cardNumber", "4111111111111111", "expiry", "12/40", "cvv", "123"))
 		must(t, e.call(t, e.A, pathCancelInvoice, map[string]string{"invoiceNo": inv.InvoiceNo}), opay.CodeSuccess)
@@ -118,7 +124,7 @@ func TestInvoicePageArabic(t *testing.T) {
 	})
 	c.get(t, page).html(t, http.StatusOK).has(t, `<html lang="ar" dir="rtl">`, "إيجار مارس", "غير مدفوعة",
 		"الإجمالي", "رسوم الخدمة", "ادفع EGP 334.64", "<bdi>EGP 334.64</bdi>").lacks(t, "Unpaid", "Total")
-	got := c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/pay?vid=")}})
+	got := c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/?vid=")}})
 	checkout := c.follow(t, got).html(t, http.StatusOK)
 	checkout.has(t, `dir="rtl"`, "كيف تريد أن تدفع؟", "ادفع EGP 334.64 بالبطاقة")
 	token := strings.TrimPrefix(got.location, e.srv.URL+"/checkout?orderToken=")
@@ -148,6 +154,6 @@ func TestInvoicePageEscaping(t *testing.T) {
 	pg := c.get(t, page).html(t, http.StatusOK).lacks(t, "<script>alert", "<img src=x")
 	pg.has(t, "&lt;script&gt;alert(&#34;name&#34;)", "&lt;script&gt;alert(&#34;product&#34;)",
 		"&lt;script&gt;alert(&#34;customer&#34;)", "&lt;img src=x onerror=alert(1)&gt;")
-	got := c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/pay?vid=")}})
+	got := c.post(t, "/pay", url.Values{"vid": {strings.TrimPrefix(page, "/?vid=")}})
 	c.follow(t, got).html(t, http.StatusOK).lacks(t, "<script>alert").has(t, "&lt;script&gt;alert(&#34;name&#34;)")
 }

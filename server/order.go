@@ -2,7 +2,7 @@ package server
 
 import (
 	"context"
-	"time"
+	"fmt"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
@@ -14,11 +14,12 @@ func (s *Server) cashierCreate(ctx context.Context, m *opaygate.Merchant, body [
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	o, err := s.newOrder(m, orderFields{
+	o, err := s.newOrder(ctx, m, orderFields{
 		fn: opaygate.FuncCashier, channel: opaygate.ChannelWeb, returnRequired: true,
 		reference: req.Reference, country: req.Country, amount: req.Amount,
 		returnURL: req.ReturnURL, callbackURL: req.CallbackURL, cancelURL: req.CancelURL,
-		product: req.Product, payMethod: req.PayMethod, user: req.UserInfo, expireAt: req.ExpireAt,
+		product: req.Product, productList: req.ProductList, payMethod: req.PayMethod, user: req.UserInfo,
+		expireAt: req.ExpireAt,
 	})
 	if err != nil {
 		return nil, err
@@ -46,11 +47,12 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 	if req.PayMethod == "" {
 		return nil, invalid("payMethod is required")
 	}
-	o, err := s.newOrder(m, orderFields{
+	o, err := s.newOrder(ctx, m, orderFields{
 		fn: "", channel: opaygate.ChannelAPI,
 		reference: req.Reference, country: req.Country, amount: req.Amount,
 		returnURL: req.ReturnURL, callbackURL: req.CallbackURL,
-		product: req.Product, payMethod: req.PayMethod, user: req.UserInfo, expireAt: req.ExpireAt,
+		product: req.Product, productList: req.ProductList, payMethod: req.PayMethod, user: req.UserInfo,
+		expireAt: req.ExpireAt,
 	})
 	if err != nil {
 		return nil, err
@@ -227,14 +229,16 @@ type orderFields struct {
 	amount                            opay.Amount
 	returnURL, callbackURL, cancelURL string
 	product                           opay.Product
+	productList                       []opay.ProductItem
 	payMethod                         string
 	user                              *opay.UserInfo
 	expireAt                          opay.Int64String
 }
 
 // newOrder validates the common fields of a new order (spec 4.1) and checks that the merchant
-// may use the function, the pay method and the country.
-func (s *Server) newOrder(m *opaygate.Merchant, f orderFields) (*opaygate.Order, error) {
+// may use the function, the pay method and the country. How expireAt was read, when it was
+// not plain minutes, goes to the answer's X-Opaygate-Warning.
+func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFields) (*opaygate.Order, error) {
 	if err := reference("reference", f.reference); err != nil {
 		return nil, err
 	}
@@ -254,11 +258,25 @@ func (s *Server) newOrder(m *opaygate.Merchant, f orderFields) (*opaygate.Order,
 	if err := absURL("cancelUrl", f.cancelURL, false); err != nil {
 		return nil, err
 	}
-	if err := text("product.name", f.product.Name, maxName, true); err != nil {
+	products, err := productList(f.productList)
+	if err != nil {
+		return nil, err
+	}
+	if f.product.Name == "" && len(products) == 0 {
+		if f.product.Description != "" {
+			return nil, invalid("product.name is required")
+		}
+		return nil, invalid("product or productList is required")
+	}
+	if err := text("product.name", f.product.Name, maxName, false); err != nil {
 		return nil, err
 	}
 	if err := textLines("product.description", f.product.Description, maxText, false, true); err != nil {
 		return nil, err
+	}
+	name := f.product.Name
+	if name == "" {
+		name = products[0].Name
 	}
 	var user opaygate.UserInfo
 	if u := f.user; u != nil {
@@ -272,12 +290,10 @@ func (s *Server) newOrder(m *opaygate.Merchant, f orderFields) (*opaygate.Order,
 			}
 		}
 	}
-	minutes := int64(f.expireAt)
-	switch {
-	case minutes == 0: // not given: the default
-		minutes = opaygate.DefaultExpireMinutes
-	case minutes < 1 || minutes > opaygate.MaxExpireMinutes:
-		return nil, invalid("expireAt must be between 1 and %d minutes", opaygate.MaxExpireMinutes)
+	now := s.svc.Clock.Now()
+	lifetime, note, err := opaygate.OrderLifetime(int64(f.expireAt), now)
+	if err != nil {
+		return nil, err
 	}
 
 	fn := f.fn
@@ -305,7 +321,9 @@ func (s *Server) newOrder(m *opaygate.Merchant, f orderFields) (*opaygate.Order,
 		return nil, err
 	}
 
-	now := s.svc.Clock.Now()
+	if note != "" {
+		warn(ctx, note)
+	}
 	return &opaygate.Order{
 		MerchantID:         m.ID,
 		Reference:          f.reference,
@@ -315,15 +333,57 @@ func (s *Server) newOrder(m *opaygate.Merchant, f orderFields) (*opaygate.Order,
 		VAT:                m.VAT(f.amount.Total),
 		PayMethod:          f.payMethod,
 		Channel:            f.channel,
-		ProductName:        f.product.Name,
+		ProductName:        name,
 		ProductDescription: f.product.Description,
+		Products:           products,
 		ReturnURL:          f.returnURL,
 		CallbackURL:        f.callbackURL,
 		CancelURL:          f.cancelURL,
 		User:               user,
-		ExpireAt:           now.Add(time.Duration(minutes) * time.Minute),
+		ExpireAt:           now.Add(lifetime),
 		CreatedAt:          now,
 	}, nil
+}
+
+// maxProductList bounds cashier/create's productList (METHODS.md §8.y).
+const maxProductList = 50
+
+// productList validates the product list real clients send instead of, or next to, product:
+// each line needs a name; quantity defaults to 1; price is optional and never checked
+// against the amount.
+func productList(list []opay.ProductItem) ([]opaygate.OrderProduct, error) {
+	if len(list) > maxProductList {
+		return nil, invalid("productList must have at most %d products", maxProductList)
+	}
+	products := make([]opaygate.OrderProduct, 0, len(list))
+	for i, it := range list {
+		field := func(name string) string { return fmt.Sprintf("productList[%d].%s", i, name) }
+		if err := text(field("name"), it.Name, maxProductName, true); err != nil {
+			return nil, err
+		}
+		if err := text(field("productId"), string(it.ProductID), maxName, false); err != nil {
+			return nil, err
+		}
+		if err := textLines(field("description"), it.Description, maxText, false, true); err != nil {
+			return nil, err
+		}
+		if err := absURL(field("imageUrl"), it.ImageURL, false); err != nil {
+			return nil, err
+		}
+		quantity := int64(it.Quantity)
+		switch {
+		case quantity == 0:
+			quantity = 1
+		case quantity < 0 || quantity > maxQuantity:
+			return nil, invalid("%s must be a positive integer of at most %d", field("quantity"), maxQuantity)
+		}
+		if it.Price < 0 || int64(it.Price) > opaygate.MaxAmount {
+			return nil, invalid("%s must be minor units, 0 to 10^13", field("price"))
+		}
+		products = append(products, opaygate.OrderProduct{ID: string(it.ProductID), Name: it.Name,
+			Description: it.Description, Price: int64(it.Price), Quantity: quantity, ImageURL: it.ImageURL})
+	}
+	return products, nil
 }
 
 // orderKey validates how a request names an order: by orderNo if present, else by reference.

@@ -126,6 +126,7 @@ func (s *Server) payRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /3ds", s.threeDSPage)
 	mux.HandleFunc("POST /3ds/confirm", s.threeDSConfirm)
 	mux.HandleFunc("POST /3ds/cancel", s.threeDSCancel)
+	mux.HandleFunc("GET /{$}", s.root)
 	mux.HandleFunc("GET /pay", s.invoicePage)
 	mux.HandleFunc("POST /pay", s.invoicePay)
 	mux.HandleFunc("GET /static/pay/{file}", s.payStatic)

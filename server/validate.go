@@ -12,10 +12,12 @@ import (
 
 // Bounds of free-text fields, in characters.
 const (
-	maxName   = 256  // names, ids, emails, single-line fields
-	maxText   = 1024 // descriptions
-	maxURL    = 1024
-	maxRefLen = 64
+	maxName = 256 // names, ids, emails, single-line fields
+	// maxProductName bounds a productList line's name (METHODS.md §8.y).
+	maxProductName = 100
+	maxText        = 1024 // descriptions
+	maxURL         = 1024
+	maxRefLen      = 64
 )
 
 // country validates a country code and returns its currency.

@@ -30,13 +30,13 @@ func DemoMerchants() []DemoMerchant {
 // DemoProducts is the catalog of the first demo merchant, shaped like the
 // products of the documentation's invoice examples: its createSingleInvoice
 // sample orders one of 1000000570 and two of 1000000571, which makes the
-// 100.00 EGP invoice of its getInvoiceDetails sample. The gateway's productNo
-// equals the merchant's number here; numbers the store generates start above
-// both, so they never collide.
+// 100.00 EGP invoice of its getInvoiceDetails sample. As in that sample, the
+// gateway's productNo (10001, 10002) is not the merchant's number; numbers the
+// store generates start at 1000001001, so they never collide with these.
 func DemoProducts() []opaygate.Product {
 	const merchant = "256612345678901"
 	return []opaygate.Product{{
-		ProductNo:         "1000000570",
+		ProductNo:         "10001",
 		MerchantID:        merchant,
 		MerchantProductNo: "1000000570",
 		Name:              "Product X",
@@ -45,7 +45,7 @@ func DemoProducts() []opaygate.Product {
 		Price:             2000,
 		Currency:          "EGP",
 	}, {
-		ProductNo:         "1000000571",
+		ProductNo:         "10002",
 		MerchantID:        merchant,
 		MerchantProductNo: "1000000571",
 		Name:              "Product Y",

@@ -24,12 +24,12 @@ const orderColumns = `id, order_no, merchant_id, reference, country, currency, a
 	channel, status, step, failure_code, failure_reason, product_name, product_description,
 	return_url, callback_url, cancel_url, user_id, user_name, user_email, user_mobile, token,
 	invoice_id, invoice_no, valu_account, plans, months, card_bin, card_last4, otp_attempts,
-	otp_resends, otp_issued_at, voided, refunded, expire_at, created_at, updated_at`
+	otp_resends, otp_issued_at, voided, refunded, expire_at, created_at, updated_at, products`
 
 func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 	var o opaygate.Order
 	var invoiceID sql.NullInt64
-	var plans string
+	var plans, products string
 	var otpIssued, expire, created, updated int64
 	if err := row.Scan(&o.ID, &o.OrderNo, &o.MerchantID, &o.Reference, &o.Country, &o.Currency,
 		&o.Amount, &o.VAT, &o.PayMethod, &o.Channel, &o.Status, &o.Step, &o.FailureCode,
@@ -37,7 +37,7 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 		&o.CancelURL, &o.User.ID, &o.User.Name, &o.User.Email, &o.User.Mobile, &o.Token,
 		&invoiceID, &o.InvoiceNo, &o.ValUAccount, &plans, &o.Months, &o.CardBIN, &o.CardLast4,
 		&o.OTPAttempts, &o.OTPResends, &otpIssued, &o.Voided, &o.Refunded, &expire, &created,
-		&updated); err != nil {
+		&updated, &products); err != nil {
 		return nil, err
 	}
 	o.InvoiceID = invoiceID.Int64
@@ -46,16 +46,24 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 			return nil, fmt.Errorf("order %s plans: %w", o.OrderNo, err)
 		}
 	}
+	if products != "" {
+		if err := json.Unmarshal([]byte(products), &o.Products); err != nil {
+			return nil, fmt.Errorf("order %s products: %w", o.OrderNo, err)
+		}
+	}
 	o.OTPIssuedAt, o.ExpireAt = fromMS(otpIssued), fromMS(expire)
 	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
 	return &o, nil
 }
 
-func encodePlans(plans []opaygate.Plan) string {
-	if len(plans) == 0 {
+func encodePlans(plans []opaygate.Plan) string { return encodeList(plans) }
+
+// encodeList writes a list column as JSON, and an empty list as ”.
+func encodeList[T any](list []T) string {
+	if len(list) == 0 {
 		return ""
 	}
-	b, _ := json.Marshal(plans)
+	b, _ := json.Marshal(list)
 	return string(b)
 }
 
@@ -148,14 +156,14 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 		invoiceID = o.InvoiceID
 	}
 	res, err := tx.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (merchant_id, reference) DO NOTHING`,
 		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
 		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
 		o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
 		invoiceID, o.InvoiceNo, o.ValUAccount, encodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
 		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
-		ms(o.CreatedAt), ms(o.UpdatedAt))
+		ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products))
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
 	}
