@@ -159,6 +159,10 @@ func (c *CLI) call(ctx context.Context, args []string) error {
 	var ae *opay.APIError
 	var he *opay.HTTPError
 	switch {
+	case errors.As(err, &ae) && ae.Detail != "":
+		// The gateway's reason, which the body does not carry: the whole point of a
+		// developer's tool.
+		return fmt.Errorf("call: %s %s: %s (request id %s)", ae.Code, ae.Message, ae.Detail, ae.RequestID)
 	case errors.As(err, &ae):
 		return fmt.Errorf("call: %s %s (request id %s)", ae.Code, ae.Message, ae.RequestID)
 	case errors.As(err, &he):

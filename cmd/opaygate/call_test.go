@@ -182,9 +182,14 @@ func TestCall_APIErrorExits1(t *testing.T) {
 	}
 	bad := callEnv(gw)
 	bad["OPAY_PRIVATE_KEY"] = "OPAYPRV-wrong"
-	if code, stdout, _ := RunCLI(t, bad, "", "call", "status", "--data", `{"reference":"x","country":"EG"}`); code != 1 ||
-		answerOf(t, stdout).Code != opay.CodeAuthFailed {
+	code, stdout, stderr = RunCLI(t, bad, "", "call", "status", "--data", `{"reference":"x","country":"EG"}`)
+	if code != 1 || answerOf(t, stdout).Code != opay.CodeAuthFailed {
 		t.Errorf("wrong key: exit %d\n%s", code, stdout)
+	}
+	// The sandbox's reason is on stderr, and the key is not.
+	if !strings.Contains(stderr, "02000 authentication failed.: the signature matches no accepted form") ||
+		strings.Contains(stderr, "OPAYPRV-wrong") {
+		t.Errorf("stderr %q", stderr)
 	}
 }
 
