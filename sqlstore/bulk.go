@@ -123,7 +123,7 @@ type bulkRows struct {
 
 // bulkSQLite writes one batch in one transaction with multi-row INSERTs.
 func (db *DB) bulkSQLite(ctx context.Context, l BulkLoad, seed uint64, from, n int) error {
-	return db.update(ctx, func(tx *Tx) error {
+	return db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
 		orderIDs, err := tx.bulkIDs(ctx, "orders", n)
 		if err != nil {
 			return err

@@ -22,10 +22,12 @@ func (s *OrderService) CreateCardOrder(ctx context.Context, o *opaygate.Order, c
 		return err
 	}
 	o.PayMethod, o.CardBIN, o.CardLast4 = opaygate.PayMethodBankCard, card.BIN(), card.Last4()
-	return s.db.update(ctx, func(tx *Tx) error {
+	expireAt := o.ExpireAt
+	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		// update may run this again after a serialization failure: start
 		// from the order as it was before the first attempt moved it.
 		o.Status, o.Step, o.FailureCode, o.FailureReason = opaygate.StatusInitial, opaygate.StepNone, "", ""
+		stampNew(o, tx.now, expireAt)
 		if err := s.insertOrder(ctx, tx, o); err != nil {
 			return err
 		}
@@ -67,7 +69,7 @@ func (s *OrderService) StartCard(ctx context.Context, merchantID string, key opa
 // otherwise the acquirer decides now.
 func (s *OrderService) payByCard(ctx context.Context, tx *Tx, o *opaygate.Order, card opaygate.Card) error {
 	switch {
-	case card.Expired(s.deps.Clock.Now()):
+	case card.Expired(tx.now):
 		return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, opaygate.CodeExpiredCard, opaygate.ReasonExpiredCard)
 	case card.Enable3DS:
 		return s.moveOrder(ctx, tx, o, opaygate.StatusPending, opaygate.Step3DS, "", "")

@@ -87,7 +87,7 @@ func (s *InvoiceService) CreateInvoice(ctx context.Context, inv *opaygate.Invoic
 		}
 		seen[it.MerchantProductNo] = true
 	}
-	return s.db.update(ctx, func(tx *Tx) error {
+	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		inv.Products = inv.Products[:0]
 		var sum int64
 		for _, it := range items {
@@ -129,7 +129,7 @@ func (s *InvoiceService) CreateInvoice(ctx context.Context, inv *opaygate.Invoic
 		}
 		inv.ID, inv.InvoiceNo = id, strconv.FormatInt(id, 10)
 		inv.Status, inv.Token = opaygate.InvoiceUnpaid, randomHex(16)
-		inv.CreatedAt, inv.UpdatedAt = now, now
+		inv.CreatedAt, inv.UpdatedAt = tx.now, tx.now
 		_, err = tx.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			inv.ID, inv.InvoiceNo, inv.MerchantID, inv.Status, inv.Token, inv.Name, inv.Description,
@@ -209,7 +209,7 @@ func (s *InvoiceService) ListInvoices(ctx context.Context, f opaygate.InvoiceFil
 // CancelInvoice cancels an Unpaid invoice; see opaygate.InvoiceService.
 func (s *InvoiceService) CancelInvoice(ctx context.Context, merchantID, invoiceNo string) (*opaygate.Invoice, error) {
 	var inv *opaygate.Invoice
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
 		inv, err = scanInvoice(tx.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices
 			WHERE invoice_no = ? AND merchant_id = ?`+s.db.forUpdate(), invoiceNo, merchantID))
@@ -218,7 +218,7 @@ func (s *InvoiceService) CancelInvoice(ctx context.Context, merchantID, invoiceN
 		} else if err != nil {
 			return fmt.Errorf("lock invoice: %w", err)
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		inv.ApplyExpiry(now)
 		switch inv.Status {
 		case opaygate.InvoiceCancelled:
@@ -273,14 +273,14 @@ func (s *InvoiceService) InvoiceStats(ctx context.Context, merchantID string, fr
 // reloads the page or clicks twice keeps paying the same order.
 func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, returnURL string) (*opaygate.Order, error) {
 	var o *opaygate.Order
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		inv, err := scanInvoice(tx.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ?`+s.db.forUpdate(), invoiceID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return errInvoiceNotFound()
 		} else if err != nil {
 			return fmt.Errorf("lock invoice: %w", err)
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		inv.ApplyExpiry(now)
 		if inv.Status != opaygate.InvoiceUnpaid {
 			return opaygate.Errorf(opaygate.EINVOICESTATE, "invoice is %s", inv.Status)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/opaygate/opaygate"
 )
 
 // DB is a connection to the gateway's database.
@@ -158,7 +160,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // sandbox's "reset all data".
 func (db *DB) Reset(ctx context.Context) error {
 	defer db.merchants.forget("")
-	return db.update(ctx, func(tx *Tx) error {
+	return db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
 		for _, t := range []string{"callbacks", "order_events", "orders", "invoices", "products", "merchants"} {
 			if _, err := tx.exec(ctx, "DELETE FROM "+t); err != nil {
 				return err

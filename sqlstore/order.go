@@ -88,11 +88,12 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 		return opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
 	}
 
-	status, step, updated := o.Status, o.Step, o.UpdatedAt
-	return s.db.update(ctx, func(tx *Tx) error {
+	status, step, expireAt := o.Status, o.Step, o.ExpireAt
+	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		// The transaction may run again (a retry, a re-run batch): start
 		// each attempt from the order as it was before the first.
-		o.Status, o.Step, o.FailureCode, o.FailureReason, o.UpdatedAt = status, step, "", "", updated
+		o.Status, o.Step, o.FailureCode, o.FailureReason = status, step, "", ""
+		stampNew(o, tx.now, expireAt)
 		if err := s.insertOrder(ctx, tx, o); err != nil {
 			return err
 		}
@@ -104,24 +105,30 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 }
 
 // prepareOrder checks a new order's essentials and fills in what every new
-// order gets: its currency, default lifetime and channel, a checkout token,
-// its times, and the INITIAL status.
+// order gets: its currency and channel, a checkout token, and the INITIAL
+// status. Its times are the inserting transaction's (stampNew).
 func (s *OrderService) prepareOrder(o *opaygate.Order, channel string) error {
 	if o.MerchantID == "" || o.Reference == "" || o.Amount <= 0 || opaygate.CurrencyOf(o.Country) == "" {
 		return opaygate.Invalid("merchant, reference, country and a positive amount are required")
 	}
-	now := s.deps.Clock.Now()
 	o.Currency = opaygate.CurrencyOf(o.Country)
-	if o.ExpireAt.IsZero() {
-		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
-	}
 	if o.Channel == "" {
 		o.Channel = channel
 	}
 	o.Status, o.Step = opaygate.StatusInitial, opaygate.StepNone
 	o.Token = randomHex(16)
-	o.CreatedAt, o.UpdatedAt = now, now
 	return nil
+}
+
+// stampNew gives a new order the instant of the transaction that inserts it:
+// its creation and update times and, unless the merchant chose expireAt,
+// the default lifetime from then.
+func stampNew(o *opaygate.Order, now, expireAt time.Time) {
+	o.ExpireAt = expireAt
+	if o.ExpireAt.IsZero() {
+		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
+	}
+	o.CreatedAt, o.UpdatedAt = now, now
 }
 
 // offerPlans asks the network for the account's credit and returns the plans
@@ -191,7 +198,7 @@ func (s *OrderService) recordEvent(ctx context.Context, tx *Tx, orderID int64, f
 // transaction it checks the state machine with a conditional update, records
 // the timeline, marks a paid invoice, and writes the callback to the outbox.
 func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order, to opaygate.OrderStatus, step opaygate.Step, code, reason string) error {
-	now := s.deps.Clock.Now()
+	now := tx.now
 	from := o.Status
 	if !opaygate.CanMove(from, to) {
 		return opaygate.Errorf(opaygate.EORDERSTATE, "order is %s", from)

@@ -25,7 +25,7 @@ func errOrderState(format string, args ...any) error {
 // expireIfDue closes an order that has outlived its expireAt and reports
 // whether it did.
 func (s *OrderService) expireIfDue(ctx context.Context, tx *Tx, o *opaygate.Order) (bool, error) {
-	if !o.Expired(s.deps.Clock.Now()) {
+	if !o.Expired(tx.now) {
 		return false, nil
 	}
 	return true, s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailExpired, "order expired")
@@ -35,7 +35,7 @@ func (s *OrderService) expireIfDue(ctx context.Context, tx *Tx, o *opaygate.Orde
 // action is refused but the expiry is committed), then fn.
 func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.OrderKey, fn func(tx *Tx, o *opaygate.Order) error) (*opaygate.Order, error) {
 	var o *opaygate.Order
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
 		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
 			return err
@@ -53,7 +53,7 @@ func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.
 // CloseOrder closes an open order; see opaygate.OrderService.
 func (s *OrderService) CloseOrder(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
 	var o *opaygate.Order
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
 		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
 			return err
@@ -122,7 +122,7 @@ func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key op
 		if !offers(o.Plans, months) {
 			return opaygate.Invalid("months must be one of the offered plans (%s)", tenors(o.Plans))
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		res, err := tx.exec(ctx, `UPDATE orders SET step = ?, months = ?, otp_hash = ?, otp_attempts = 0,
 			otp_resends = 0, otp_issued_at = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
 			opaygate.StepOTP, months, hashOTP(o.OrderNo, code), ms(now), ms(now), o.ID,
@@ -150,7 +150,7 @@ func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opa
 		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepOTP {
 			return errOrderState("order is not waiting for an otp")
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		if now.Sub(o.OTPIssuedAt) > opaygate.OTPValidity {
 			return opaygate.Errorf(opaygate.EOTPEXPIRED, "otp expired, request a new one")
 		}
@@ -204,7 +204,7 @@ func (s *OrderService) ResendOTP(ctx context.Context, merchantID string, key opa
 		if o.OTPResends >= opaygate.OTPMaxResends {
 			return errOrderState("otp was resent %d times already", o.OTPResends)
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		if _, err := tx.exec(ctx, `UPDATE orders SET otp_hash = ?, otp_issued_at = ?, otp_resends = otp_resends + 1,
 			updated_at = ? WHERE id = ?`, hashOTP(o.OrderNo, code), ms(now), ms(now), o.ID); err != nil {
 			return fmt.Errorf("resend otp: %w", err)
@@ -224,7 +224,7 @@ func (s *OrderService) ResendOTP(ctx context.Context, merchantID string, key opa
 // rows another node is expiring are skipped, never waited for or done twice.
 func (s *OrderService) ExpireOrders(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		n = 0
 		lock := ""
 		if s.db.dialect == Postgres {
@@ -232,7 +232,7 @@ func (s *OrderService) ExpireOrders(ctx context.Context, limit int) (int, error)
 		}
 		rows, err := tx.query(ctx, `SELECT `+orderColumns+` FROM orders
 			WHERE status IN ('INITIAL', 'PENDING') AND expire_at <= ? ORDER BY expire_at LIMIT ?`+lock,
-			ms(s.deps.Clock.Now()), limit)
+			ms(tx.now), limit)
 		if err != nil {
 			return fmt.Errorf("find expired orders: %w", err)
 		}

@@ -7,12 +7,18 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/opaygate/opaygate"
 )
 
 // Tx is one write transaction.
 type Tx struct {
 	*sql.Tx
 	db *DB
+	// now is the instant of this transaction, read once from the
+	// service's clock when it begins (each run, if it runs again), so
+	// every row one state move writes carries the same time.
+	now time.Time
 }
 
 // stmtCtx is the context a statement runs under. In a SQLite group-commit
@@ -136,11 +142,11 @@ const maxUpdate = 15 * time.Second
 // they never reach a client; fn must therefore have no effect outside tx.
 //
 // On SQLite, writes go through the group committer (batch.go) instead.
-func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) update(ctx context.Context, clock opaygate.Clock, fn func(tx *Tx) error) error {
 	ctx, cancel := context.WithTimeout(ctx, maxUpdate)
 	defer cancel()
 	if db.group != nil {
-		return db.group.do(ctx, fn)
+		return db.group.do(ctx, clock, fn)
 	}
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
@@ -152,7 +158,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 				return ctx.Err()
 			}
 		}
-		err = db.tryUpdate(ctx, fn)
+		err = db.tryUpdate(ctx, clock, fn)
 		if !db.retryable(err) {
 			return err
 		}
@@ -160,12 +166,12 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	return err
 }
 
-func (db *DB) tryUpdate(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) tryUpdate(ctx context.Context, clock opaygate.Clock, fn func(tx *Tx) error) error {
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db}
+	tx := &Tx{Tx: sqlTx, db: db, now: clock.Now()}
 	defer tx.Rollback()
 	err = fn(tx)
 	var keep committed
