@@ -286,8 +286,8 @@ func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, return
 			return opaygate.Errorf(opaygate.EINVOICESTATE, "invoice is %s", inv.Status)
 		}
 		open, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders
-			WHERE invoice_id = ? AND status IN ('INITIAL', 'PENDING') AND expire_at > ?
-			ORDER BY id DESC LIMIT 1`, inv.ID, ms(now)))
+			WHERE invoice_id = ? AND status IN ('INITIAL', 'PENDING') AND (expire_at > ? OR step = ?)
+			ORDER BY id DESC LIMIT 1`, inv.ID, ms(now), opaygate.StepAuthorizing))
 		if err == nil {
 			o = open
 			return nil

@@ -167,17 +167,16 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 		return fmt.Errorf("insert order: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		var no string
-		var status opaygate.OrderStatus
+		dup := opaygate.Order{MerchantID: o.MerchantID, Reference: o.Reference}
 		var expire int64
-		err := tx.queryRow(ctx, `SELECT order_no, status, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
-			o.MerchantID, o.Reference).Scan(&no, &status, &expire)
+		err := tx.queryRow(ctx, `SELECT order_no, status, step, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
+			o.MerchantID, o.Reference).Scan(&dup.OrderNo, &dup.Status, &dup.Step, &expire)
 		if err != nil {
 			return fmt.Errorf("find duplicate order: %w", err)
 		}
-		if !status.Final() && !o.CreatedAt.Before(fromMS(expire)) {
-			status = opaygate.StatusClose
-		}
+		dup.ExpireAt = fromMS(expire)
+		dup.ApplyExpiry(o.CreatedAt)
+		no, status := dup.OrderNo, dup.Status
 		return &opaygate.Error{Code: opaygate.EDUPLICATE,
 			Message:  "the payment reference(merchant order number) already exists.",
 			Existing: &opaygate.Existing{Reference: o.Reference, No: no, Status: string(status)}}
@@ -220,13 +219,15 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 		step = opaygate.StepNone
 	}
 	sources := opaygate.MovableFrom(to)
-	args := []any{to, step, code, reason, to.Final(), ms(now), o.ID}
+	args := []any{to, step, code, reason, to.Final(), ms(now), o.ID, o.Step}
 	for _, st := range sources {
 		args = append(args, st)
 	}
+	// The step read under the lock is part of the condition: an order in
+	// flight moves only by the acquirer's answer (finishAuthorization).
 	res, err := tx.exec(ctx, `UPDATE orders SET status = ?, step = ?, failure_code = ?, failure_reason = ?,
 		otp_hash = CASE WHEN ? THEN '' ELSE otp_hash END, updated_at = ?
-		WHERE id = ? AND status IN (`+placeholders(len(sources))+`)`, args...)
+		WHERE id = ? AND step = ? AND status IN (`+placeholders(len(sources))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("move order %s to %s: %w", o.OrderNo, to, err)
 	}
@@ -349,11 +350,13 @@ func (s *OrderService) ListOrders(ctx context.Context, f opaygate.OrderFilter) (
 	args := []any{f.MerchantID}
 	switch f.Status {
 	case "":
+	// An order in flight is never shown expired (Order.Expired).
 	case opaygate.StatusInitial, opaygate.StatusPending:
-		where, args = append(where, "status = ? AND expire_at > ?"), append(args, f.Status, now)
+		where = append(where, "status = ? AND (expire_at > ? OR step = ?)")
+		args = append(args, f.Status, now, opaygate.StepAuthorizing)
 	case opaygate.StatusClose:
-		where = append(where, "(status = ? OR (status IN ('INITIAL', 'PENDING') AND expire_at <= ?))")
-		args = append(args, f.Status, now)
+		where = append(where, "(status = ? OR (status IN ('INITIAL', 'PENDING') AND expire_at <= ? AND step <> ?))")
+		args = append(args, f.Status, now, opaygate.StepAuthorizing)
 	default:
 		where, args = append(where, "status = ?"), append(args, f.Status)
 	}

@@ -22,6 +22,10 @@ func errOrderState(format string, args ...any) error {
 	return opaygate.Errorf(opaygate.EORDERSTATE, format, args...)
 }
 
+// errAuthorizing refuses every action on an order the acquirer is deciding:
+// only its answer may move it (authorize.go).
+func errAuthorizing() error { return errOrderState("payment is being authorized") }
+
 // expireIfDue closes an order that has outlived its expireAt and reports
 // whether it did.
 func (s *OrderService) expireIfDue(ctx context.Context, tx *Tx, o *opaygate.Order) (bool, error) {
@@ -45,6 +49,9 @@ func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.
 		} else if expired {
 			return commitThen(errOrderState("order expired"))
 		}
+		if o.Step == opaygate.StepAuthorizing {
+			return errAuthorizing()
+		}
 		return fn(tx, o)
 	})
 	return o, err
@@ -60,6 +67,9 @@ func (s *OrderService) CloseOrder(ctx context.Context, merchantID string, key op
 		}
 		if _, err := s.expireIfDue(ctx, tx, o); err != nil {
 			return err
+		}
+		if o.Step == opaygate.StepAuthorizing {
+			return errAuthorizing()
 		}
 		switch o.Status {
 		case opaygate.StatusInitial, opaygate.StatusPending:
@@ -173,24 +183,12 @@ func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opa
 			}
 			return commitThen(opaygate.Errorf(opaygate.EOTPINVALID, "invalid otp, %d attempts left", max(left, 0)))
 		}
-		return s.authorize(ctx, tx, o)
+		return s.beginAuthorization(ctx, tx, o)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return o, nil
-}
-
-// authorize asks the acquirer for the final decision and moves the order.
-func (s *OrderService) authorize(ctx context.Context, tx *Tx, o *opaygate.Order) error {
-	d, err := s.deps.Acquirer.Authorize(ctx, o)
-	if err != nil {
-		return fmt.Errorf("authorize %s: %w", o.OrderNo, err)
-	}
-	if d.Approved {
-		return s.moveOrder(ctx, tx, o, opaygate.StatusSuccess, opaygate.StepNone, "", "")
-	}
-	return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, d.Code, d.Reason)
+	return s.authorize(ctx, o)
 }
 
 // ResendOTP issues a new OTP, invalidating the old one and restarting its
@@ -220,9 +218,21 @@ func (s *OrderService) ResendOTP(ctx context.Context, merchantID string, key opa
 	return o, nil
 }
 
-// ExpireOrders closes up to limit orders past their lifetime. On PostgreSQL
-// rows another node is expiring are skipped, never waited for or done twice.
+// ExpireOrders closes up to limit orders past their lifetime, then finishes up
+// to limit authorizations left in flight (resumeAuthorizations). An order in
+// flight is never expired, even past its expireAt: the customer may have been
+// charged, so the network's answer decides it. On PostgreSQL rows another
+// node is expiring are skipped, never waited for or done twice.
 func (s *OrderService) ExpireOrders(ctx context.Context, limit int) (int, error) {
+	closed, err := s.expireOrders(ctx, limit)
+	if err != nil {
+		return closed, err
+	}
+	resumed, err := s.resumeAuthorizations(ctx, limit)
+	return closed + resumed, err
+}
+
+func (s *OrderService) expireOrders(ctx context.Context, limit int) (int, error) {
 	var n int
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		n = 0
@@ -231,8 +241,9 @@ func (s *OrderService) ExpireOrders(ctx context.Context, limit int) (int, error)
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
 		rows, err := tx.query(ctx, `SELECT `+orderColumns+` FROM orders
-			WHERE status IN ('INITIAL', 'PENDING') AND expire_at <= ? ORDER BY expire_at LIMIT ?`+lock,
-			ms(tx.now), limit)
+			WHERE status IN ('INITIAL', 'PENDING') AND expire_at <= ? AND step <> ?
+			ORDER BY expire_at LIMIT ?`+lock,
+			ms(tx.now), opaygate.StepAuthorizing, limit)
 		if err != nil {
 			return fmt.Errorf("find expired orders: %w", err)
 		}
