@@ -57,7 +57,10 @@ func scanInvoice(row interface{ Scan(...any) error }) (*opaygate.Invoice, error)
 	return &inv, nil
 }
 
-func encodeProducts(list []opaygate.InvoiceProduct) string {
+// EncodeProducts is how an invoice's product snapshot is stored
+// (invoices.products), for the benchmark's bulk loader, which writes rows
+// without the services.
+func EncodeProducts(list []opaygate.InvoiceProduct) string {
 	out := make([]productJSON, len(list))
 	for i, p := range list {
 		out[i] = productJSON(p)
@@ -135,7 +138,7 @@ func (s *InvoiceService) CreateInvoice(ctx context.Context, inv *opaygate.Invoic
 			inv.ID, inv.InvoiceNo, inv.MerchantID, inv.Status, inv.Token, inv.Name, inv.Description,
 			ms(inv.DueTime), inv.Country, inv.Currency, inv.Amount, inv.ServiceFee, inv.Lang, inv.NotifyMethod,
 			inv.RelationProduct, inv.Customer.Name, inv.Customer.Mobile, inv.Customer.Email,
-			encodeProducts(inv.Products), inv.PaidOrderNo, inv.Attempts, ms(inv.CreatedAt), ms(inv.UpdatedAt))
+			EncodeProducts(inv.Products), inv.PaidOrderNo, inv.Attempts, ms(inv.CreatedAt), ms(inv.UpdatedAt))
 		if err != nil {
 			return fmt.Errorf("insert invoice: %w", err)
 		}

@@ -133,6 +133,12 @@ func (db *DB) SetMaxConns(n int) {
 // MaxConns reports the size of the connection pool that SetMaxConns sizes.
 func (db *DB) MaxConns() int { return db.read.Stats().MaxOpenConnections }
 
+// WritePool is the pool writes go through: on SQLite its one connection, which
+// the group committer shares between batches. Only tools that write rows
+// without the services use it (the benchmark's bulk loader); anything else
+// writes through the services, whose transactions keep the state machine.
+func (db *DB) WritePool() *sql.DB { return db.write }
+
 // Dialect reports which backend db talks to.
 func (db *DB) Dialect() Dialect { return db.dialect }
 

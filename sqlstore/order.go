@@ -51,7 +51,9 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 	return &o, nil
 }
 
-func encodePlans(plans []opaygate.Plan) string {
+// EncodePlans is how an order's offered plans are stored (orders.plans),
+// for the benchmark's bulk loader, which writes rows without the services.
+func EncodePlans(plans []opaygate.Plan) string {
 	if len(plans) == 0 {
 		return ""
 	}
@@ -160,7 +162,7 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
 		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
 		o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
-		invoiceID, o.InvoiceNo, o.ValUAccount, encodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
+		invoiceID, o.InvoiceNo, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
 		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
 		ms(o.CreatedAt), ms(o.UpdatedAt))
 	if err != nil {

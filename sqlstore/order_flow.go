@@ -107,7 +107,7 @@ func (s *OrderService) StartValU(ctx context.Context, merchantID string, key opa
 			return errOrderState("order is %s", o.Status)
 		}
 		if _, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ? WHERE id = ?`,
-			opaygate.PayMethodValU, account, encodePlans(plans), o.ID); err != nil {
+			opaygate.PayMethodValU, account, EncodePlans(plans), o.ID); err != nil {
 			return fmt.Errorf("start valu: %w", err)
 		}
 		o.PayMethod, o.ValUAccount, o.Plans = opaygate.PayMethodValU, account, plans
