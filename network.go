@@ -25,13 +25,13 @@ type Decision struct {
 
 // Acquirer decides the outcome of a payment at its final step.
 //
-// Authorize runs inside the transaction that records its outcome, so the
-// decision and the status move commit together. Storage may run that
-// transaction again (a serialization failure or deadlock on PostgreSQL, a busy
-// SQLite), so Authorize may be called more than once for one order: a real
-// connector must send o.OrderNo as its idempotency key so that a repeated call
-// returns the first decision and never charges twice, and it should answer
-// within a few seconds because the order's row stays locked meanwhile.
+// Storage never calls it inside a transaction: one transaction marks the order
+// in flight (StepAuthorizing), Authorize runs with none open, and a second
+// transaction records the decision if the order is still in flight. When the
+// answer is lost (the call failed, the process died), the sweeper asks again,
+// and two nodes may ask at once: so Authorize may be called more than once for
+// one order, and a real connector must send o.OrderNo as its idempotency key so
+// that a repeated call returns the first decision and never charges twice.
 type Acquirer interface {
 	Authorize(ctx context.Context, o *Order) (Decision, error)
 }

@@ -45,7 +45,7 @@ func (s OrderStatus) Final() bool {
 	return s == StatusSuccess || s == StatusFail || s == StatusClose
 }
 
-// Step is what a PENDING order waits for.
+// Step is what an open order waits for.
 type Step string
 
 // Steps of the flows.
@@ -54,6 +54,12 @@ const (
 	StepPlan Step = "INPUT_INSTALLMENT_MONTH" // ValU: choose a plan
 	StepOTP  Step = "INPUT_OTP"               // ValU: enter the OTP
 	Step3DS  Step = "REDIRECT_3DS"            // card: confirm on the 3-D Secure page
+
+	// StepAuthorizing: the acquirer is deciding the payment. The order keeps
+	// its status (INITIAL or PENDING) until the answer is recorded, takes no
+	// customer or merchant action meanwhile, and does not expire: the
+	// customer may have been charged, so the network's answer decides it.
+	StepAuthorizing Step = "AUTHORIZING"
 )
 
 // Pay methods.
@@ -157,9 +163,10 @@ type Order struct {
 	UpdatedAt time.Time
 }
 
-// Expired reports whether an open order is past its lifetime at now.
+// Expired reports whether an open order is past its lifetime at now. An
+// order being authorized never expires: the acquirer's answer decides it.
 func (o *Order) Expired(now time.Time) bool {
-	return !o.Status.Final() && !now.Before(o.ExpireAt)
+	return !o.Status.Final() && o.Step != StepAuthorizing && !now.Before(o.ExpireAt)
 }
 
 // ApplyExpiry shows an open order that is past its lifetime as CLOSE, so that
@@ -275,7 +282,9 @@ type OrderService interface {
 	DailyVolume(ctx context.Context, merchantID string, from, to time.Time) ([]DayVolume, error)
 
 	// ExpireOrders closes up to limit open orders past their lifetime, for
-	// good, and returns how many it closed.
+	// good, and finishes up to limit authorizations left in flight by a
+	// crash or a failed network call by asking the acquirer again. It
+	// returns how many orders it closed or finished.
 	ExpireOrders(ctx context.Context, limit int) (int, error)
 }
 

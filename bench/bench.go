@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/opaygate/opaygate/bench/bulkload"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -192,7 +193,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	if cfg.Preload > 0 && wanted(Status) {
 		start := time.Now()
 		if db != nil {
-			err = db.Bulk(ctx, sqlstore.BulkLoad{MerchantID: merchant.ID, Prefix: runID + "P", To: cfg.Preload})
+			err = bulkload.Run(ctx, db, bulkload.Load{MerchantID: merchant.ID, Prefix: runID + "P", To: cfg.Preload})
 		} else {
 			err = preloadAPI(ctx, e, runID+"P", cfg.Preload, cfg.Concurrency)
 		}
@@ -233,7 +234,7 @@ rounds:
 			}
 			res := measure(ctx, e, sc, l, mem)
 			if name == Status && db != nil {
-				res.Orders, _ = db.OrderCount(ctx)
+				res.Orders, _ = bulkload.OrderCount(ctx, db)
 			}
 			measured[name] = append(measured[name], res)
 			if ctx.Err() != nil {
@@ -304,7 +305,7 @@ func growth(ctx context.Context, e *env, db *sqlstore.DB, m Merchant, prefix str
 	for _, size := range cfg.GrowthSizes {
 		start := time.Now()
 		progressf(cfg.Progress, "growth: loading orders and invoices %d–%d\n", loaded, size)
-		if err := db.Bulk(ctx, sqlstore.BulkLoad{MerchantID: m.ID, Prefix: prefix, From: loaded, To: size}); err != nil {
+		if err := bulkload.Run(ctx, db, bulkload.Load{MerchantID: m.ID, Prefix: prefix, From: loaded, To: size}); err != nil {
 			return nil, fmt.Errorf("growth: %w", err)
 		}
 		took := time.Since(start)
@@ -312,7 +313,7 @@ func growth(ctx context.Context, e *env, db *sqlstore.DB, m Merchant, prefix str
 			float64(size-loaded)/took.Seconds())
 		loaded = size
 		e.statusRefs = refs{prefix: prefix, n: size}
-		orders, _ := db.OrderCount(ctx)
+		orders, _ := bulkload.OrderCount(ctx, db)
 		var rs []Result
 		for round := range max(cfg.Rounds, 1) {
 			if cfg.Rounds > 1 {
@@ -353,7 +354,7 @@ func preloadAPI(ctx context.Context, e *env, prefix string, n, concurrency int) 
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				ref := sqlstore.BulkReference(prefix, i)
+				ref := bulkload.Reference(prefix, i)
 				var err error
 				if e.c.merchant.PublicKey != "" {
 					_, err = e.c.callPublic(ctx, e.gateway, pathCashierCreate, []byte(`{"reference":"`+ref+

@@ -7,6 +7,7 @@
 // per request. Ratios to it survive the drift of a shared machine that
 // absolute numbers do not.
 //
-// Like cmd, it wires a gateway (server, sqlstore, simulator) when it is not
-// given one, so it may import them all; nothing but cmd imports it.
+// Like cmd, it builds a gateway (package gateway) when it is not given one,
+// and it opens the store itself to bulk-load history (bench/bulkload);
+// nothing but cmd imports it.
 package bench

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -13,15 +12,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/opaygate/opaygate"
-	"github.com/opaygate/opaygate/server"
-	"github.com/opaygate/opaygate/simulator"
+	"github.com/opaygate/opaygate/gateway"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // Gateway is a sandbox gateway running in this process on a loopback port,
-// wired as `opaygate serve` wires one: the store, the simulated network, the
-// HTTP server with a request deadline, and the expiry sweeper. Its request
+// built by package gateway as `opaygate serve` builds one: the store, the
+// simulated network, the HTTP server with a request deadline, and the expiry
+// sweeper. Its request
 // log is off: one line per request to a terminal would measure the terminal.
 type Gateway struct {
 	URL     string
@@ -32,6 +30,7 @@ type Gateway struct {
 	// Dir is the SQLite database's directory ("" on PostgreSQL).
 	Dir string
 
+	gw       *gateway.Gateway
 	srv      *http.Server
 	tempDir  string
 	stop     context.CancelFunc
@@ -64,28 +63,14 @@ func StartGateway(ctx context.Context, dbURL string) (g *Gateway, err error) {
 		}
 		dbURL = filepath.Join(g.tempDir, "opaygate.db")
 	}
-	if g.DB, err = sqlstore.Open(ctx, dbURL); err != nil {
+	if g.gw, err = gateway.New(ctx, gateway.Config{DB: dbURL}); err != nil {
 		return nil, err
 	}
-	g.Backend = g.DB.Dialect()
+	g.DB, g.Backend = g.gw.DB, g.gw.DB.Dialect()
 	if g.Backend == sqlstore.SQLite {
 		g.Dir = filepath.Dir(strings.TrimPrefix(dbURL, "sqlite:"))
 	}
-	if _, err := g.DB.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	network := simulator.New()
-	clock := opaygate.SystemClock{}
-	logger := slog.New(slog.DiscardHandler)
-	svcs := sqlstore.NewServices(g.DB, sqlstore.Deps{
-		Clock: clock, ValU: network, OTP: network, Acquirer: network,
-		SandboxOTP: "123456", PlanTable: opaygate.DefaultPlanTable(), Logger: logger,
-	})
-	demo, err := simulator.Seed(ctx, svcs.Merchants, svcs.Products)
-	if err != nil {
-		return nil, err
-	}
-	m := demo[0]
+	m := g.gw.Seeded[0]
 	g.Merchant = Merchant{ID: m.ID, PrivateKey: m.PrivateKey, PublicKey: m.PublicKey}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -93,34 +78,14 @@ func StartGateway(ctx context.Context, dbURL string) (g *Gateway, err error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	g.URL = "http://" + ln.Addr().String()
-	srv := server.New(server.Config{Mode: "sandbox", PublicURL: g.URL, Logger: logger}, server.Services{
-		Merchants: svcs.Merchants, Products: svcs.Products, Orders: svcs.Orders, Invoices: svcs.Invoices,
-		Clock: clock, Health: g.DB.Ping,
-	})
-	h := srv.Handler()
-	g.srv = newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-		defer cancel()
-		h.ServeHTTP(w, r.WithContext(ctx))
-	}))
+	g.srv = newHTTPServer(g.gw.Handler(gateway.HandlerConfig{PublicURL: g.URL, RequestTimeout: requestTimeout}))
 	go g.srv.Serve(ln)
 
+	// The sweeper, as serve runs it; callbacks are not delivered, so the
+	// benchmark sends nothing beyond loopback.
 	sweepCtx, stop := context.WithCancel(context.Background())
 	g.stop = stop
-	g.sweeping.Add(1)
-	go func() {
-		defer g.sweeping.Done()
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-sweepCtx.Done():
-				return
-			case <-t.C:
-				svcs.Orders.ExpireOrders(sweepCtx, 500)
-			}
-		}
-	}()
+	g.sweeping.Go(func() { g.gw.Sweep(sweepCtx, time.Second) })
 	return g, nil
 }
 
@@ -154,8 +119,8 @@ func (g *Gateway) Close() error {
 		g.stop()
 		g.sweeping.Wait()
 	}
-	if g.DB != nil {
-		err = errors.Join(err, g.DB.Close())
+	if g.gw != nil {
+		err = errors.Join(err, g.gw.Close())
 	}
 	if g.tempDir != "" && strings.Contains(g.tempDir, "opaygate-bench-") {
 		err = errors.Join(err, os.RemoveAll(g.tempDir))

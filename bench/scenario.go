@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/opaygate/opaygate/bench/bulkload"
 	"github.com/opaygate/opaygate/opay"
-	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // The scenarios, in the order they run.
@@ -59,7 +59,7 @@ func (r refs) pick(rng *rand.Rand) string {
 	if r.list != nil {
 		return r.list[rng.IntN(len(r.list))]
 	}
-	return sqlstore.BulkReference(r.prefix, rng.IntN(r.n))
+	return bulkload.Reference(r.prefix, rng.IntN(r.n))
 }
 
 func (r refs) size() int {

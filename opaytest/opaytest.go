@@ -18,8 +18,8 @@
 // Time passes only when the test says so: the gateway reads an adjustable clock, and Advance
 // moves it and closes the orders that expired, as the gateway's background sweeper would.
 //
-// It depends on the gateway's own packages (server, sqlstore, simulator); package opay, the
-// client, depends on none of them.
+// It builds its gateway with package gateway, as `opaygate serve` does; package opay, the
+// client, depends on none of the gateway's packages.
 package opaytest
 
 import (
@@ -37,9 +37,9 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/gateway"
 	"github.com/opaygate/opaygate/notify"
 	"github.com/opaygate/opaygate/opay"
-	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
 )
@@ -103,6 +103,7 @@ type Gateway struct {
 
 	tb      testing.TB // nil for Start
 	srv     *httptest.Server
+	gw      *gateway.Gateway
 	db      *sqlstore.DB
 	svcs    *sqlstore.Services
 	network *simulator.Network
@@ -162,47 +163,41 @@ func start(dir string, opts []Option) (_ *Gateway, err error) {
 		cfg.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, filepath.Join(dir, "opaygate.db"))
+	g := &Gateway{log: cfg.logger}
+	// The sandbox's data is this gateway's one merchant: registered at the
+	// start as asked, and again with the same id and keys after a reset.
+	seed := func(ctx context.Context, svcs *sqlstore.Services) ([]*opaygate.Merchant, error) {
+		if g.Merchant.ID != "" {
+			_, err := register(ctx, svcs.Merchants, g.Merchant)
+			return nil, err
+		}
+		var err error
+		g.Merchant, err = register(ctx, svcs.Merchants, cfg.merchant)
+		return nil, err
+	}
+	gw, err := gateway.New(ctx, gateway.Config{DB: filepath.Join(dir, "opaygate.db"),
+		RefundDelay: RefundDelay, Seed: seed, Logger: cfg.logger})
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			db.Close()
+			gw.Close()
 		}
 	}()
-	if _, err := db.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	g := &Gateway{db: db, network: simulator.New(), clock: opaygate.NewOffsetClock(nil), log: cfg.logger}
-	g.svcs = sqlstore.NewServices(db, sqlstore.Deps{
-		Clock: g.clock, ValU: g.network, OTP: g.network, Acquirer: g.network,
-		SandboxOTP: SandboxOTP, PlanTable: opaygate.DefaultPlanTable(), Logger: cfg.logger,
-		RefundDelay: RefundDelay,
-	})
-	if g.Merchant, err = g.register(ctx, cfg.merchant); err != nil {
-		return nil, err
-	}
+	g.gw, g.db, g.svcs, g.network, g.clock = gw, gw.DB, gw.Services, gw.Network, gw.SandboxClock
 
 	// The server needs its public URL, which exists once the listener does.
 	mux := http.NewServeMux()
 	g.srv = httptest.NewServer(mux)
 	g.URL = g.srv.URL
-	srv := server.New(
-		server.Config{Mode: "sandbox", PublicURL: g.URL, Logger: cfg.logger},
-		server.Services{
-			Merchants: g.svcs.Merchants, Products: g.svcs.Products,
-			Orders: g.svcs.Orders, Invoices: g.svcs.Invoices,
-			Refunds: g.svcs.Refunds, Callbacks: g.svcs.Callbacks,
-			Clock: g.clock, Health: db.Ping, Sandbox: sandbox{g},
-		})
-	mux.Handle("/", srv.Handler())
+	mux.Handle("/", gw.Handler(gateway.HandlerConfig{PublicURL: g.URL, Sandbox: sandbox{g}}))
 	g.startWorker(cfg.logger)
 	return g, nil
 }
 
 // register stores the merchant, filling in the defaults.
-func (g *Gateway) register(ctx context.Context, m Merchant) (Merchant, error) {
+func register(ctx context.Context, merchants opaygate.MerchantService, m Merchant) (Merchant, error) {
 	private, public := opaygate.NewKeyPair()
 	if m.ID == "" {
 		m.ID = opaygate.NewMerchantID()
@@ -234,7 +229,7 @@ func (g *Gateway) register(ctx context.Context, m Merchant) (Merchant, error) {
 	for _, f := range m.Functions {
 		dm.Functions = append(dm.Functions, opaygate.Function(f))
 	}
-	if err := g.svcs.Merchants.CreateMerchant(ctx, dm); err != nil {
+	if err := merchants.CreateMerchant(ctx, dm); err != nil {
 		return m, fmt.Errorf("register merchant: %w", err)
 	}
 	return m, nil
@@ -247,7 +242,7 @@ func (g *Gateway) Close() error {
 		g.stopWorker()
 		<-g.workerDone
 		g.srv.Close()
-		g.closeErr = g.db.Close()
+		g.closeErr = g.gw.Close()
 		if g.tempDir != "" {
 			g.closeErr = errors.Join(g.closeErr, os.RemoveAll(g.tempDir))
 		}
@@ -339,11 +334,4 @@ func (s sandbox) Advance(d time.Duration) {
 }
 
 // Reset deletes everything and registers the same merchant again.
-func (s sandbox) Reset(ctx context.Context) error {
-	if err := s.g.db.Reset(ctx); err != nil {
-		return err
-	}
-	s.g.network.Reset()
-	_, err := s.g.register(ctx, s.g.Merchant)
-	return err
-}
+func (s sandbox) Reset(ctx context.Context) error { return s.g.gw.Reset(ctx) }

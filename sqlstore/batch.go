@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/opaygate/opaygate"
 )
 
 // Group commit for SQLite. SQLite has one writer and every durable commit
@@ -25,9 +27,10 @@ import (
 const maxBatch = 128
 
 type writeReq struct {
-	ctx  context.Context
-	fn   func(tx *Tx) error
-	done chan error
+	ctx   context.Context
+	clock opaygate.Clock
+	fn    func(tx *Tx) error
+	done  chan error
 }
 
 type committer struct {
@@ -47,13 +50,13 @@ func newCommitter(db *DB) *committer {
 }
 
 // do queues fn and waits for the commit of its batch.
-func (c *committer) do(ctx context.Context, fn func(tx *Tx) error) error {
+func (c *committer) do(ctx context.Context, clock opaygate.Clock, fn func(tx *Tx) error) error {
 	select {
 	case <-c.stop:
 		return errClosed
 	default:
 	}
-	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	r := &writeReq{ctx: ctx, clock: clock, fn: fn, done: make(chan error, 1)}
 	select {
 	case c.queue <- r:
 	case <-ctx.Done():
@@ -160,17 +163,18 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: c.db}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
 	results := make([]error, len(batch))
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		if _, err := tx.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
+		if _, err := sqlTx.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
 			return nil, fmt.Errorf("savepoint: %w", err)
 		}
+		// Each request is its own state move with its own instant.
+		tx := &Tx{Tx: sqlTx, db: c.db, now: r.clock.Now()}
 		err := runGuarded(r.fn, tx)
 		var keep committed
 		switch {
@@ -178,7 +182,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 		case errors.As(err, &keep):
 			err = keep.err
 		default:
-			if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
+			if _, rerr := sqlTx.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
 				return nil, fmt.Errorf("%w: rollback to savepoint: %v", errBatchLost, rerr)
 			}
 		}
@@ -186,7 +190,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 		// transaction SQLite rolled back by itself (an interrupted
 		// statement, a full disk): then nothing of the batch is applied,
 		// and no later request may run outside a transaction.
-		if _, rerr := tx.ExecContext(context.Background(), "RELEASE w"); rerr != nil {
+		if _, rerr := sqlTx.ExecContext(context.Background(), "RELEASE w"); rerr != nil {
 			return nil, fmt.Errorf("%w: release savepoint: %v", errBatchLost, rerr)
 		}
 		results[i] = err
@@ -194,7 +198,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 	if c.db.rerun != nil && c.db.rerun() {
 		return nil, errBatchLost
 	}
-	if err := tx.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return results, nil

@@ -39,7 +39,7 @@ func TestGroupCommit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = db.update(ctx, func(tx *Tx) error {
+			results[i] = db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
 				if _, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, fmt.Sprint(i), i); err != nil {
 					return err
 				}
@@ -96,7 +96,7 @@ func TestGroupCommit(t *testing.T) {
 func TestGroupCommitClosed(t *testing.T) {
 	db := openTestSQLite(t)
 	db.Close()
-	if err := db.update(context.Background(), func(tx *Tx) error { return nil }); err == nil {
+	if err := db.update(context.Background(), opaygate.SystemClock{}, func(tx *Tx) error { return nil }); err == nil {
 		t.Fatal("write on a closed database succeeded")
 	}
 }
@@ -114,7 +114,7 @@ func TestGroupCommitCancelledNeighbour(t *testing.T) {
 			defer wg.Done()
 			slow, cancel := context.WithTimeout(ctx, time.Millisecond)
 			defer cancel()
-			db.update(slow, func(tx *Tx) error {
+			db.update(slow, opaygate.SystemClock{}, func(tx *Tx) error {
 				_, err := tx.exec(slow, `INSERT INTO kv (k, v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
 					SELECT 'slow-' || ? || '-' || i, i FROM n`, round)
 				return err
@@ -124,7 +124,7 @@ func TestGroupCommitCancelledNeighbour(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = db.update(ctx, func(tx *Tx) error {
+				errs[i] = db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
 					_, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, fmt.Sprintf("r%d-%d", round, i), i)
 					return err
 				})
@@ -151,7 +151,7 @@ func TestGroupCommitLostTransaction(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = db.update(ctx, func(tx *Tx) error {
+			errs[i] = db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
 				if _, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, fmt.Sprint(i), i); err != nil {
 					return err
 				}

@@ -63,9 +63,9 @@ func (s *CallbackService) ClaimCallbacks(ctx context.Context, limit int, lease t
 	}
 	args = append(args, limit)
 	var claimed []*opaygate.Callback
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
 		claimed = claimed[:0]
-		now := s.clock.Now()
+		now := tx.now
 		lock := ""
 		if s.db.dialect == Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"
@@ -108,7 +108,7 @@ func (s *CallbackService) ClaimCallbacks(ctx context.Context, limit int, lease t
 // opaygate.CallbackService.
 func (s *CallbackService) RecordAttempt(ctx context.Context, c *opaygate.Callback, a opaygate.CallbackAttempt, sched opaygate.RetrySchedule) (*opaygate.Callback, error) {
 	var out *opaygate.Callback
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `INSERT INTO callback_attempts (callback_id, at, http_status, error, duration_ms)
 			VALUES (?, ?, ?, ?, ?)`, c.ID, ms(a.At), a.HTTPStatus, a.Error, a.Duration.Milliseconds()); err != nil {
 			return fmt.Errorf("record callback attempt: %w", err)
@@ -120,7 +120,7 @@ func (s *CallbackService) RecordAttempt(ctx context.Context, c *opaygate.Callbac
 			return fmt.Errorf("record callback attempt: %w", err)
 		}
 		out = cur
-		now := s.clock.Now()
+		now := tx.now
 		if cur.LeaseToken == "" && cur.State == opaygate.CallbackPending && c.LeaseToken != "" {
 			// Re-sent by hand while we were delivering: the new round
 			// starts now that our delivery is over.
@@ -174,8 +174,8 @@ func (s *CallbackService) RecordAttempt(ctx context.Context, c *opaygate.Callbac
 // record its outcome over the new round, and the new round starts as soon as
 // the running delivery ends.
 func (s *CallbackService) ResendCallback(ctx context.Context, id int64) (*opaygate.Callback, error) {
-	err := s.db.update(ctx, func(tx *Tx) error {
-		now := s.clock.Now()
+	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
+		now := tx.now
 		res, err := tx.exec(ctx, `UPDATE callbacks SET state = ?, attempts = 0, first_attempt_at = 0,
 			next_attempt_at = ?, lease_owner = '', updated_at = ? WHERE id = ?`,
 			opaygate.CallbackPending, ms(now), ms(now), id)

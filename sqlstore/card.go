@@ -9,7 +9,8 @@ import (
 
 // Card payments, and the customer's own way out of a hosted checkout. Like the
 // ValU flow (order_flow.go), every action is one transaction that locks the
-// order, applies expiry, and moves it through moveOrder. The card itself is
+// order, applies expiry, and moves it through moveOrder; a payment the
+// acquirer decides then finishes outside it (authorize.go). The card itself is
 // never written: only its BIN and last four digits are.
 
 // CreateCardOrder stores a server-to-server BankCard payment and takes it as
@@ -22,15 +23,26 @@ func (s *OrderService) CreateCardOrder(ctx context.Context, o *opaygate.Order, c
 		return err
 	}
 	o.PayMethod, o.CardBIN, o.CardLast4 = opaygate.PayMethodBankCard, card.BIN(), card.Last4()
-	return s.db.update(ctx, func(tx *Tx) error {
+	expireAt := o.ExpireAt
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		// update may run this again after a serialization failure: start
 		// from the order as it was before the first attempt moved it.
 		o.Status, o.Step, o.FailureCode, o.FailureReason = opaygate.StatusInitial, opaygate.StepNone, "", ""
+		stampNew(o, tx.now, expireAt)
 		if err := s.insertOrder(ctx, tx, o); err != nil {
 			return err
 		}
 		return s.payByCard(ctx, tx, o, card)
 	})
+	if err != nil {
+		return err
+	}
+	done, err := s.authorize(ctx, o)
+	if err != nil {
+		return err
+	}
+	*o = *done
+	return nil
 }
 
 // StartCard pays an INITIAL hosted-checkout order by card.
@@ -59,20 +71,20 @@ func (s *OrderService) StartCard(ctx context.Context, merchantID string, key opa
 	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	return s.authorize(ctx, o)
 }
 
 // payByCard moves an INITIAL card order: an expired card fails it with 54
 // without asking the acquirer; with 3-D Secure it waits for the customer;
-// otherwise the acquirer decides now.
+// otherwise it goes in flight, for the acquirer to decide once tx commits.
 func (s *OrderService) payByCard(ctx context.Context, tx *Tx, o *opaygate.Order, card opaygate.Card) error {
 	switch {
-	case card.Expired(s.deps.Clock.Now()):
+	case card.Expired(tx.now):
 		return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, opaygate.CodeExpiredCard, opaygate.ReasonExpiredCard)
 	case card.Enable3DS:
 		return s.moveOrder(ctx, tx, o, opaygate.StatusPending, opaygate.Step3DS, "", "")
 	}
-	return s.authorize(ctx, tx, o)
+	return s.beginAuthorization(ctx, tx, o)
 }
 
 // Confirm3DS completes an order waiting on the 3-D Secure page. A second
@@ -83,12 +95,12 @@ func (s *OrderService) Confirm3DS(ctx context.Context, merchantID string, key op
 		if o.Status != opaygate.StatusPending || o.Step != opaygate.Step3DS {
 			return errOrderState("order is not waiting for 3-D Secure")
 		}
-		return s.authorize(ctx, tx, o)
+		return s.beginAuthorization(ctx, tx, o)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	return s.authorize(ctx, o)
 }
 
 // Cancel3DS fails an order waiting on the 3-D Secure page with code 05.

@@ -57,7 +57,10 @@ func scanInvoice(row interface{ Scan(...any) error }) (*opaygate.Invoice, error)
 	return &inv, nil
 }
 
-func encodeProducts(list []opaygate.InvoiceProduct) string {
+// EncodeProducts is how an invoice's product snapshot is stored
+// (invoices.products), for the benchmark's bulk loader, which writes rows
+// without the services.
+func EncodeProducts(list []opaygate.InvoiceProduct) string {
 	out := make([]productJSON, len(list))
 	for i, p := range list {
 		out[i] = productJSON(p)
@@ -87,7 +90,7 @@ func (s *InvoiceService) CreateInvoice(ctx context.Context, inv *opaygate.Invoic
 		}
 		seen[it.MerchantProductNo] = true
 	}
-	return s.db.update(ctx, func(tx *Tx) error {
+	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		inv.Products = inv.Products[:0]
 		var sum int64
 		for _, it := range items {
@@ -129,13 +132,13 @@ func (s *InvoiceService) CreateInvoice(ctx context.Context, inv *opaygate.Invoic
 		}
 		inv.ID, inv.InvoiceNo = id, strconv.FormatInt(id, 10)
 		inv.Status, inv.Token = opaygate.InvoiceUnpaid, randomHex(16)
-		inv.CreatedAt, inv.UpdatedAt = now, now
+		inv.CreatedAt, inv.UpdatedAt = tx.now, tx.now
 		_, err = tx.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			inv.ID, inv.InvoiceNo, inv.MerchantID, inv.Status, inv.Token, inv.Name, inv.Description,
 			ms(inv.DueTime), inv.Country, inv.Currency, inv.Amount, inv.ServiceFee, inv.Lang, inv.NotifyMethod,
 			inv.RelationProduct, inv.Customer.Name, inv.Customer.Mobile, inv.Customer.Email,
-			encodeProducts(inv.Products), inv.PaidOrderNo, inv.Attempts, ms(inv.CreatedAt), ms(inv.UpdatedAt))
+			EncodeProducts(inv.Products), inv.PaidOrderNo, inv.Attempts, ms(inv.CreatedAt), ms(inv.UpdatedAt))
 		if err != nil {
 			return fmt.Errorf("insert invoice: %w", err)
 		}
@@ -209,7 +212,7 @@ func (s *InvoiceService) ListInvoices(ctx context.Context, f opaygate.InvoiceFil
 // CancelInvoice cancels an Unpaid invoice; see opaygate.InvoiceService.
 func (s *InvoiceService) CancelInvoice(ctx context.Context, merchantID, invoiceNo string) (*opaygate.Invoice, error) {
 	var inv *opaygate.Invoice
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
 		inv, err = scanInvoice(tx.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices
 			WHERE invoice_no = ? AND merchant_id = ?`+s.db.forUpdate(), invoiceNo, merchantID))
@@ -218,7 +221,7 @@ func (s *InvoiceService) CancelInvoice(ctx context.Context, merchantID, invoiceN
 		} else if err != nil {
 			return fmt.Errorf("lock invoice: %w", err)
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		inv.ApplyExpiry(now)
 		switch inv.Status {
 		case opaygate.InvoiceCancelled:
@@ -273,21 +276,21 @@ func (s *InvoiceService) InvoiceStats(ctx context.Context, merchantID string, fr
 // reloads the page or clicks twice keeps paying the same order.
 func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, returnURL string) (*opaygate.Order, error) {
 	var o *opaygate.Order
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		inv, err := scanInvoice(tx.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ?`+s.db.forUpdate(), invoiceID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return errInvoiceNotFound()
 		} else if err != nil {
 			return fmt.Errorf("lock invoice: %w", err)
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		inv.ApplyExpiry(now)
 		if inv.Status != opaygate.InvoiceUnpaid {
 			return opaygate.Errorf(opaygate.EINVOICESTATE, "invoice is %s", inv.Status)
 		}
 		open, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders
-			WHERE invoice_id = ? AND status IN ('INITIAL', 'PENDING') AND expire_at > ?
-			ORDER BY id DESC LIMIT 1`, inv.ID, ms(now)))
+			WHERE invoice_id = ? AND status IN ('INITIAL', 'PENDING') AND (expire_at > ? OR step = ?)
+			ORDER BY id DESC LIMIT 1`, inv.ID, ms(now), opaygate.StepAuthorizing))
 		if err == nil {
 			o = open
 			return nil

@@ -49,7 +49,7 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 		m.Status = opaygate.MerchantActive
 	}
 	m.CreatedAt = s.clock.Now()
-	return s.db.update(ctx, func(tx *Tx) error {
+	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, m.Name, m.PrivateKey, m.PublicKey, m.Status, strings.Join(m.Countries, ","),
@@ -183,7 +183,7 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 	}
 	set("updated_at", ms(s.clock.Now()))
 	args = append(args, id)
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
 		res, err := tx.exec(ctx, `UPDATE merchants SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
 		if err != nil {
 			return fmt.Errorf("update merchant: %w", err)

@@ -56,9 +56,11 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 	return &o, nil
 }
 
-func encodePlans(plans []opaygate.Plan) string { return encodeList(plans) }
+// EncodePlans is how an order's offered plans are stored (orders.plans),
+// for the benchmark's bulk loader, which writes rows without the services.
+func EncodePlans(plans []opaygate.Plan) string { return encodeList(plans) }
 
-// encodeList writes a list column as JSON, and an empty list as ”.
+// encodeList writes a list column as JSON, and an empty list as the empty string.
 func encodeList[T any](list []T) string {
 	if len(list) == 0 {
 		return ""
@@ -96,11 +98,12 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 		return opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
 	}
 
-	status, step, updated := o.Status, o.Step, o.UpdatedAt
-	return s.db.update(ctx, func(tx *Tx) error {
+	status, step, expireAt := o.Status, o.Step, o.ExpireAt
+	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		// The transaction may run again (a retry, a re-run batch): start
 		// each attempt from the order as it was before the first.
-		o.Status, o.Step, o.FailureCode, o.FailureReason, o.UpdatedAt = status, step, "", "", updated
+		o.Status, o.Step, o.FailureCode, o.FailureReason = status, step, "", ""
+		stampNew(o, tx.now, expireAt)
 		if err := s.insertOrder(ctx, tx, o); err != nil {
 			return err
 		}
@@ -112,24 +115,30 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 }
 
 // prepareOrder checks a new order's essentials and fills in what every new
-// order gets: its currency, default lifetime and channel, a checkout token,
-// its times, and the INITIAL status.
+// order gets: its currency and channel, a checkout token, and the INITIAL
+// status. Its times are the inserting transaction's (stampNew).
 func (s *OrderService) prepareOrder(o *opaygate.Order, channel string) error {
 	if o.MerchantID == "" || o.Reference == "" || o.Amount <= 0 || opaygate.CurrencyOf(o.Country) == "" {
 		return opaygate.Invalid("merchant, reference, country and a positive amount are required")
 	}
-	now := s.deps.Clock.Now()
 	o.Currency = opaygate.CurrencyOf(o.Country)
-	if o.ExpireAt.IsZero() {
-		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
-	}
 	if o.Channel == "" {
 		o.Channel = channel
 	}
 	o.Status, o.Step = opaygate.StatusInitial, opaygate.StepNone
 	o.Token = randomHex(16)
-	o.CreatedAt, o.UpdatedAt = now, now
 	return nil
+}
+
+// stampNew gives a new order the instant of the transaction that inserts it:
+// its creation and update times and, unless the merchant chose expireAt,
+// the default lifetime from then.
+func stampNew(o *opaygate.Order, now, expireAt time.Time) {
+	o.ExpireAt = expireAt
+	if o.ExpireAt.IsZero() {
+		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
+	}
+	o.CreatedAt, o.UpdatedAt = now, now
 }
 
 // offerPlans asks the network for the account's credit and returns the plans
@@ -161,24 +170,23 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
 		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
 		o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
-		invoiceID, o.InvoiceNo, o.ValUAccount, encodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
+		invoiceID, o.InvoiceNo, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
 		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
 		ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products))
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		var no string
-		var status opaygate.OrderStatus
+		dup := opaygate.Order{MerchantID: o.MerchantID, Reference: o.Reference}
 		var expire int64
-		err := tx.queryRow(ctx, `SELECT order_no, status, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
-			o.MerchantID, o.Reference).Scan(&no, &status, &expire)
+		err := tx.queryRow(ctx, `SELECT order_no, status, step, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
+			o.MerchantID, o.Reference).Scan(&dup.OrderNo, &dup.Status, &dup.Step, &expire)
 		if err != nil {
 			return fmt.Errorf("find duplicate order: %w", err)
 		}
-		if !status.Final() && !o.CreatedAt.Before(fromMS(expire)) {
-			status = opaygate.StatusClose
-		}
+		dup.ExpireAt = fromMS(expire)
+		dup.ApplyExpiry(o.CreatedAt)
+		no, status := dup.OrderNo, dup.Status
 		return &opaygate.Error{Code: opaygate.EDUPLICATE,
 			Message:  "the payment reference(merchant order number) already exists.",
 			Existing: &opaygate.Existing{Reference: o.Reference, No: no, Status: string(status)}}
@@ -199,7 +207,7 @@ func (s *OrderService) recordEvent(ctx context.Context, tx *Tx, orderID int64, f
 // transaction it checks the state machine with a conditional update, records
 // the timeline, marks a paid invoice, and writes the callback to the outbox.
 func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order, to opaygate.OrderStatus, step opaygate.Step, code, reason string) error {
-	now := s.deps.Clock.Now()
+	now := tx.now
 	from := o.Status
 	if !opaygate.CanMove(from, to) {
 		return opaygate.Errorf(opaygate.EORDERSTATE, "order is %s", from)
@@ -221,13 +229,15 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 		step = opaygate.StepNone
 	}
 	sources := opaygate.MovableFrom(to)
-	args := []any{to, step, code, reason, to.Final(), ms(now), o.ID}
+	args := []any{to, step, code, reason, to.Final(), ms(now), o.ID, o.Step}
 	for _, st := range sources {
 		args = append(args, st)
 	}
+	// The step read under the lock is part of the condition: an order in
+	// flight moves only by the acquirer's answer (finishAuthorization).
 	res, err := tx.exec(ctx, `UPDATE orders SET status = ?, step = ?, failure_code = ?, failure_reason = ?,
 		otp_hash = CASE WHEN ? THEN '' ELSE otp_hash END, updated_at = ?
-		WHERE id = ? AND status IN (`+placeholders(len(sources))+`)`, args...)
+		WHERE id = ? AND step = ? AND status IN (`+placeholders(len(sources))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("move order %s to %s: %w", o.OrderNo, to, err)
 	}
@@ -350,11 +360,13 @@ func (s *OrderService) ListOrders(ctx context.Context, f opaygate.OrderFilter) (
 	args := []any{f.MerchantID}
 	switch f.Status {
 	case "":
+	// An order in flight is never shown expired (Order.Expired).
 	case opaygate.StatusInitial, opaygate.StatusPending:
-		where, args = append(where, "status = ? AND expire_at > ?"), append(args, f.Status, now)
+		where = append(where, "status = ? AND (expire_at > ? OR step = ?)")
+		args = append(args, f.Status, now, opaygate.StepAuthorizing)
 	case opaygate.StatusClose:
-		where = append(where, "(status = ? OR (status IN ('INITIAL', 'PENDING') AND expire_at <= ?))")
-		args = append(args, f.Status, now)
+		where = append(where, "(status = ? OR (status IN ('INITIAL', 'PENDING') AND expire_at <= ? AND step <> ?))")
+		args = append(args, f.Status, now, opaygate.StepAuthorizing)
 	default:
 		where, args = append(where, "status = ?"), append(args, f.Status)
 	}

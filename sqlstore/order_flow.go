@@ -22,10 +22,14 @@ func errOrderState(format string, args ...any) error {
 	return opaygate.Errorf(opaygate.EORDERSTATE, format, args...)
 }
 
+// errAuthorizing refuses every action on an order the acquirer is deciding:
+// only its answer may move it (authorize.go).
+func errAuthorizing() error { return errOrderState("payment is being authorized") }
+
 // expireIfDue closes an order that has outlived its expireAt and reports
 // whether it did.
 func (s *OrderService) expireIfDue(ctx context.Context, tx *Tx, o *opaygate.Order) (bool, error) {
-	if !o.Expired(s.deps.Clock.Now()) {
+	if !o.Expired(tx.now) {
 		return false, nil
 	}
 	return true, s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailExpired, "order expired")
@@ -35,7 +39,7 @@ func (s *OrderService) expireIfDue(ctx context.Context, tx *Tx, o *opaygate.Orde
 // action is refused but the expiry is committed), then fn.
 func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.OrderKey, fn func(tx *Tx, o *opaygate.Order) error) (*opaygate.Order, error) {
 	var o *opaygate.Order
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
 		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
 			return err
@@ -45,6 +49,9 @@ func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.
 		} else if expired {
 			return commitThen(errOrderState("order expired"))
 		}
+		if o.Step == opaygate.StepAuthorizing {
+			return errAuthorizing()
+		}
 		return fn(tx, o)
 	})
 	return o, err
@@ -53,13 +60,16 @@ func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.
 // CloseOrder closes an open order; see opaygate.OrderService.
 func (s *OrderService) CloseOrder(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
 	var o *opaygate.Order
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
 		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
 			return err
 		}
 		if _, err := s.expireIfDue(ctx, tx, o); err != nil {
 			return err
+		}
+		if o.Step == opaygate.StepAuthorizing {
+			return errAuthorizing()
 		}
 		switch o.Status {
 		case opaygate.StatusInitial, opaygate.StatusPending:
@@ -97,7 +107,7 @@ func (s *OrderService) StartValU(ctx context.Context, merchantID string, key opa
 			return errOrderState("order is %s", o.Status)
 		}
 		if _, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ? WHERE id = ?`,
-			opaygate.PayMethodValU, account, encodePlans(plans), o.ID); err != nil {
+			opaygate.PayMethodValU, account, EncodePlans(plans), o.ID); err != nil {
 			return fmt.Errorf("start valu: %w", err)
 		}
 		o.PayMethod, o.ValUAccount, o.Plans = opaygate.PayMethodValU, account, plans
@@ -122,7 +132,7 @@ func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key op
 		if !offers(o.Plans, months) {
 			return opaygate.Invalid("months must be one of the offered plans (%s)", tenors(o.Plans))
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		res, err := tx.exec(ctx, `UPDATE orders SET step = ?, months = ?, otp_hash = ?, otp_attempts = 0,
 			otp_resends = 0, otp_issued_at = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
 			opaygate.StepOTP, months, hashOTP(o.OrderNo, code), ms(now), ms(now), o.ID,
@@ -150,7 +160,7 @@ func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opa
 		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepOTP {
 			return errOrderState("order is not waiting for an otp")
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		if now.Sub(o.OTPIssuedAt) > opaygate.OTPValidity {
 			return opaygate.Errorf(opaygate.EOTPEXPIRED, "otp expired, request a new one")
 		}
@@ -173,24 +183,12 @@ func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opa
 			}
 			return commitThen(opaygate.Errorf(opaygate.EOTPINVALID, "invalid otp, %d attempts left", max(left, 0)))
 		}
-		return s.authorize(ctx, tx, o)
+		return s.beginAuthorization(ctx, tx, o)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return o, nil
-}
-
-// authorize asks the acquirer for the final decision and moves the order.
-func (s *OrderService) authorize(ctx context.Context, tx *Tx, o *opaygate.Order) error {
-	d, err := s.deps.Acquirer.Authorize(ctx, o)
-	if err != nil {
-		return fmt.Errorf("authorize %s: %w", o.OrderNo, err)
-	}
-	if d.Approved {
-		return s.moveOrder(ctx, tx, o, opaygate.StatusSuccess, opaygate.StepNone, "", "")
-	}
-	return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, d.Code, d.Reason)
+	return s.authorize(ctx, o)
 }
 
 // ResendOTP issues a new OTP, invalidating the old one and restarting its
@@ -204,7 +202,7 @@ func (s *OrderService) ResendOTP(ctx context.Context, merchantID string, key opa
 		if o.OTPResends >= opaygate.OTPMaxResends {
 			return errOrderState("otp was resent %d times already", o.OTPResends)
 		}
-		now := s.deps.Clock.Now()
+		now := tx.now
 		if _, err := tx.exec(ctx, `UPDATE orders SET otp_hash = ?, otp_issued_at = ?, otp_resends = otp_resends + 1,
 			updated_at = ? WHERE id = ?`, hashOTP(o.OrderNo, code), ms(now), ms(now), o.ID); err != nil {
 			return fmt.Errorf("resend otp: %w", err)
@@ -220,19 +218,32 @@ func (s *OrderService) ResendOTP(ctx context.Context, merchantID string, key opa
 	return o, nil
 }
 
-// ExpireOrders closes up to limit orders past their lifetime. On PostgreSQL
-// rows another node is expiring are skipped, never waited for or done twice.
+// ExpireOrders closes up to limit orders past their lifetime, then finishes up
+// to limit authorizations left in flight (resumeAuthorizations). An order in
+// flight is never expired, even past its expireAt: the customer may have been
+// charged, so the network's answer decides it. On PostgreSQL rows another
+// node is expiring are skipped, never waited for or done twice.
 func (s *OrderService) ExpireOrders(ctx context.Context, limit int) (int, error) {
+	closed, err := s.expireOrders(ctx, limit)
+	if err != nil {
+		return closed, err
+	}
+	resumed, err := s.resumeAuthorizations(ctx, limit)
+	return closed + resumed, err
+}
+
+func (s *OrderService) expireOrders(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		n = 0
 		lock := ""
 		if s.db.dialect == Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
 		rows, err := tx.query(ctx, `SELECT `+orderColumns+` FROM orders
-			WHERE status IN ('INITIAL', 'PENDING') AND expire_at <= ? ORDER BY expire_at LIMIT ?`+lock,
-			ms(s.deps.Clock.Now()), limit)
+			WHERE status IN ('INITIAL', 'PENDING') AND expire_at <= ? AND step <> ?
+			ORDER BY expire_at LIMIT ?`+lock,
+			ms(tx.now), opaygate.StepAuthorizing, limit)
 		if err != nil {
 			return fmt.Errorf("find expired orders: %w", err)
 		}

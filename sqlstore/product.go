@@ -40,7 +40,7 @@ func (s *ProductService) CreateProduct(ctx context.Context, p *opaygate.Product)
 	}
 	p.CreatedAt = s.clock.Now()
 	p.UpdatedAt = p.CreatedAt
-	return s.db.update(ctx, func(tx *Tx) error {
+	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		if p.ProductNo == "" {
 			n, err := tx.nextSeq(ctx, "products")
 			if err != nil {
@@ -69,7 +69,7 @@ func (s *ProductService) UpdateProduct(ctx context.Context, p *opaygate.Product)
 		return err
 	}
 	p.UpdatedAt = s.clock.Now()
-	return s.db.update(ctx, func(tx *Tx) error {
+	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		res, err := tx.exec(ctx, `UPDATE products SET name = ?, image = ?, description = ?, price = ?,
 			currency = ?, updated_at = ? WHERE merchant_id = ? AND merchant_product_no = ?`,
 			p.Name, p.Image, p.Description, p.Price, p.Currency, ms(p.UpdatedAt), p.MerchantID, p.MerchantProductNo)

@@ -56,8 +56,8 @@ func (s *RefundService) CreateRefund(ctx context.Context, r *opaygate.Refund, or
 	default:
 		return opaygate.Invalid("refundWay must be Original or BankAccount")
 	}
-	return s.db.update(ctx, func(tx *Tx) error {
-		now := s.deps.Clock.Now()
+	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
+		now := tx.now
 		o, err := s.orders.lockOrder(ctx, tx, r.MerchantID, original)
 		if err != nil {
 			return err
@@ -183,9 +183,9 @@ func (s *RefundService) ListRefunds(ctx context.Context, merchantID string, orig
 // completing refunds of the same orders cannot deadlock.
 func (s *RefundService) CompleteRefunds(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		n = 0
-		now := s.deps.Clock.Now()
+		now := tx.now
 		lock := ""
 		if s.db.dialect == Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"

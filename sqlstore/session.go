@@ -79,7 +79,7 @@ func (s *SessionService) SetPassword(ctx context.Context, merchantID, password s
 		return err
 	}
 	now := s.clock.Now()
-	return s.db.update(ctx, func(tx *Tx) error {
+	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		res, err := tx.exec(ctx, `UPDATE merchants SET password_hash = ?, updated_at = ? WHERE id = ?`,
 			hash, ms(now), merchantID)
 		if err != nil {
@@ -135,7 +135,7 @@ func (s *SessionService) CreateSession(ctx context.Context, merchantID string, p
 	sess := &opaygate.Session{MerchantID: merchantID, CSRFToken: randomHex(32), CreatedAt: now,
 		ExpiresAt: now.Add(p.Absolute)}
 	sess.IdleExpiresAt = minTime(now.Add(p.Idle), sess.ExpiresAt)
-	err := s.db.update(ctx, func(tx *Tx) error {
+	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `DELETE FROM dashboard_sessions WHERE idle_expires_at <= ?`, ms(now)); err != nil {
 			return fmt.Errorf("delete ended sessions: %w", err)
 		}
@@ -182,7 +182,7 @@ func (s *SessionService) FindSession(ctx context.Context, token string, p opayga
 	}
 	next := minTime(now.Add(p.Idle), sess.ExpiresAt)
 	if next.Sub(sess.IdleExpiresAt) >= min(time.Minute, p.Idle/10) {
-		err := s.db.update(ctx, func(tx *Tx) error {
+		err := s.db.update(ctx, s.clock, func(tx *Tx) error {
 			// The condition keeps a concurrent logout deleted and an
 			// expiry from moving backwards.
 			_, err := tx.exec(ctx, `UPDATE dashboard_sessions SET idle_expires_at = ?
@@ -199,7 +199,7 @@ func (s *SessionService) FindSession(ctx context.Context, token string, p opayga
 
 // DeleteSession ends the session behind token.
 func (s *SessionService) DeleteSession(ctx context.Context, token string) error {
-	return s.db.update(ctx, func(tx *Tx) error {
+	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `DELETE FROM dashboard_sessions WHERE token_hash = ?`,
 			opaygate.HashSessionToken(token)); err != nil {
 			return fmt.Errorf("delete session: %w", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/gateway"
 	"github.com/opaygate/opaygate/notify"
 	"github.com/opaygate/opaygate/sqlstore"
 )
@@ -267,13 +268,11 @@ func (c CallbackConfig) notifyConfig(mode string, clock opaygate.Clock, logger *
 	return nc
 }
 
-// refundBatch is how many due refunds one step of the completer moves.
-const refundBatch = 500
-
 // completeRefunds is the sandbox's refund processor: every interval it moves
 // refunds whose delay has passed to SUCCESS, each with its callback.
 func (m *Main) completeRefunds(ctx context.Context, refunds opaygate.RefundService, interval time.Duration) {
-	m.drainEvery(ctx, interval, refundBatch, refunds.CompleteRefunds, "completed sandbox refunds", "complete refunds")
+	gateway.DrainEvery(ctx, m.Logger, interval, gateway.RefundBatch, refunds.CompleteRefunds,
+		"completed sandbox refunds", "complete refunds")
 }
 
 // formatSchedule describes a retry schedule for the banner.

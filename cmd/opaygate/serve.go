@@ -8,14 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/gateway"
 	"github.com/opaygate/opaygate/server"
-	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -37,8 +36,8 @@ Examples:
 // shutdownTimeout is how long in-flight requests get to finish on shutdown.
 const shutdownTimeout = 10 * time.Second
 
-// sweepBatch is how many expired orders one sweep closes per query.
-const sweepBatch = 500
+// sweepBatch is how many orders one step of the sweeper handles.
+const sweepBatch = gateway.SweepBatch
 
 func (c *CLI) serve(ctx context.Context, args []string) error {
 	cfg := DefaultConfig()
@@ -87,7 +86,7 @@ type Main struct {
 	// URL is the public base URL, known once Run has listened.
 	URL string
 
-	db       *sqlstore.DB
+	gw       *gateway.Gateway
 	http     *http.Server
 	serveErr chan error
 
@@ -109,52 +108,21 @@ func NewMain(cfg Config, stdout io.Writer, logger *slog.Logger) *Main {
 // use is an error here, not a log line later.
 func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := m.Config
-	m.db, err = sqlstore.Open(ctx, cfg.DB)
+	m.gw, err = gateway.New(ctx, gateway.Config{
+		DB: cfg.DB, MaxConns: cfg.DBMaxConns, NoMigrate: cfg.NoMigrate,
+		Live: cfg.Mode != ModeSandbox, RefundDelay: cfg.Callbacks.RefundDelay, Logger: m.Logger,
+	})
 	if err != nil {
 		return err
 	}
-	m.db.SetMaxConns(cfg.DBMaxConns)
 	defer func() {
 		if err != nil {
-			m.db.Close()
-			m.db = nil
+			m.gw.Close()
+			m.gw = nil
 		}
 	}()
-	if !cfg.NoMigrate {
-		applied, err := m.db.Migrate(ctx)
-		if err != nil {
-			return err
-		}
-		if len(applied) > 0 {
-			m.Logger.Info("applied migrations", "migrations", strings.Join(applied, ","))
-		}
-	}
-
-	var clock opaygate.Clock = opaygate.SystemClock{}
-	deps := sqlstore.Deps{PlanTable: opaygate.DefaultPlanTable(), Logger: m.Logger}
-	var sandboxClock *opaygate.OffsetClock
-	var network *simulator.Network
-	if cfg.Mode == ModeSandbox {
-		sandboxClock, network = opaygate.NewOffsetClock(nil), simulator.New()
-		clock = sandboxClock
-		deps.ValU, deps.OTP, deps.Acquirer = network, network, network
-		deps.SandboxOTP = sandboxOTP
-		deps.RefundDelay = cfg.Callbacks.RefundDelay
-	} else {
-		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
-	}
-	deps.Clock = clock
-	svcs := sqlstore.NewServices(m.db, deps)
-
-	var sandbox server.Sandbox
-	var demo []*opaygate.Merchant
-	if cfg.Mode == ModeSandbox {
-		if demo, err = simulator.Seed(ctx, svcs.Merchants, svcs.Products); err != nil {
-			return err
-		}
-		sandbox = &sandboxControl{db: m.db, svcs: svcs, network: network, clock: sandboxClock}
-	} else {
-		merchants, err := svcs.Merchants.ListMerchants(ctx)
+	if cfg.Mode != ModeSandbox {
+		merchants, err := m.gw.Services.Merchants.ListMerchants(ctx)
 		if err != nil {
 			return err
 		}
@@ -169,20 +137,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.URL = cfg.publicURL(ln.Addr())
-	srv := server.New(
-		server.Config{Mode: cfg.Mode, PublicURL: m.URL, Logger: m.Logger,
-			Dashboard: server.DashboardConfig{Sessions: cfg.Dashboard.policy()}},
-		server.Services{
-			Merchants: svcs.Merchants, Products: svcs.Products,
-			Orders: svcs.Orders, Invoices: svcs.Invoices,
-			Refunds: svcs.Refunds, Callbacks: svcs.Callbacks,
-			Sessions: sqlstore.NewSessionService(m.db, clock),
-			Clock:    clock,
-			Health:   m.db.Ping,
-			Sandbox:  sandbox,
-		})
+	dashboard := server.DashboardConfig{Sessions: cfg.Dashboard.policy()}
 	m.http = &http.Server{
-		Handler:           withDeadline(srv.Handler(), cfg.RequestTimeout),
+		Handler: m.gw.Handler(gateway.HandlerConfig{PublicURL: m.URL, Dashboard: &dashboard,
+			RequestTimeout: cfg.RequestTimeout}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -197,10 +155,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	sweepCtx, stop := context.WithCancel(context.Background())
 	m.stopSweep = stop
 	m.sweeping.Add(1)
-	go m.sweep(sweepCtx, svcs.Orders)
-	m.startDelivery(svcs, clock)
+	go m.sweep(sweepCtx, m.gw.Services.Orders)
+	m.startDelivery(m.gw.Services, m.gw.Clock)
 
-	m.printBanner(ln.Addr(), demo)
+	m.printBanner(ln.Addr(), m.gw.Seeded)
 	return nil
 }
 
@@ -221,62 +179,18 @@ func (m *Main) Close() error {
 		m.sweeping.Wait()
 	}
 	m.stopDeliveries()
-	if m.db != nil {
-		err = errors.Join(err, m.db.Close())
+	if m.gw != nil {
+		err = errors.Join(err, m.gw.Close())
 	}
 	return err
-}
-
-// withDeadline bounds every request by timeout. A database that refuses
-// connections fails fast on its own; one that stopped answering (a network
-// partition, a wedged server) would hold requests for as long as TCP waits,
-// and the deadline turns that into 50003 instead.
-func withDeadline(h http.Handler, timeout time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		h.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // sweep closes expired orders for good every interval, so their final state
 // (and their callbacks) does not wait for someone to read them.
 func (m *Main) sweep(ctx context.Context, orders opaygate.OrderService) {
 	defer m.sweeping.Done()
-	m.drainEvery(ctx, m.Config.SweepInterval, sweepBatch, orders.ExpireOrders,
+	gateway.DrainEvery(ctx, m.Logger, m.Config.SweepInterval, sweepBatch, orders.ExpireOrders,
 		"closed expired orders", "expire orders")
-}
-
-// drainEvery runs step every interval, and again at once while it fills its
-// batch, so a backlog drains batch by batch rather than one batch per tick.
-// It logs done with the count when step did something, failed with the error
-// when it failed (but not because ctx ended).
-func (m *Main) drainEvery(ctx context.Context, interval time.Duration, batch int,
-	step func(context.Context, int) (int, error), done, failed string) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		for ctx.Err() == nil {
-			n, err := step(ctx, batch)
-			if err != nil {
-				if ctx.Err() == nil {
-					m.Logger.Warn(failed, "err", err)
-				}
-				break
-			}
-			if n > 0 {
-				m.Logger.Info(done, "count", n)
-			}
-			if n < batch {
-				break
-			}
-		}
-	}
 }
 
 func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
@@ -288,8 +202,8 @@ func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
 	}
 	fmt.Fprintf(w, "  mode:      %s\n", m.Config.Mode)
 	db := describeDB(m.Config.DB)
-	if m.db.Dialect() == sqlstore.Postgres {
-		db += fmt.Sprintf(" (pool of at most %d connections)", m.db.MaxConns())
+	if m.gw.DB.Dialect() == sqlstore.Postgres {
+		db += fmt.Sprintf(" (pool of at most %d connections)", m.gw.DB.MaxConns())
 	}
 	fmt.Fprintf(w, "  database:  %s\n", db)
 	fmt.Fprintf(w, "  dashboard: %s/dashboard (passwords: opaygate merchant passwd --id MERCHANT_ID)\n", m.URL)
@@ -304,7 +218,7 @@ func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", d.ID, d.PublicKey, d.PrivateKey)
 		}
 		tw.Flush()
-		fmt.Fprintf(w, "\nSandbox OTP %s is always accepted. Control API: %s/_sandbox/\n", sandboxOTP, m.URL)
+		fmt.Fprintf(w, "\nSandbox OTP %s is always accepted. Control API: %s/_sandbox/\n", gateway.SandboxOTP, m.URL)
 	}
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
 }

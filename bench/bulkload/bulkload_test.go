@@ -1,4 +1,4 @@
-package sqlstore_test
+package bulkload_test
 
 import (
 	"context"
@@ -7,21 +7,48 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/bench/bulkload"
+	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
+	"github.com/opaygate/opaygate/sqlstore/sqlstoretest"
 )
+
+// env is a migrated database on one backend, its services and a merchant.
+type env struct {
+	db  *sqlstore.DB
+	svc *sqlstore.Services
+	m   *opaygate.Merchant
+}
+
+func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, dialect := range sqlstoretest.Backends {
+		t.Run(string(dialect), func(t *testing.T) {
+			net := simulator.New()
+			e := &env{db: sqlstoretest.Open(t, dialect)}
+			e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{ValU: net, OTP: net, Acquirer: net})
+			priv, pub := opaygate.NewKeyPair()
+			e.m = &opaygate.Merchant{ID: "256612345678901", Name: "Bulk", PrivateKey: priv, PublicKey: pub,
+				Countries: []string{"EG"}, Functions: opaygate.AllFunctions()}
+			if err := e.svc.Merchants.CreateMerchant(context.Background(), e.m); err != nil {
+				t.Fatalf("create merchant: %v", err)
+			}
+			fn(t, e)
+		})
+	}
+}
 
 func TestBulk(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		const n = 1200
 		// Two calls and a batch that does not divide them: the data must not care.
-		if err := e.db.Bulk(ctx, sqlstore.BulkLoad{MerchantID: e.m.ID, Prefix: "B", To: 700, Batch: 500}); err != nil {
+		if err := bulkload.Run(ctx, e.db, bulkload.Load{MerchantID: e.m.ID, Prefix: "B", To: 700, Batch: 500}); err != nil {
 			t.Fatalf("bulk: %v", err)
 		}
-		if err := e.db.Bulk(ctx, sqlstore.BulkLoad{MerchantID: e.m.ID, Prefix: "B", From: 700, To: n, Batch: 500}); err != nil {
+		if err := bulkload.Run(ctx, e.db, bulkload.Load{MerchantID: e.m.ID, Prefix: "B", From: 700, To: n, Batch: 500}); err != nil {
 			t.Fatalf("bulk: %v", err)
 		}
-		if got, err := e.db.OrderCount(ctx); err != nil || got != n {
+		if got, err := bulkload.OrderCount(ctx, e.db); err != nil || got != n {
 			t.Fatalf("OrderCount = %d, %v; want %d", got, err, n)
 		}
 
@@ -29,7 +56,7 @@ func TestBulk(t *testing.T) {
 		seen := map[string]bool{}
 		statuses := map[opaygate.OrderStatus]int{}
 		for i := 0; i < n; i += 7 {
-			o, err := e.svc.Orders.FindOrder(ctx, e.m.ID, opaygate.OrderKey{Reference: sqlstore.BulkReference("B", i), Country: "EG"})
+			o, err := e.svc.Orders.FindOrder(ctx, e.m.ID, opaygate.OrderKey{Reference: bulkload.Reference("B", i), Country: "EG"})
 			if err != nil {
 				t.Fatalf("find order %d: %v", i, err)
 			}
@@ -75,7 +102,10 @@ func TestBulk(t *testing.T) {
 		}
 
 		// The services go on numbering after the bulk rows.
-		o := e.mustOrder(t, &opaygate.Order{Reference: "after-bulk", Amount: 1000})
+		o := &opaygate.Order{MerchantID: e.m.ID, Reference: "after-bulk", Country: "EG", Amount: 1000, ProductName: "Tea"}
+		if err := e.svc.Orders.CreateOrder(ctx, o); err != nil {
+			t.Fatalf("create order after bulk: %v", err)
+		}
 		if seen[o.OrderNo] || !orderNo.MatchString(o.OrderNo) {
 			t.Errorf("new order got orderNo %q", o.OrderNo)
 		}
@@ -86,7 +116,7 @@ func TestBulk(t *testing.T) {
 		}
 
 		t.Run("ErrDuplicateReference", func(t *testing.T) {
-			if err := e.db.Bulk(ctx, sqlstore.BulkLoad{MerchantID: e.m.ID, Prefix: "B", From: 5, To: 6}); err == nil {
+			if err := bulkload.Run(ctx, e.db, bulkload.Load{MerchantID: e.m.ID, Prefix: "B", From: 5, To: 6}); err == nil {
 				t.Fatal("loading an index twice succeeded")
 			}
 		})

@@ -1,11 +1,22 @@
-package sqlstore
+// Package bulkload writes a merchant's synthetic history straight into the
+// gateway's tables, for the benchmark's growth runs (`opaygate bench
+// --growth`), which need a million orders in under a minute rather than hours
+// of API calls.
+//
+// It is a benchmark tool, not part of the gateway: it bypasses the services
+// and their state machine, so nothing but bench may import it. It takes from
+// sqlstore only the database handle and the encodings of stored JSON, and must
+// not import server or cmd.
+package bulkload
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"hash/fnv"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -14,10 +25,11 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/sqlstore"
 )
 
-// BulkLoad describes a merchant's synthetic history: for every index i in
-// [From, To) one order with reference BulkReference(Prefix, i) and one
+// Load describes a merchant's synthetic history: for every index i in
+// [From, To) one order with reference Reference(Prefix, i) and one
 // invoice, with the timelines of their orders. Rows go straight into the
 // tables, many per statement and thousands per transaction (COPY on
 // PostgreSQL), so that benchmarks start from a million orders in under a
@@ -29,7 +41,7 @@ import (
 // with the codes the gateway gives), a mix of ValU (with its plans), card and
 // hosted-checkout orders; invoices Paid (by the order of the same index),
 // Unpaid, past due or Cancelled, with product snapshots and service fees.
-type BulkLoad struct {
+type Load struct {
 	MerchantID string
 	Prefix     string // of the order references; loading an index twice fails on the reference
 	From, To   int
@@ -37,16 +49,16 @@ type BulkLoad struct {
 	Batch      int       // orders per transaction; 0: 10 000
 }
 
-// BulkReference is the reference of the order of index i.
-func BulkReference(prefix string, i int) string {
+// Reference is the reference of the order of index i.
+func Reference(prefix string, i int) string {
 	return prefix + fmt.Sprintf("%09d", i)
 }
 
 // bulkHistory is how far back bulk orders were created.
 const bulkHistory = 90 * 24 * time.Hour
 
-// Bulk writes the rows l describes; see BulkLoad.
-func (db *DB) Bulk(ctx context.Context, l BulkLoad) error {
+// Run writes the rows l describes into db; see Load.
+func Run(ctx context.Context, db *sqlstore.DB, l Load) error {
 	if l.MerchantID == "" || l.From < 0 || l.To < l.From {
 		return fmt.Errorf("bulk load: a merchant and 0 ≤ from ≤ to are required")
 	}
@@ -62,27 +74,27 @@ func (db *DB) Bulk(ctx context.Context, l BulkLoad) error {
 	for from := l.From; from < l.To; from += l.Batch {
 		n := min(l.Batch, l.To-from)
 		var err error
-		if db.dialect == Postgres {
-			err = db.bulkPostgres(ctx, l, seed, from, n)
+		if db.Dialect() == sqlstore.Postgres {
+			err = bulkPostgres(ctx, db.WritePool(), l, seed, from, n)
 		} else {
-			err = db.bulkSQLite(ctx, l, seed, from, n)
+			err = bulkSQLite(ctx, db.WritePool(), l, seed, from, n)
 		}
 		if err != nil {
 			return fmt.Errorf("bulk load %d–%d: %w", from, from+n, err)
 		}
 	}
-	return db.bulkFinish(ctx)
+	return finish(ctx, db)
 }
 
 // bulkFinish leaves the database as a long-running gateway would have it:
 // SQLite's write-ahead log folded into the file, PostgreSQL's statistics
 // up to date (autovacuum would get there, only later).
-func (db *DB) bulkFinish(ctx context.Context) error {
+func finish(ctx context.Context, db *sqlstore.DB) error {
 	var err error
-	if db.dialect == Postgres {
-		_, err = db.write.ExecContext(ctx, `ANALYZE orders, invoices, order_events`)
+	if db.Dialect() == sqlstore.Postgres {
+		_, err = db.WritePool().ExecContext(ctx, `ANALYZE orders, invoices, order_events`)
 	} else {
-		_, err = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		_, err = db.WritePool().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 	if err != nil {
 		return fmt.Errorf("bulk load: finish: %w", err)
@@ -91,16 +103,16 @@ func (db *DB) bulkFinish(ctx context.Context) error {
 }
 
 // OrderCount returns how many orders the database holds, all merchants.
-func (db *DB) OrderCount(ctx context.Context) (int64, error) {
+func OrderCount(ctx context.Context, db *sqlstore.DB) (int64, error) {
 	var n int64
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders`).Scan(&n); err != nil {
+	if err := db.WritePool().QueryRowContext(ctx, `SELECT COUNT(*) FROM orders`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count orders: %w", err)
 	}
 	return n, nil
 }
 
-// The columns bulk rows fill, named here rather than taken from
-// orderColumns so that a migration adding a column with a default leaves the
+// The columns bulk rows fill, named here rather than taken from sqlstore's
+// column lists so that a migration adding a column with a default leaves the
 // loader working.
 var (
 	bulkOrderColumns = []string{"id", "order_no", "merchant_id", "reference", "country", "currency",
@@ -121,40 +133,45 @@ type bulkRows struct {
 	orders, invoices, events [][]any
 }
 
-// bulkSQLite writes one batch in one transaction with multi-row INSERTs.
-func (db *DB) bulkSQLite(ctx context.Context, l BulkLoad, seed uint64, from, n int) error {
-	return db.update(ctx, func(tx *Tx) error {
-		orderIDs, err := tx.bulkIDs(ctx, "orders", n)
-		if err != nil {
+// bulkSQLite writes one batch in one transaction with multi-row INSERTs, on
+// the write pool's one connection: the gateway's writers wait for it
+// meanwhile, as they would for any other writer.
+func bulkSQLite(ctx context.Context, pool *sql.DB, l Load, seed uint64, from, n int) error {
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	orderIDs, err := bulkIDs(ctx, tx, "orders", n)
+	if err != nil {
+		return err
+	}
+	invoiceIDs, err := bulkIDs(ctx, tx, "invoices", n)
+	if err != nil {
+		return err
+	}
+	rows := l.rows(seed, from, orderIDs, invoiceIDs)
+	// Invoices first: paying orders refer to them.
+	for _, t := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"invoices", bulkInvoiceColumns, rows.invoices},
+		{"orders", bulkOrderColumns, rows.orders},
+		{"order_events", bulkEventColumns, rows.events},
+	} {
+		if err := insertMany(ctx, tx, t.table, t.cols, t.rows); err != nil {
 			return err
 		}
-		invoiceIDs, err := tx.bulkIDs(ctx, "invoices", n)
-		if err != nil {
-			return err
-		}
-		rows := l.rows(seed, from, orderIDs, invoiceIDs)
-		// Invoices first: paying orders refer to them.
-		for _, t := range []struct {
-			table string
-			cols  []string
-			rows  [][]any
-		}{
-			{"invoices", bulkInvoiceColumns, rows.invoices},
-			{"orders", bulkOrderColumns, rows.orders},
-			{"order_events", bulkEventColumns, rows.events},
-		} {
-			if err := tx.insertMany(ctx, t.table, t.cols, t.rows); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return tx.Commit()
 }
 
 // bulkIDs reserves n consecutive values of a SQLite counter.
-func (tx *Tx) bulkIDs(ctx context.Context, name string, n int) ([]int64, error) {
+func bulkIDs(ctx context.Context, tx *sql.Tx, name string, n int) ([]int64, error) {
 	var last int64
-	if err := tx.queryRow(ctx, `UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value`,
+	if err := tx.QueryRowContext(ctx, `UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value`,
 		n, name).Scan(&last); err != nil {
 		return nil, fmt.Errorf("reserve %s ids: %w", name, err)
 	}
@@ -167,7 +184,7 @@ func (tx *Tx) bulkIDs(ctx context.Context, name string, n int) ([]int64, error) 
 
 // insertMany inserts rows with as many rows per statement as SQLite's limit
 // of 32 766 bound parameters allows (at most 500).
-func (tx *Tx) insertMany(ctx context.Context, table string, cols []string, rows [][]any) error {
+func insertMany(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
 	per := min(500, 32_000/len(cols))
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	prefix := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
@@ -198,7 +215,7 @@ type stmtCache struct {
 	rows int
 }
 
-func (c *stmtCache) get(ctx context.Context, tx *Tx, q string, rows int) (*stmtCache, error) {
+func (c *stmtCache) get(ctx context.Context, tx *sql.Tx, q string, rows int) (*stmtCache, error) {
 	if c != nil && c.rows == rows {
 		return c, nil
 	}
@@ -220,8 +237,8 @@ func (c *stmtCache) close() error {
 }
 
 // bulkPostgres writes one batch in one transaction with COPY.
-func (db *DB) bulkPostgres(ctx context.Context, l BulkLoad, seed uint64, from, n int) error {
-	conn, err := db.write.Conn(ctx)
+func bulkPostgres(ctx context.Context, pool *sql.DB, l Load, seed uint64, from, n int) error {
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
 	}
@@ -278,7 +295,7 @@ func pgSequence(ctx context.Context, tx pgx.Tx, seq string, n int) ([]int64, err
 }
 
 // bulkProducts is the catalog invoices take their snapshots from.
-var bulkProducts = []productJSON{
+var bulkProducts = []opaygate.InvoiceProduct{
 	{ProductNo: "1000000570", MerchantProductNo: "SKU-570", Name: "Product X",
 		Image: "https://www.yourproduct.com/product1.png", Description: "Blue cotton t-shirt, size M",
 		Price: 2000, Currency: "EGP"},
@@ -296,7 +313,7 @@ var bulkNames = []string{"Ahmed Hassan", "Mona Ali", "Omar Farouk", "Nour El-Din
 // rows generates the batch of indexes [from, from+len(orderIDs)). Each
 // index draws from its own random stream, so the data does not depend on
 // the batch size.
-func (l BulkLoad) rows(seed uint64, from int, orderIDs, invoiceIDs []int64) bulkRows {
+func (l Load) rows(seed uint64, from int, orderIDs, invoiceIDs []int64) bulkRows {
 	n := len(orderIDs)
 	out := bulkRows{
 		orders:   make([][]any, 0, n),
@@ -307,7 +324,7 @@ func (l BulkLoad) rows(seed uint64, from int, orderIDs, invoiceIDs []int64) bulk
 	now := l.Now.UTC()
 	for k := range n {
 		i := from + k
-		r := rand.New(rand.NewPCG(seed, uint64(i)))
+		r := mrand.New(mrand.NewPCG(seed, uint64(i)))
 		created := now.Add(-bulkHistory + time.Duration(r.Int64N(int64(bulkHistory-time.Hour))))
 		name := bulkNames[r.IntN(len(bulkNames))]
 		mobile := "+2010" + fmt.Sprintf("%08d", r.IntN(100_000_000))
@@ -329,7 +346,7 @@ func (l BulkLoad) rows(seed uint64, from int, orderIDs, invoiceIDs []int64) bulk
 		if inv.status == opaygate.InvoiceUnpaid && inv.due.Before(now) && r.IntN(100) < 57 {
 			inv.due = now.Add(7 * 24 * time.Hour) // still open
 		}
-		var items []productJSON
+		var items []opaygate.InvoiceProduct
 		for _, p := range bulkProducts {
 			if len(items) == 0 || r.IntN(2) == 0 {
 				p.Quantity = int64(1 + r.IntN(3))
@@ -382,7 +399,7 @@ func (l BulkLoad) rows(seed uint64, from int, orderIDs, invoiceIDs []int64) bulk
 		case opaygate.PayMethodValU:
 			first = opaygate.StatusPending
 			account = "010" + fmt.Sprintf("%08d", r.IntN(100_000_000))
-			plansJSON = encodePlans(plans.Plans(o.amount, 20_000_000))
+			plansJSON = sqlstore.EncodePlans(plans.Plans(o.amount, 20_000_000))
 			if o.status != opaygate.StatusClose || r.IntN(2) == 0 {
 				months = plans.Tenors[r.IntN(len(plans.Tenors))]
 			}
@@ -415,7 +432,7 @@ func (l BulkLoad) rows(seed uint64, from int, orderIDs, invoiceIDs []int64) bulk
 			userID, userName, userEmail, userMobile = strconv.Itoa(100000+r.IntN(900000)), name, email, mobile
 		}
 		product := bulkProducts[r.IntN(len(bulkProducts))]
-		out.orders = append(out.orders, []any{o.id, o.no, l.MerchantID, BulkReference(l.Prefix, i),
+		out.orders = append(out.orders, []any{o.id, o.no, l.MerchantID, Reference(l.Prefix, i),
 			"EG", "EGP", o.amount, int64(0), o.method, o.channel, string(o.status), "", code, reason,
 			product.Name, product.Description, "https://merchant.example/return",
 			"https://merchant.example/opay/callback", "https://merchant.example/cancel",
@@ -445,7 +462,7 @@ func (l BulkLoad) rows(seed uint64, from int, orderIDs, invoiceIDs []int64) bulk
 		out.invoices = append(out.invoices, []any{inv.id, strconv.FormatInt(inv.id, 10), l.MerchantID,
 			string(inv.status), randomHex(16), "Order for " + name, "Thank you for shopping with us",
 			ms(inv.due), "EG", "EGP", inv.amount, inv.fee, "EN", "BOTH", inv.relation, name, mobile, email,
-			encodeBulkProducts(items), inv.paidOrderNo, int64(inv.attempts), ms(created), ms(updated)})
+			sqlstore.EncodeProducts(items), inv.paidOrderNo, int64(inv.attempts), ms(created), ms(updated)})
 	}
 	return out
 }
@@ -479,10 +496,11 @@ func nullable(id int64) any {
 	return id
 }
 
-func encodeBulkProducts(items []productJSON) string {
-	list := make([]opaygate.InvoiceProduct, len(items))
-	for i, p := range items {
-		list[i] = opaygate.InvoiceProduct(p)
-	}
-	return encodeProducts(list)
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// randomHex returns n random bytes in hex, for checkout and invoice tokens.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

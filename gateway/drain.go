@@ -1,0 +1,66 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// The background work that moves state nobody is asking about: expired
+// orders, authorizations left in flight, and the sandbox's due refunds. Each
+// step claims its rows with FOR UPDATE SKIP LOCKED on PostgreSQL, so every
+// node may run it.
+
+// SweepBatch is how many orders one step of the sweeper handles.
+const SweepBatch = 500
+
+// RefundBatch is how many due refunds one step of the refund completer moves.
+const RefundBatch = 500
+
+// Sweep closes expired orders for good, and finishes authorizations left in
+// flight, every interval until ctx ends, so their final state (and their
+// callbacks) does not wait for someone to read them.
+func (g *Gateway) Sweep(ctx context.Context, interval time.Duration) {
+	DrainEvery(ctx, g.cfg.Logger, interval, SweepBatch, g.Services.Orders.ExpireOrders,
+		"closed expired orders", "expire orders")
+}
+
+// CompleteRefunds is the sandbox's refund processor: every interval until ctx
+// ends it moves refunds whose delay has passed to SUCCESS, each with its
+// callback. Live refunds are not due, so there it finds nothing.
+func (g *Gateway) CompleteRefunds(ctx context.Context, interval time.Duration) {
+	DrainEvery(ctx, g.cfg.Logger, interval, RefundBatch, g.Services.Refunds.CompleteRefunds,
+		"completed sandbox refunds", "complete refunds")
+}
+
+// DrainEvery runs step every interval, and again at once while it fills its
+// batch, so a backlog drains batch by batch rather than one batch per tick.
+// It logs done with the count when step did something, failed with the error
+// when it failed (but not because ctx ended).
+func DrainEvery(ctx context.Context, logger *slog.Logger, interval time.Duration, batch int,
+	step func(context.Context, int) (int, error), done, failed string) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			n, err := step(ctx, batch)
+			if err != nil {
+				if ctx.Err() == nil {
+					logger.Warn(failed, "err", err)
+				}
+				break
+			}
+			if n > 0 {
+				logger.Info(done, "count", n)
+			}
+			if n < batch {
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,235 @@
+// Package gateway assembles one opaygate gateway: its database, the payment
+// network (the simulator in the sandbox, none in live mode), the domain
+// services, the sandbox's control surface, the HTTP handler and the
+// background work that keeps the state moving (the expiry sweeper, the
+// sandbox's refund completer). `opaygate serve`, opaytest and the benchmark
+// all build their gateway here, so the three cannot drift apart.
+//
+// It wires the gateway's packages together (sqlstore, simulator, server) and
+// nothing imports it but cmd/opaygate, opaytest and bench. Policies of a
+// particular program — flags, banners, callback delivery settings, what a
+// live gateway needs before it starts — stay with that program.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server"
+	"github.com/opaygate/opaygate/simulator"
+	"github.com/opaygate/opaygate/sqlstore"
+)
+
+// SandboxOTP is accepted for every order in the sandbox (spec section 5).
+const SandboxOTP = "123456"
+
+// Config is what a gateway is built from.
+type Config struct {
+	DB        string // a SQLite file, sqlite:PATH, or postgres://…
+	MaxConns  int    // database connections (see sqlstore.SetMaxConns); 0: the default
+	NoMigrate bool   // do not apply pending migrations
+
+	// Live leaves out everything of the sandbox: the simulator (payments
+	// that need the network fail), OTP 123456, the movable clock, the
+	// seeded data and the /_sandbox/ control.
+	Live bool
+	// RefundDelay is how long a sandbox refund stays PENDING before
+	// CompleteRefunds completes it; live refunds always stay PENDING.
+	RefundDelay time.Duration
+	// Seed loads the sandbox's data into a new or reset database and
+	// returns the merchants it loaded; nil loads the documentation's demo
+	// merchants and products (simulator.Seed). Live gateways are not seeded.
+	Seed func(ctx context.Context, svcs *sqlstore.Services) ([]*opaygate.Merchant, error)
+
+	Logger *slog.Logger // nil: discard
+}
+
+// Gateway is an assembled gateway. New opens it; Close closes its database.
+type Gateway struct {
+	DB       *sqlstore.DB
+	Services *sqlstore.Services
+	Sessions *sqlstore.SessionService
+	Clock    opaygate.Clock
+
+	// Sandbox only; nil in live mode.
+	SandboxClock *opaygate.OffsetClock
+	Network      *simulator.Network
+	// Seeded are the merchants Seed loaded at start (none in live mode).
+	Seeded []*opaygate.Merchant
+
+	cfg Config
+}
+
+// New opens and migrates the database, builds the services on it and, in the
+// sandbox, seeds it.
+func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Seed == nil {
+		cfg.Seed = func(ctx context.Context, svcs *sqlstore.Services) ([]*opaygate.Merchant, error) {
+			return simulator.Seed(ctx, svcs.Merchants, svcs.Products)
+		}
+	}
+	db, err := sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	db.SetMaxConns(cfg.MaxConns)
+	if !cfg.NoMigrate {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(applied) > 0 {
+			cfg.Logger.Info("applied migrations", "migrations", strings.Join(applied, ","))
+		}
+	}
+
+	g := &Gateway{DB: db, cfg: cfg}
+	deps := sqlstore.Deps{PlanTable: opaygate.DefaultPlanTable(), Logger: cfg.Logger}
+	if cfg.Live {
+		g.Clock = opaygate.SystemClock{}
+		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
+	} else {
+		g.SandboxClock, g.Network = opaygate.NewOffsetClock(nil), simulator.New()
+		g.Clock = g.SandboxClock
+		deps.ValU, deps.OTP, deps.Acquirer = g.Network, g.Network, g.Network
+		deps.SandboxOTP = SandboxOTP
+		deps.RefundDelay = cfg.RefundDelay
+	}
+	deps.Clock = g.Clock
+	g.Services = sqlstore.NewServices(db, deps)
+	g.Sessions = sqlstore.NewSessionService(db, g.Clock)
+	if !cfg.Live {
+		if g.Seeded, err = cfg.Seed(ctx, g.Services); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// HandlerConfig is what the HTTP side needs beyond the gateway itself.
+type HandlerConfig struct {
+	PublicURL string // the base of cashierUrl and invoiceLink
+	// Dashboard configures the merchant dashboard; nil leaves it out.
+	Dashboard *server.DashboardConfig
+	// Sandbox replaces the gateway's own /_sandbox/ control (Control);
+	// ignored in live mode, which has none.
+	Sandbox server.Sandbox
+	// RequestTimeout bounds every request (0: no bound). A database that
+	// refuses connections fails fast on its own; one that stopped answering
+	// would hold requests for as long as TCP waits, and the deadline turns
+	// that into 50003 instead.
+	RequestTimeout time.Duration
+}
+
+// Handler returns the gateway's HTTP handler: the API, the hosted pages, the
+// dashboard when configured, /healthz and, in the sandbox, /_sandbox/.
+func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
+	mode := "sandbox"
+	var sandbox server.Sandbox
+	if g.cfg.Live {
+		mode = "live"
+	} else if sandbox = hc.Sandbox; sandbox == nil {
+		sandbox = g.Control()
+	}
+	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger}
+	svcs := server.Services{
+		Merchants: g.Services.Merchants, Products: g.Services.Products,
+		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
+		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks,
+		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox,
+	}
+	if hc.Dashboard != nil {
+		cfg.Dashboard = *hc.Dashboard
+		svcs.Sessions = g.Sessions
+	}
+	h := server.New(cfg, svcs).Handler()
+	if hc.RequestTimeout > 0 {
+		h = withDeadline(h, hc.RequestTimeout)
+	}
+	return h
+}
+
+func withDeadline(h http.Handler, timeout time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// Close closes the database. Stop the handler's server and the background
+// work first.
+func (g *Gateway) Close() error {
+	if g.DB == nil {
+		return nil
+	}
+	return g.DB.Close()
+}
+
+// errNoNetwork is what live mode answers for anything that needs the payment
+// network: no real connector exists yet, and the simulator's sandbox rules
+// (amount triggers, unlimited credit) must never decide a live payment.
+var errNoNetwork = errors.New("no payment network connector is configured in live mode")
+
+// noNetwork is the live mode's payment network until a real connector
+// replaces it: every call fails, so such payments answer 50003 instead of
+// being approved by a simulator.
+type noNetwork struct{}
+
+func (noNetwork) CreditLimit(context.Context, string) (int64, error) { return 0, errNoNetwork }
+
+func (noNetwork) SendOTP(context.Context, *opaygate.Order, string) error { return errNoNetwork }
+
+func (noNetwork) Authorize(context.Context, *opaygate.Order) (opaygate.Decision, error) {
+	return opaygate.Decision{}, errNoNetwork
+}
+
+// Control is the sandbox's /_sandbox/ control: the simulated network's OTPs,
+// the movable clock, and a reset that empties the database and seeds it
+// again. Nil in live mode.
+func (g *Gateway) Control() server.Sandbox {
+	if g.cfg.Live {
+		return nil
+	}
+	return control{g}
+}
+
+type control struct{ g *Gateway }
+
+func (c control) LastOTP(orderNo string) (string, bool) { return c.g.Network.LastOTP(orderNo) }
+
+func (c control) Advance(d time.Duration) { c.g.SandboxClock.Advance(d) }
+
+// Reset deletes every row and seeds the database again; the demo merchants'
+// public keys are new after a reset. The clock keeps its offset, since moving
+// time backwards would reopen orders that already expired.
+func (c control) Reset(ctx context.Context) error {
+	return c.g.Reset(ctx)
+}
+
+// Reset empties the sandbox's database and its network's recorded OTPs, and
+// seeds it again.
+func (g *Gateway) Reset(ctx context.Context) error {
+	if err := g.DB.Reset(ctx); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	g.Network.Reset()
+	if _, err := g.cfg.Seed(ctx, g.Services); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+// Package sqlstore stores the gateway's state in SQL and implements the
+// domain services of package opaygate on it. One package serves both
+// backends through database/sql: embedded SQLite (modernc.org/sqlite, pure Go)
+// and PostgreSQL (pgx). The state machine lives here, next to the
+// transactions that enforce it, so both backends share every line of it.
+//
+// It depends on the root package only; it must not import server or cmd.
+package sqlstore

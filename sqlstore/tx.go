@@ -1,0 +1,203 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/opaygate/opaygate"
+)
+
+// Tx is one write transaction.
+type Tx struct {
+	*sql.Tx
+	db *DB
+	// now is the instant of this transaction, read once from the
+	// service's clock when it begins (each run, if it runs again), so
+	// every row one state move writes carries the same time.
+	now time.Time
+}
+
+// stmtCtx is the context a statement runs under. In a SQLite group-commit
+// batch, a statement interrupted by its request's cancellation makes SQLite
+// roll back the whole transaction — every other request of the batch with it
+// — so there statements ignore cancellation; the committer checks each
+// request's context before running it instead, and the statements of one
+// request are short.
+func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
+	if tx.db.group != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtCtx(ctx)
+	if st := tx.db.prepared(tx.db.write, q); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = tx.stmtCtx(ctx)
+	if st := tx.db.prepared(tx.db.write, q); st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = tx.stmtCtx(ctx)
+	if st := tx.db.prepared(tx.db.write, q); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+// readRow and readRows run a query on the read pool.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := db.prepared(db.read, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.read.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) readRows(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := db.prepared(db.read, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, db.rebind(q), args...)
+}
+
+// prepareWrites prepares the write queries seen since the last call. The
+// committer calls it between batches, when the write connection is free.
+func (db *DB) prepareWrites() {
+	db.unprepared.Range(func(k, _ any) bool {
+		q := k.(string)
+		db.unprepared.Delete(q)
+		if st, err := db.write.Prepare(q); err == nil {
+			db.writeStmts.Store(q, st)
+		}
+		return true
+	})
+}
+
+// prepared returns a statement prepared on pool for q, or nil where
+// preparing buys nothing. SQLite (modernc) parses and plans a query anew on
+// every call, which cost a fifth of the CPU of a write; a prepared statement
+// is parsed once per connection. pgx already caches statements per
+// connection, so PostgreSQL needs none. Queries are constants, so the cache
+// stays small; a query that fails to prepare runs unprepared and reports its
+// own error.
+func (db *DB) prepared(pool *sql.DB, q string) *sql.Stmt {
+	if db.dialect != SQLite {
+		return nil
+	}
+	cache := &db.readStmts
+	if pool == db.write {
+		cache = &db.writeStmts
+	}
+	if st, ok := cache.Load(q); ok {
+		return st.(*sql.Stmt)
+	}
+	if pool == db.write {
+		// The write pool's one connection is busy with the caller's
+		// transaction: preparing now would wait for it forever. The
+		// committer prepares the query between batches instead.
+		db.unprepared.Store(q, struct{}{})
+		return nil
+	}
+	st, err := pool.Prepare(q)
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := cache.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	return st
+}
+
+// committed wraps an error that fn wants returned after its transaction
+// commits anyway, e.g. a wrong OTP whose attempt count must be saved.
+type committed struct{ err error }
+
+func (c committed) Error() string { return c.err.Error() }
+
+// commitThen asks update to commit and then return err.
+func commitThen(err error) error { return committed{err} }
+
+// maxUpdate bounds one update with all its retries. A write that has not
+// committed by then has failed: the database is unreachable or wedged. It
+// also bounds background work (the sweeper), whose contexts have no deadline
+// and which would otherwise wait on a dead connection for as long as TCP does.
+const maxUpdate = 15 * time.Second
+
+// update runs fn in one write transaction and commits it. Serialization
+// failures, deadlocks and a busy SQLite are retried with jittered backoff, so
+// they never reach a client; fn must therefore have no effect outside tx.
+//
+// On SQLite, writes go through the group committer (batch.go) instead.
+func (db *DB) update(ctx context.Context, clock opaygate.Clock, fn func(tx *Tx) error) error {
+	ctx, cancel := context.WithTimeout(ctx, maxUpdate)
+	defer cancel()
+	if db.group != nil {
+		return db.group.do(ctx, clock, fn)
+	}
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		if attempt > 0 {
+			d := time.Duration(1<<min(attempt, 6)) * time.Millisecond
+			select {
+			case <-time.After(d + rand.N(d)):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err = db.tryUpdate(ctx, clock, fn)
+		if !db.retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) tryUpdate(ctx context.Context, clock opaygate.Clock, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db, now: clock.Now()}
+	defer tx.Rollback()
+	err = fn(tx)
+	var keep committed
+	if err != nil && !errors.As(err, &keep) {
+		return err
+	}
+	if cerr := tx.Commit(); cerr != nil {
+		return fmt.Errorf("commit: %w", cerr)
+	}
+	if err != nil {
+		return keep.err
+	}
+	return nil
+}
+
+// nextSeq draws the next value of a named counter inside tx.
+func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
+	var v int64
+	var err error
+	if tx.db.dialect == Postgres {
+		err = tx.queryRow(ctx, "SELECT nextval('"+name+"_seq')").Scan(&v)
+	} else {
+		err = tx.queryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("next %s id: %w", name, err)
+	}
+	return v, nil
+}
