@@ -57,10 +57,10 @@ func (m *Merchant) Check(fn Function, country string) error {
 		return Errorf(EDISABLED, "merchant not available.")
 	}
 	if fn != "" && !slices.Contains(m.Functions, fn) {
-		return Errorf(ENOTCONFIGURED, "merchant not configured with this function.")
+		return Errorf(ENOTCONFIGURED, "merchant %s is not enabled for %s", m.ID, fn)
 	}
 	if country != "" && !slices.Contains(m.Countries, country) {
-		return Errorf(ENOTCONFIGURED, "merchant not configured with this function.")
+		return Errorf(ENOTCONFIGURED, "merchant %s is not enabled for country %s", m.ID, country)
 	}
 	return nil
 }

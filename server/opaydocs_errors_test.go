@@ -75,9 +75,9 @@ func TestOPayDocsErrorCodes(t *testing.T) {
 	})
 	t.Run("02002", func(t *testing.T) {
 		t.Parallel()
-		// Only the endpoints with a function of their own can refuse one: ValU, invoices.
-		// cashier/status, payment/close and the ValU actions check no function (see the
-		// report: which function status and close belong to is not in the contract).
+		// The endpoints with a function of their own refuse it: ValU, invoices. cashier/status,
+		// payment/close and the ValU actions refuse a country the merchant is not enabled for
+		// (spec 4.1), before looking for the order (docs/CONTRACT.md).
 		m := newMerchant(t, e, func(m *opaygate.Merchant) {
 			m.Countries = []string{"EG"}
 			m.Functions = []opaygate.Function{opaygate.FuncCashier}
@@ -88,6 +88,15 @@ func TestOPayDocsErrorCodes(t *testing.T) {
 					exact(t, e.call(t, m, ep.path, ep.body), opay.CodeNotConfigured, "merchant not configured with this function.")
 				})
 			}
+		}
+		for _, path := range []string{pathStatus, pathClose, pathMonth, pathOTP} {
+			t.Run("CountryNotEnabled"+path, func(t *testing.T) {
+				r := e.call(t, m, path, `{"reference":"any","country":"NG","months":6,"otp":"123456"}`)
+				exact(t, r, opay.CodeNotConfigured, "merchant not configured with this function.")
+				if want := "merchant " + m.ID + " is not enabled for country NG"; r.Detail != want {
+					t.Errorf("detail %q, want %q", r.Detail, want)
+				}
+			})
 		}
 	})
 	t.Run("02003", func(t *testing.T) {

@@ -98,7 +98,7 @@ func TestOPayDocsParameters(t *testing.T) {
 				{name: "InvoiceNoNotString", body: `{"invoiceNo":` + inv.InvoiceNo + `}`, code: opay.CodeInvalidParams, detail: "invoiceNo must be a string"},
 				// Both pages print their request example with a trailing comma (get-invoice-details
 				// line 34, cancel-e-invoice line 15): not JSON, so refused.
-				{name: "PagesRequestExampleAsPrinted", body: "{\n\"invoiceNo\":\"" + inv.InvoiceNo + "\",\n}", code: opay.CodeInvalidParams, detail: "request body is not valid JSON"},
+				{name: "PagesRequestExampleAsPrinted", body: "{\n\"invoiceNo\":\"" + inv.InvoiceNo + "\",\n}", code: opay.CodeInvalidParams, detail: "request body has a trailing comma"},
 				{name: "InvoiceNo", body: `{"invoiceNo":"` + inv.InvoiceNo + `"}`, code: opay.CodeSuccess},
 			} {
 				c.path = path
@@ -128,7 +128,7 @@ func TestOPayDocsParameters(t *testing.T) {
 			{name: "AmountCurrencyMissing", body: valu(func(m map[string]any) { m["amount"] = map[string]any{"total": 60000} }), detail: "amount.currency is required"},
 			{name: "CountryMissing", body: valu(func(m map[string]any) { delete(m, "country") }), detail: "country is required"},
 			{name: "PayMethodMissing", body: valu(func(m map[string]any) { delete(m, "payMethod") }), detail: "payMethod is required"},
-			{name: "ProductMissing", body: valu(func(m map[string]any) { delete(m, "product") }), detail: "product.name is required"},
+			{name: "ProductMissing", body: valu(func(m map[string]any) { delete(m, "product") }), detail: "product or productList is required"},
 			{name: "ProductNameMissing", body: valu(func(m map[string]any) { m["product"] = map[string]any{"description": "dd"} }), detail: "product.name is required"},
 			{name: "ReferenceMissing", body: valu(func(m map[string]any) { delete(m, "reference") }), detail: "reference is required"},
 			{name: "ValUAccountNumberMissing", body: valu(func(m map[string]any) { delete(m, "valUAccountNumber") }), detail: "valUAccountNumber"},

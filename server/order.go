@@ -101,7 +101,7 @@ func (s *Server) cashierStatus(ctx context.Context, m *opaygate.Merchant, body [
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	key, err := orderKey(req.OrderNo, req.Reference, req.Country, true)
+	key, err := orderKey(m, req.OrderNo, req.Reference, req.Country, true)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Server) paymentClose(ctx context.Context, m *opaygate.Merchant, body []
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	key, err := orderKey(req.OrderNo, req.Reference, req.Country, true)
+	key, err := orderKey(m, req.OrderNo, req.Reference, req.Country, true)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (s *Server) inputInstallmentMonth(ctx context.Context, m *opaygate.Merchant
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	key, err := orderKey(req.OrderNo, req.Reference, req.Country, false)
+	key, err := orderKey(m, req.OrderNo, req.Reference, req.Country, false)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *Server) inputOTP(ctx context.Context, m *opaygate.Merchant, body []byte
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	key, err := orderKey(req.OrderNo, req.Reference, req.Country, false)
+	key, err := orderKey(m, req.OrderNo, req.Reference, req.Country, false)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (s *Server) resendOTP(ctx context.Context, m *opaygate.Merchant, body []byt
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	key, err := orderKey(req.OrderNo, req.Reference, req.Country, false)
+	key, err := orderKey(m, req.OrderNo, req.Reference, req.Country, false)
 	if err != nil {
 		return nil, err
 	}
@@ -387,7 +387,8 @@ func productList(list []opay.ProductItem) ([]opaygate.OrderProduct, error) {
 }
 
 // orderKey validates how a request names an order: by orderNo if present, else by reference.
-func orderKey(orderNo, ref, ctry string, countryRequired bool) (opaygate.OrderKey, error) {
+// A country the merchant is not enabled for is 02002 (spec 4.1), before any lookup.
+func orderKey(m *opaygate.Merchant, orderNo, ref, ctry string, countryRequired bool) (opaygate.OrderKey, error) {
 	key := opaygate.OrderKey{OrderNo: orderNo, Reference: ref, Country: ctry}
 	switch {
 	case orderNo == "" && ref == "":
@@ -404,6 +405,9 @@ func orderKey(orderNo, ref, ctry string, countryRequired bool) (opaygate.OrderKe
 	}
 	if ctry != "" || countryRequired {
 		if _, err := country("country", ctry); err != nil {
+			return key, err
+		}
+		if err := m.Check("", ctry); err != nil {
 			return key, err
 		}
 	}
