@@ -62,7 +62,7 @@ func Luhn(number string) bool {
 // and a four-digit year. Two-digit years are 20YY: cards issued today expire
 // within this century.
 func ParseExpiry(mm, yy string) (month, year int, ok bool) {
-	if len(mm) != 2 || len(yy) != 2 || !isDigits(mm) || !isDigits(yy) {
+	if len(mm) != 2 || len(yy) != 2 || !Digits(mm) || !Digits(yy) {
 		return 0, 0, false
 	}
 	month = int(mm[0]-'0')*10 + int(mm[1]-'0')
@@ -106,7 +106,7 @@ func (c Card) Check() error {
 		return Invalid("card number is not valid")
 	case c.ExpiryMonth < 1 || c.ExpiryMonth > 12 || c.ExpiryYear < 2000 || c.ExpiryYear > 2099:
 		return Invalid("card expiry is not valid")
-	case (len(c.CVV) != 3 && len(c.CVV) != 4) || !isDigits(c.CVV):
+	case !ValidCVV(c.CVV):
 		return Invalid("card cvv is not valid")
 	}
 	return nil
@@ -133,16 +133,4 @@ func (c Card) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // MarshalJSON writes the card masked, should one ever be encoded.
 func (c Card) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + c.String() + `"`), nil
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

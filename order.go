@@ -221,14 +221,22 @@ type DayVolume struct {
 // OrderService creates orders and moves them through the state machine. Every
 // move is one transaction with a conditional update on the current status.
 type OrderService interface {
-	// CreateOrder stores a new order. o.PayMethod decides the flow: "" starts
-	// an INITIAL cashier order; VALU offers plans (PENDING) or fails with
-	// code 51 when no plan fits the customer's credit; VALU without an
-	// account, or BankCard, is an INITIAL cashier order limited to that
-	// method (cashier/create's payMethod). It fills in OrderNo, Status, Plans
-	// and the times. A reference already used by the merchant answers
-	// EDUPLICATE with the existing order.
+	// CreateOrder stores a new INITIAL order: a hosted-checkout order, which
+	// o.PayMethod, when set, limits to that method. It fills in OrderNo,
+	// Status and the times. A reference already used by the merchant answers
+	// EDUPLICATE with the existing order; an unknown method EPAYMETHOD.
 	CreateOrder(ctx context.Context, o *Order) error
+
+	// CreatePayment stores a server-to-server payment (payment/create) with
+	// the method o.PayMethod and takes it as far as the method goes at once:
+	// waiting at its first step (ValU's plans, card's 3-D Secure), failed
+	// (no ValU credit, an expired card), or decided by the acquirer. params
+	// are the method's own request fields as its Params read them.
+	CreatePayment(ctx context.Context, o *Order, params any) error
+
+	// StartPayment starts paying an INITIAL hosted-checkout order with the
+	// method the customer picked, as CreatePayment would.
+	StartPayment(ctx context.Context, merchantID string, key OrderKey, method string, params any) (*Order, error)
 
 	// FindOrder returns the merchant's order, shown CLOSE if it has expired.
 	FindOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
@@ -246,30 +254,20 @@ type OrderService interface {
 	// again returns it unchanged; SUCCESS and FAIL answer EORDERSTATE.
 	CloseOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 
-	// StartValU turns an INITIAL cashier order into a ValU flow for the
-	// given account (the hosted page's first step).
-	StartValU(ctx context.Context, merchantID string, key OrderKey, account string) (*Order, error)
-
-	// SelectPlan records the ValU plan and sends an OTP.
+	// SelectPlan records the chosen plan of an order waiting for one; its
+	// method says what follows (ValU: an OTP is sent).
 	SelectPlan(ctx context.Context, merchantID string, key OrderKey, months int) (*Order, error)
 
-	// SubmitOTP checks the OTP; a correct one completes the payment.
+	// SubmitOTP checks the OTP; after a correct one the order's method says
+	// what follows (ValU: the acquirer decides).
 	SubmitOTP(ctx context.Context, merchantID string, key OrderKey, otp string) (*Order, error)
 
 	// ResendOTP issues a new OTP and invalidates the old one.
 	ResendOTP(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 
-	// CreateCardOrder stores a new BankCard payment (payment/create) and
-	// takes it as far as it goes at once: FAIL 54 for an expired card,
-	// PENDING at REDIRECT_3DS when card.Enable3DS, else SUCCESS or FAIL as
-	// the acquirer decides. Only the card's BIN and last four are stored.
-	CreateCardOrder(ctx context.Context, o *Order, card Card) error
-
-	// StartCard pays an INITIAL hosted-checkout order by card, the same way.
-	StartCard(ctx context.Context, merchantID string, key OrderKey, card Card) (*Order, error)
-
-	// Confirm3DS completes an order waiting at REDIRECT_3DS (the acquirer
-	// decides); Cancel3DS fails it with code 05.
+	// Confirm3DS completes the redirect step of an order waiting at
+	// REDIRECT_3DS (its method says what follows: the acquirer decides);
+	// Cancel3DS fails it with code 05.
 	Confirm3DS(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 	Cancel3DS(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"             // the inspector's driver on SQLite
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/opay"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
@@ -146,7 +147,7 @@ func startCluster(t testing.TB, dialect sqlstore.Dialect, n int) *cluster {
 		nd := &node{i: i, db: dbs[i], net: simulator.New(), clock: opaygate.NewOffsetClock(nil)}
 		nd.svc = sqlstore.NewServices(nd.db, sqlstore.Deps{
 			Clock: nd.clock, ValU: nd.net, OTP: nd.net, Acquirer: nd.net,
-			SandboxOTP: "123456", PlanTable: opaygate.DefaultPlanTable(),
+			SandboxOTP: "123456", Methods: method.Default(),
 		})
 		c.nodes[i] = nd
 		wg.Go(func() {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
@@ -56,6 +57,8 @@ type Gateway struct {
 	Services *sqlstore.Services
 	Sessions *sqlstore.SessionService
 	Clock    opaygate.Clock
+	// Methods are the payment methods, shared by storage and the HTTP side.
+	Methods *method.Set
 
 	// Sandbox only; nil in live mode.
 	SandboxClock *opaygate.OffsetClock
@@ -97,8 +100,8 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 		}
 	}
 
-	g := &Gateway{DB: db, cfg: cfg}
-	deps := sqlstore.Deps{PlanTable: opaygate.DefaultPlanTable(), Logger: cfg.Logger}
+	g := &Gateway{DB: db, cfg: cfg, Methods: method.Default()}
+	deps := sqlstore.Deps{Methods: g.Methods, Logger: cfg.Logger}
 	if cfg.Live {
 		g.Clock = opaygate.SystemClock{}
 		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
@@ -150,7 +153,7 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
 		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks,
-		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox,
+		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
 	}
 	if hc.Dashboard != nil {
 		cfg.Dashboard = *hc.Dashboard

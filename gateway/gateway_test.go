@@ -77,7 +77,7 @@ func TestLive(t *testing.T) {
 	}
 	o := &opaygate.Order{MerchantID: m.ID, Reference: "live-valu", Country: "EG", Amount: 1000,
 		PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678", ProductName: "Tea"}
-	if err := g.Services.Orders.CreateOrder(ctx, o); err == nil || errors.As(err, new(*opaygate.Error)) {
+	if err := g.Services.Orders.CreatePayment(ctx, o, nil); err == nil || errors.As(err, new(*opaygate.Error)) {
 		t.Fatalf("live ValU order without a network: %v", err)
 	}
 }

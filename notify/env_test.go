@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/notify"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
@@ -56,7 +57,7 @@ func newFixture(t testing.TB, dialect sqlstore.Dialect, webhook string) *fixture
 // services returns the services on db (another node's connection to the
 // same database, for instance) with the fixture's clock and network.
 func (f *fixture) services(db *sqlstore.DB) *sqlstore.Services {
-	return sqlstore.NewServices(db, sqlstore.Deps{Clock: f.clock, ValU: f.net, OTP: f.net, Acquirer: f.net,
+	return sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(), Clock: f.clock, ValU: f.net, OTP: f.net, Acquirer: f.net,
 		SandboxOTP: "123456", RefundDelay: 5 * time.Second})
 }
 
@@ -81,7 +82,7 @@ func (f *fixture) valu(t testing.TB, ref string, amount int64, callbackURL strin
 	ctx := context.Background()
 	o := &opaygate.Order{MerchantID: f.m.ID, Reference: ref, Country: "EG", Amount: amount, ProductName: "Fridge",
 		PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678", Channel: opaygate.ChannelAPI, CallbackURL: callbackURL}
-	if err := f.svc.Orders.CreateOrder(ctx, o); err != nil {
+	if err := f.svc.Orders.CreatePayment(ctx, o, nil); err != nil {
 		t.Fatal(err)
 	}
 	key := opaygate.OrderKey{OrderNo: o.OrderNo}

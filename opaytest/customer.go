@@ -49,7 +49,7 @@ func (g *Gateway) PayWithValU(order, account string, months int) (*Payment, erro
 	}
 	key := opaygate.OrderKey{OrderNo: o.OrderNo}
 	if o.Status == opaygate.StatusInitial {
-		if o, err = g.svcs.Orders.StartValU(ctx, g.Merchant.ID, key, account); err != nil {
+		if o, err = g.svcs.Orders.StartPayment(ctx, g.Merchant.ID, key, opaygate.PayMethodValU, account); err != nil {
 			return nil, fmt.Errorf("opaytest: pay with valu: enter the account: %w", err)
 		}
 		if o.Status == opaygate.StatusFail {
@@ -150,7 +150,7 @@ func (g *Gateway) PayWithCard(order, number string) (*Payment, error) {
 		year := g.clock.Now().Year() + 3
 		card := opaygate.Card{HolderName: "Test Customer", Number: number, CVV: "123",
 			ExpiryMonth: 12, ExpiryYear: year, Enable3DS: true}
-		if o, err = g.svcs.Orders.StartCard(ctx, g.Merchant.ID, key, card); err != nil {
+		if o, err = g.svcs.Orders.StartPayment(ctx, g.Merchant.ID, key, opaygate.PayMethodBankCard, card); err != nil {
 			return nil, fmt.Errorf("opaytest: pay with card: enter the card: %w", err)
 		}
 	}

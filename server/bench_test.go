@@ -50,7 +50,7 @@ func BenchmarkRespondStatus(b *testing.B) {
 func BenchmarkRespondPaymentCreate(b *testing.B) {
 	benchmarkRespond(b, func(s *Server, w http.ResponseWriter, r *http.Request) {
 		o := benchOrder
-		s.ok(w, r, opay.PaymentCreateData{Reference: o.Reference, OrderNo: o.OrderNo, NextAction: nextAction(o),
+		s.ok(w, r, opay.PaymentCreateData{Reference: o.Reference, OrderNo: o.OrderNo, NextAction: s.nextAction(o),
 			Status: string(o.Status), Amount: amountOf(o), VAT: vatOf(o)})
 	})
 }

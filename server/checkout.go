@@ -322,13 +322,13 @@ func (c *checkout) key() opaygate.OrderKey { return opaygate.OrderKey{ID: c.o.ID
 func (s *Server) checkoutValU(w http.ResponseWriter, r *http.Request) {
 	s.checkoutStep(w, r, "account", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		account := stripSpaces(f.Get("account"))
-		if !valUAccount(account) {
+		if !opaygate.ValUAccount(account) {
 			return "", payFormError("account")
 		}
 		if c.o.Country != "EG" || c.m.Check(opaygate.FuncValU, c.o.Country) != nil {
 			return "", payFormError("method")
 		}
-		_, err := s.svc.Orders.StartValU(ctx, c.o.MerchantID, c.key(), account)
+		_, err := s.svc.Orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodValU, account)
 		return "", err
 	})
 }
@@ -382,7 +382,7 @@ func (s *Server) checkoutCard(w http.ResponseWriter, r *http.Request) {
 		if c.m.Check(opaygate.FuncBankCard, c.o.Country) != nil {
 			return "", payFormError("method")
 		}
-		o, err := s.svc.Orders.StartCard(ctx, c.o.MerchantID, c.key(), card)
+		o, err := s.svc.Orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodBankCard, card)
 		if err != nil {
 			return "", err
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
@@ -53,7 +54,7 @@ func newDashEnv(t testing.TB, opts ...dashOption) *dashEnv {
 	}
 	network := simulator.New()
 	e := &dashEnv{db: db, clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
-	e.svc = sqlstore.NewServices(db, sqlstore.Deps{Clock: e.clock, ValU: network, OTP: network,
+	e.svc = sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: network, OTP: network,
 		Acquirer: network, SandboxOTP: "123456", RefundDelay: time.Hour})
 	e.sessions = sqlstore.NewSessionService(db, e.clock)
 	e.A = e.merchant(t, "100000000000001", "Shop A")
@@ -116,7 +117,7 @@ func (e *dashEnv) paidOrder(t testing.TB, m *opaygate.Merchant, ref string, amou
 	ctx := context.Background()
 	o := &opaygate.Order{MerchantID: m.ID, Reference: ref, Country: "EG", Amount: amount, PayMethod: opaygate.PayMethodValU,
 		ValUAccount: "01012345678", ProductName: "Phone", ReturnURL: "https://shop.example/return"}
-	if err := e.svc.Orders.CreateOrder(ctx, o); err != nil {
+	if err := e.svc.Orders.CreatePayment(ctx, o, nil); err != nil {
 		t.Fatal(err)
 	}
 	key := opaygate.OrderKey{OrderNo: o.OrderNo}

@@ -135,7 +135,7 @@ func dashPayInvoice(t testing.TB, e *dashEnv, inv *opaygate.Invoice) *opaygate.O
 		t.Fatal(err)
 	}
 	key := opaygate.OrderKey{OrderNo: o.OrderNo}
-	if _, err := e.svc.Orders.StartValU(ctx, inv.MerchantID, key, "01012345678"); err != nil {
+	if _, err := e.svc.Orders.StartPayment(ctx, inv.MerchantID, key, opaygate.PayMethodValU, "01012345678"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Orders.SelectPlan(ctx, inv.MerchantID, key, 6); err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/opay"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
@@ -127,9 +128,9 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 		t.Fatalf("migrate: %v", err)
 	}
 	e := &env{t: t, db: db, net: simulator.New(), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
-	e.svc = sqlstore.NewServices(db, sqlstore.Deps{
+	e.svc = sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(),
 		Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net,
-		SandboxOTP: "123456", PlanTable: opaygate.DefaultPlanTable(), RefundDelay: cfg.refundDelay,
+		SandboxOTP: "123456", RefundDelay: cfg.refundDelay,
 	})
 	if err := e.seed(ctx); err != nil {
 		t.Fatalf("seed: %v", err)

@@ -211,7 +211,7 @@ func payInvoice(t testing.TB, e *env, m *opaygate.Merchant, invoiceNo string) {
 		t.Fatal(err)
 	}
 	key := opaygate.OrderKey{OrderNo: o.OrderNo}
-	if _, err := e.svc.Orders.StartValU(ctx, m.ID, key, "01012345678"); err != nil {
+	if _, err := e.svc.Orders.StartPayment(ctx, m.ID, key, opaygate.PayMethodValU, "01012345678"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Orders.SelectPlan(ctx, m.ID, key, 6); err != nil {

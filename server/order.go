@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/opay"
 )
 
@@ -57,39 +58,22 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 	if err != nil {
 		return nil, err
 	}
-	switch req.PayMethod {
-	case opay.PayMethodValU:
-		if !valUAccount(req.ValUAccountNumber) {
-			return nil, invalid("valUAccountNumber must be 01 followed by 9 digits")
-		}
-		o.ValUAccount = req.ValUAccountNumber
-		err = s.svc.Orders.CreateOrder(ctx, o)
-	case opay.PayMethodBankCard:
-		card, cerr := bankCard(req.BankCard)
-		if cerr != nil {
-			return nil, cerr
-		}
-		if card.Enable3DS && o.ReturnURL == "" {
-			// The 3-D Secure page must send its customer back somewhere.
-			return nil, invalid("returnUrl is required with bankcard.enable3DS")
-		}
-		err = s.svc.Orders.CreateCardOrder(ctx, o, card)
-	default:
-		return nil, errPayMethod
-	}
+	// newOrder found the method; its own fields come next.
+	pm, _ := s.svc.Methods.Lookup(req.PayMethod)
+	params, err := pm.Params(&req)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.Orders.CreatePayment(ctx, o, params); err != nil {
 		return nil, err
 	}
 	d := opay.PaymentCreateData{
 		Reference:  o.Reference,
 		OrderNo:    o.OrderNo,
-		NextAction: nextAction(o),
+		NextAction: s.nextAction(o),
 		Status:     string(o.Status),
 		Amount:     amountOf(o),
 		VAT:        vatOf(o),
-	}
-	if d.NextAction != nil && d.NextAction.ActionType == opay.ActionRedirect3DS {
-		d.NextAction.RedirectURL = s.threeDSURL(o)
 	}
 	d.FailureCode, d.FailureReason = failureOf(o)
 	return d, nil
@@ -165,7 +149,7 @@ func (s *Server) inputInstallmentMonth(ctx context.Context, m *opaygate.Merchant
 	if err != nil {
 		return nil, err
 	}
-	return actionData(o), nil
+	return s.actionData(o), nil
 }
 
 // inputOTP submits the OTP. A malformed one is refused here; a well-formed wrong one counts as
@@ -182,7 +166,7 @@ func (s *Server) inputOTP(ctx context.Context, m *opaygate.Merchant, body []byte
 	switch {
 	case req.OTP == "":
 		return nil, invalid("otp is required")
-	case len(req.OTP) != opaygate.OTPLength || !digits(req.OTP):
+	case !opaygate.ValidOTP(req.OTP):
 		return nil, invalid("otp must be %d digits", opaygate.OTPLength)
 	}
 	o, err := s.svc.Orders.SubmitOTP(ctx, m.ID, key, req.OTP)
@@ -214,10 +198,8 @@ func (s *Server) resendOTP(ctx context.Context, m *opaygate.Merchant, body []byt
 	if err != nil {
 		return nil, err
 	}
-	return actionData(o), nil
+	return s.actionData(o), nil
 }
-
-var errPayMethod = opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
 
 // orderFields are the parts of cashier/create and payment/create validated alike.
 type orderFields struct {
@@ -296,26 +278,19 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		return nil, err
 	}
 
+	// The method must be one the gateway has, offered in the country on this endpoint
+	// (02003), and enabled for the merchant (02002).
 	fn := f.fn
-	switch f.payMethod {
-	case "":
-	case opay.PayMethodValU:
-		if f.country != "EG" {
-			return nil, errPayMethod
+	if f.payMethod != "" {
+		pm, ok := s.svc.Methods.Lookup(f.payMethod)
+		if !ok || !method.Offered(pm, f.country, f.fn == opaygate.FuncCashier) {
+			return nil, opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod %s is not offered in %s on this endpoint", f.payMethod, f.country)
 		}
 		if fn == "" {
-			fn = opaygate.FuncValU
-		} else if err := m.Check(opaygate.FuncValU, ""); err != nil {
+			fn = pm.Function()
+		} else if err := m.Check(pm.Function(), ""); err != nil {
 			return nil, err
 		}
-	case opay.PayMethodBankCard:
-		if fn == "" {
-			fn = opaygate.FuncBankCard
-		} else if err := m.Check(opaygate.FuncBankCard, ""); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, errPayMethod
 	}
 	if err := m.Check(fn, f.country); err != nil {
 		return nil, err
@@ -414,12 +389,6 @@ func orderKey(m *opaygate.Merchant, orderNo, ref, ctry string, countryRequired b
 	return key, nil
 }
 
-// valUAccount reports whether s is an Egyptian mobile number as ValU accounts are: 01 and 9
-// more digits.
-func valUAccount(s string) bool {
-	return len(s) == 11 && s[0] == '0' && s[1] == '1' && digits(s)
-}
-
 func amountOf(o *opaygate.Order) opay.Amount {
 	return opay.Amount{Total: o.Amount, Currency: o.Currency}
 }
@@ -434,33 +403,21 @@ func failureOf(o *opaygate.Order) (code, reason string) {
 	return o.FailureCode, o.FailureReason
 }
 
-// nextAction says what a PENDING order waits for.
-func nextAction(o *opaygate.Order) *opay.NextAction {
-	if o.Status != opaygate.StatusPending {
+// nextAction says what a PENDING order waits for, in its method's words.
+func (s *Server) nextAction(o *opaygate.Order) *opay.NextAction {
+	m, ok := s.svc.Methods.Lookup(o.PayMethod)
+	if !ok {
 		return nil
 	}
-	switch o.Step {
-	case opaygate.StepPlan:
-		plans := make([]opay.Plan, len(o.Plans))
-		for i, p := range o.Plans {
-			money := func(n int64) opay.Amount { return opay.Amount{Total: n, Currency: o.Currency} }
-			plans[i] = opay.Plan{Months: p.Months, DownPayment: money(p.DownPayment), Fee: money(p.Fee), EMI: money(p.EMI)}
-		}
-		return &opay.NextAction{ActionType: opay.ActionInstallmentMonth, Plans: plans}
-	case opaygate.StepOTP:
-		return &opay.NextAction{ActionType: opay.ActionOTP}
-	case opaygate.Step3DS:
-		return &opay.NextAction{ActionType: opay.ActionRedirect3DS}
-	}
-	return nil
+	return m.NextAction(o, method.Links{PublicURL: s.cfg.PublicURL})
 }
 
 // actionData is the answer of input-installment-month and resend-otp.
-func actionData(o *opaygate.Order) opay.ActionData {
+func (s *Server) actionData(o *opaygate.Order) opay.ActionData {
 	return opay.ActionData{
 		Reference:  o.Reference,
 		OrderNo:    o.OrderNo,
-		NextAction: nextAction(o),
+		NextAction: s.nextAction(o),
 		Status:     string(o.Status),
 		Amount:     amountOf(o),
 		VAT:        vatOf(o),

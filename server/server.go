@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 )
 
 // Config configures the HTTP layer.
@@ -46,6 +47,7 @@ type Services struct {
 	Clock     opaygate.Clock
 	Health    func(ctx context.Context) error // storage ping for /healthz
 	Sandbox   Sandbox
+	Methods   *method.Set // the payment methods; nil = method.Default()
 }
 
 // Server serves the API.
@@ -64,6 +66,9 @@ func New(cfg Config, svc Services) *Server {
 	}
 	if svc.Clock == nil {
 		svc.Clock = opaygate.SystemClock{}
+	}
+	if svc.Methods == nil {
+		svc.Methods = method.Default()
 	}
 	for len(cfg.PublicURL) > 0 && cfg.PublicURL[len(cfg.PublicURL)-1] == '/' {
 		cfg.PublicURL = cfg.PublicURL[:len(cfg.PublicURL)-1]

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -40,7 +41,7 @@ func (a *heldAcquirer) Authorize(ctx context.Context, o *opaygate.Order) (opayga
 // held returns services on e's database whose acquirer is a heldAcquirer.
 func (e *env) held() (*sqlstore.Services, *heldAcquirer) {
 	a := newHeldAcquirer()
-	return sqlstore.NewServices(e.db, sqlstore.Deps{Clock: e.clock, ValU: e.net, OTP: e.net,
+	return sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
 		Acquirer: a, SandboxOTP: "123456"}), a
 }
 
@@ -97,7 +98,7 @@ func (e *env) cardOrderHeld(svc *sqlstore.Services, acq *heldAcquirer, ref strin
 	o := &opaygate.Order{MerchantID: e.m.ID, Reference: ref, Country: "EG", Amount: 60000, ProductName: "Shoes"}
 	pending := make(chan result, 1)
 	go func() {
-		err := svc.Orders.CreateCardOrder(context.Background(), o, testCard("5123450000000008", false))
+		err := createCard(context.Background(), svc, o, testCard("5123450000000008", false))
 		pending <- result{o, err}
 	}()
 	return <-acq.held, pending

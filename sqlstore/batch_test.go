@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 )
 
 func openTestSQLite(t *testing.T) *DB {
@@ -184,7 +185,7 @@ func TestCreateOrderRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	net := noCredit{}
-	svc := NewServices(db, Deps{ValU: net, OTP: net, Acquirer: net})
+	svc := NewServices(db, Deps{Methods: method.Default(), ValU: net, OTP: net, Acquirer: net})
 	ctx := context.Background()
 	if err := svc.Merchants.CreateMerchant(ctx, &opaygate.Merchant{ID: "256612345678901", PrivateKey: "k", PublicKey: "p"}); err != nil {
 		t.Fatal(err)
@@ -193,7 +194,7 @@ func TestCreateOrderRerun(t *testing.T) {
 	db.rerun = func() bool { return ran.Add(1) == 1 } // the first attempt is thrown away
 	o := &opaygate.Order{MerchantID: "256612345678901", Reference: "r", Country: "EG", Amount: 60000,
 		PayMethod: opaygate.PayMethodValU, ValUAccount: "01000000051"}
-	if err := svc.Orders.CreateOrder(ctx, o); err != nil {
+	if err := svc.Orders.CreatePayment(ctx, o, nil); err != nil {
 		t.Fatalf("create run twice: %v", err)
 	}
 	if o.Status != opaygate.StatusFail || o.FailureCode != "51" || ran.Load() < 2 {

@@ -31,7 +31,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 				for pb.Next() {
 					o := &opaygate.Order{MerchantID: e.m.ID, Reference: fmt.Sprintf("b-%d", n.Add(1)), Country: "EG",
 						Amount: 60000, PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678"}
-					if err := e.svc.Orders.CreateOrder(context.Background(), o); err != nil {
+					if err := e.svc.Orders.CreatePayment(context.Background(), o, nil); err != nil {
 						b.Error(err)
 						return
 					}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -20,7 +21,7 @@ func (c fixedClock) Now() time.Time { return c.t }
 // so schedules can be checked to the millisecond.
 func (e *env) freeze() {
 	e.clock = opaygate.NewOffsetClock(fixedClock{time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)})
-	e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Clock: e.clock, ValU: e.net, OTP: e.net,
+	e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
 		Acquirer: e.net, SandboxOTP: "123456"})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
 	"github.com/opaygate/opaygate/sqlstore/sqlstoretest"
@@ -31,7 +32,7 @@ func (e *env) cardOrder(t testing.TB, ref string, amount int64, card opaygate.Ca
 	t.Helper()
 	o := &opaygate.Order{MerchantID: e.m.ID, Reference: ref, Country: "EG", Amount: amount, ProductName: "Shoes",
 		ReturnURL: "https://m.example/r", CallbackURL: "https://m.example/cb", Channel: opaygate.ChannelAPI}
-	if err := e.svc.Orders.CreateCardOrder(context.Background(), o, card); err != nil {
+	if err := createCard(context.Background(), e.svc, o, card); err != nil {
 		t.Fatalf("create card order %s: %v", ref, err)
 	}
 	return o
@@ -100,13 +101,13 @@ func TestCardOrder(t *testing.T) {
 		})
 		t.Run("ErrInvalidCard", func(t *testing.T) {
 			o := &opaygate.Order{MerchantID: e.m.ID, Reference: "c-luhn", Country: "EG", Amount: 100}
-			wantCode(t, e.svc.Orders.CreateCardOrder(ctx, o, testCard("4111111111111112", false)), opaygate.EINVALID)
+			wantCode(t, createCard(ctx, e.svc, o, testCard("4111111111111112", false)), opaygate.EINVALID)
 			_, err := e.svc.Orders.FindOrder(ctx, e.m.ID, opaygate.OrderKey{Reference: "c-luhn"})
 			wantCode(t, err, opaygate.ENOTFOUND)
 		})
 		t.Run("ErrDuplicateReference", func(t *testing.T) {
 			o := &opaygate.Order{MerchantID: e.m.ID, Reference: "c-now", Country: "EG", Amount: 100}
-			wantCode(t, e.svc.Orders.CreateCardOrder(ctx, o, testCard(testPAN, false)), opaygate.EDUPLICATE)
+			wantCode(t, createCard(ctx, e.svc, o, testCard(testPAN, false)), opaygate.EDUPLICATE)
 		})
 		t.Run("ErrThreeDSExpiredOrder", func(t *testing.T) {
 			o := e.cardOrder(t, "c-late", 60000, testCard(testPAN, true))
@@ -157,16 +158,16 @@ func TestStartCard(t *testing.T) {
 		ctx := context.Background()
 		o := e.mustOrder(t, &opaygate.Order{Reference: "page-card", Amount: 60000, Channel: opaygate.ChannelWeb})
 		card := testCard(testPAN, true)
-		got, err := e.svc.Orders.StartCard(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, card)
+		got, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodBankCard, card)
 		if err != nil || got.Status != opaygate.StatusPending || got.Step != opaygate.Step3DS || got.PayMethod != opaygate.PayMethodBankCard {
 			t.Fatalf("start card: %+v %v", got, err)
 		}
 		t.Run("ErrSecondSubmit", func(t *testing.T) {
-			_, err := e.svc.Orders.StartCard(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, card)
+			_, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodBankCard, card)
 			wantCode(t, err, opaygate.EORDERSTATE)
 		})
 		t.Run("ErrValUAfterCard", func(t *testing.T) {
-			_, err := e.svc.Orders.StartValU(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, "01012345678")
+			_, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01012345678")
 			if code := opaygate.ErrorCode(err); code != opaygate.EORDERSTATE && code != opaygate.EPAYMETHOD {
 				t.Fatalf("valu after card: %v", err)
 			}
@@ -176,9 +177,9 @@ func TestStartCard(t *testing.T) {
 			if o.Status != opaygate.StatusInitial {
 				t.Fatalf("cashier order limited to cards: %+v", o)
 			}
-			_, err := e.svc.Orders.StartValU(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, "01012345678")
+			_, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01012345678")
 			wantCode(t, err, opaygate.EPAYMETHOD)
-			got, err := e.svc.Orders.StartCard(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, testCard(testPAN, false))
+			got, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodBankCard, testCard(testPAN, false))
 			if err != nil || got.Status != opaygate.StatusSuccess {
 				t.Fatalf("card: %+v %v", got, err)
 			}
@@ -188,9 +189,9 @@ func TestStartCard(t *testing.T) {
 			if o.Status != opaygate.StatusInitial || len(o.Plans) != 0 {
 				t.Fatalf("cashier order limited to ValU: %+v", o)
 			}
-			_, err := e.svc.Orders.StartCard(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, card)
+			_, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodBankCard, card)
 			wantCode(t, err, opaygate.EPAYMETHOD)
-			if got, err := e.svc.Orders.StartValU(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, "01012345678"); err != nil || got.Step != opaygate.StepPlan {
+			if got, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01012345678"); err != nil || got.Step != opaygate.StepPlan {
 				t.Fatalf("valu: %+v %v", got, err)
 			}
 		})
@@ -198,7 +199,7 @@ func TestStartCard(t *testing.T) {
 			o := e.mustOrder(t, &opaygate.Order{Reference: "page-bad-card", Amount: 100})
 			bad := card
 			bad.CVV = "1"
-			_, err := e.svc.Orders.StartCard(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, bad)
+			_, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodBankCard, bad)
 			wantCode(t, err, opaygate.EINVALID)
 			if got := e.find(t, opaygate.OrderKey{ID: o.ID}); got.Status != opaygate.StatusInitial || got.CardLast4 != "" {
 				t.Fatalf("after an invalid card: %+v", got)
@@ -256,7 +257,7 @@ func TestCardNeverStored(t *testing.T) {
 		}
 		e.cardOrder(t, "secret-2", 60000, testCard(testPAN, false))
 		page := e.mustOrder(t, &opaygate.Order{Reference: "secret-3", Amount: 100})
-		if _, err := e.svc.Orders.StartCard(ctx, e.m.ID, opaygate.OrderKey{ID: page.ID}, testCard(testPAN, false)); err != nil {
+		if _, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: page.ID}, opaygate.PayMethodBankCard, testCard(testPAN, false)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -270,7 +271,7 @@ func TestCardNeverStored(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := &env{db: db, clock: opaygate.NewOffsetClock(nil), net: simulator.New()}
-		e.svc = sqlstore.NewServices(db, sqlstore.Deps{Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net})
+		e.svc = sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net})
 		e.m = e.mustMerchant(t, "256612345678901", "https://merchant.example/callback")
 		pay(t, e)
 		if err := db.Close(); err != nil {
@@ -299,4 +300,10 @@ func TestCardNeverStored(t *testing.T) {
 		}
 		leaks(t, []byte(strings.Join(dump, "\n")))
 	})
+}
+
+// createCard is payment/create with a card.
+func createCard(ctx context.Context, svc *sqlstore.Services, o *opaygate.Order, card opaygate.Card) error {
+	o.PayMethod = opaygate.PayMethodBankCard
+	return svc.Orders.CreatePayment(ctx, o, card)
 }

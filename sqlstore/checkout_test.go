@@ -14,13 +14,13 @@ func TestStartValU(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		o := e.mustOrder(t, &opaygate.Order{Reference: "cashier", Amount: 60000, CallbackURL: "https://m.example/cb"})
-		got, err := e.svc.Orders.StartValU(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, "01012345678")
+		got, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01012345678")
 		if err != nil || got.Status != opaygate.StatusPending || got.Step != opaygate.StepPlan || len(got.Plans) != 6 ||
 			got.PayMethod != opaygate.PayMethodValU {
 			t.Fatalf("start valu: %+v %v", got, err)
 		}
 		t.Run("ErrAlreadyStarted", func(t *testing.T) {
-			_, err := e.svc.Orders.StartValU(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, "01012345678")
+			_, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01012345678")
 			wantCode(t, err, opaygate.EORDERSTATE)
 		})
 		if _, err := e.svc.Orders.SelectPlan(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, 6); err != nil {
@@ -31,7 +31,7 @@ func TestStartValU(t *testing.T) {
 		}
 		t.Run("NoCredit", func(t *testing.T) {
 			o := e.mustOrder(t, &opaygate.Order{Reference: "cashier-nc", Amount: 60000})
-			got, err := e.svc.Orders.StartValU(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, "01000000051")
+			got, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01000000051")
 			if err != nil || got.Status != opaygate.StatusFail || got.FailureCode != "51" {
 				t.Fatalf("no credit: %+v %v", got, err)
 			}
@@ -72,7 +72,7 @@ func TestPayInvoice(t *testing.T) {
 		if err != nil || again.OrderNo != o.OrderNo {
 			t.Fatalf("a second click made another order: %v %v", again, err)
 		}
-		if _, err := e.svc.Orders.StartValU(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, "01012345678"); err != nil {
+		if _, err := e.svc.Orders.StartPayment(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01012345678"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.Orders.SelectPlan(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, 6); err != nil {
@@ -94,7 +94,7 @@ func TestPayInvoice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.svc.Orders.StartValU(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, "01012345678")
+			e.svc.Orders.StartPayment(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, opaygate.PayMethodValU, "01012345678")
 			e.svc.Orders.SelectPlan(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, 6)
 			if _, err := e.svc.Invoices.CancelInvoice(ctx, e.m.ID, inv.InvoiceNo); err != nil {
 				t.Fatal(err)

@@ -71,46 +71,27 @@ func encodeList[T any](list []T) string {
 
 func errOrderNotFound() error { return opaygate.Errorf(opaygate.ENOTFOUND, "payment not found.") }
 
-// CreateOrder stores a new order; see opaygate.OrderService. o.VAT is kept as
-// given (the merchant's rate is applied by the caller, which has the merchant).
+// CreateOrder stores a new INITIAL order; see opaygate.OrderService. o.VAT is
+// kept as given (the merchant's rate is applied by the caller, which has the
+// merchant).
 func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error {
+	if o.PayMethod != "" {
+		// A cashier order limited to one method (cashier/create's payMethod):
+		// it stays INITIAL until the customer starts that method on the page.
+		if _, err := s.method(o.PayMethod); err != nil {
+			return err
+		}
+	}
 	if err := s.prepareOrder(o, opaygate.ChannelWeb); err != nil {
 		return err
 	}
-
-	var decline *opaygate.Decision
-	switch {
-	case o.PayMethod == "":
-	case o.PayMethod == opaygate.PayMethodBankCard || (o.PayMethod == opaygate.PayMethodValU && o.ValUAccount == ""):
-		// A cashier order limited to one method (cashier/create's payMethod):
-		// it stays INITIAL until the customer starts that method on the page.
-		// Server-to-server card payments are CreateCardOrder's.
-	case o.PayMethod == opaygate.PayMethodValU:
-		plans, err := s.offerPlans(ctx, o.ValUAccount, o.Amount)
-		if err != nil {
-			return err
-		}
-		if len(plans) == 0 {
-			decline = &opaygate.Decision{Code: "51", Reason: "Insufficient funds"}
-		}
-		o.Status, o.Step, o.Plans = opaygate.StatusPending, opaygate.StepPlan, plans
-	default:
-		return opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
-	}
-
-	status, step, expireAt := o.Status, o.Step, o.ExpireAt
+	expireAt := o.ExpireAt
 	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		// The transaction may run again (a retry, a re-run batch): start
 		// each attempt from the order as it was before the first.
-		o.Status, o.Step, o.FailureCode, o.FailureReason = status, step, "", ""
+		o.Status, o.Step, o.FailureCode, o.FailureReason = opaygate.StatusInitial, opaygate.StepNone, "", ""
 		stampNew(o, tx.now, expireAt)
-		if err := s.insertOrder(ctx, tx, o); err != nil {
-			return err
-		}
-		if decline != nil {
-			return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, decline.Code, decline.Reason)
-		}
-		return nil
+		return s.insertOrder(ctx, tx, o)
 	})
 }
 
@@ -139,16 +120,6 @@ func stampNew(o *opaygate.Order, now, expireAt time.Time) {
 		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
 	}
 	o.CreatedAt, o.UpdatedAt = now, now
-}
-
-// offerPlans asks the network for the account's credit and returns the plans
-// that fit it.
-func (s *OrderService) offerPlans(ctx context.Context, account string, amount int64) ([]opaygate.Plan, error) {
-	limit, err := s.deps.ValU.CreditLimit(ctx, account)
-	if err != nil {
-		return nil, fmt.Errorf("valu credit limit: %w", err)
-	}
-	return s.deps.PlanTable.Plans(amount, limit), nil
 }
 
 // insertOrder writes a new order and the first event of its timeline. A

@@ -88,43 +88,10 @@ func (s *OrderService) CloseOrder(ctx context.Context, merchantID string, key op
 	return o, nil
 }
 
-// StartValU turns an INITIAL order into a ValU flow (the hosted page's
-// first step): it checks the account's credit and offers plans.
-func (s *OrderService) StartValU(ctx context.Context, merchantID string, key opaygate.OrderKey, account string) (*opaygate.Order, error) {
-	current, err := s.FindOrder(ctx, merchantID, key)
-	if err != nil {
-		return nil, err
-	}
-	if current.PayMethod != "" && current.PayMethod != opaygate.PayMethodValU {
-		return nil, opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod not support.")
-	}
-	plans, err := s.offerPlans(ctx, account, current.Amount)
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.act(ctx, merchantID, opaygate.OrderKey{ID: current.ID}, func(tx *Tx, o *opaygate.Order) error {
-		if o.Status != opaygate.StatusInitial {
-			return errOrderState("order is %s", o.Status)
-		}
-		if _, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ? WHERE id = ?`,
-			opaygate.PayMethodValU, account, EncodePlans(plans), o.ID); err != nil {
-			return fmt.Errorf("start valu: %w", err)
-		}
-		o.PayMethod, o.ValUAccount, o.Plans = opaygate.PayMethodValU, account, plans
-		if len(plans) == 0 {
-			return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, "51", "Insufficient funds")
-		}
-		return s.moveOrder(ctx, tx, o, opaygate.StatusPending, opaygate.StepPlan, "", "")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
-// SelectPlan records the chosen tenor and sends the customer an OTP.
+// SelectPlan records the chosen plan; the order's method says what follows (ValU: an OTP).
 func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key opaygate.OrderKey, months int) (*opaygate.Order, error) {
 	code := newOTP()
+	var move opaygate.Move
 	o, err := s.act(ctx, merchantID, key, func(tx *Tx, o *opaygate.Order) error {
 		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepPlan {
 			return errOrderState("order is not waiting for an installment plan")
@@ -132,30 +99,25 @@ func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key op
 		if !offers(o.Plans, months) {
 			return opaygate.Invalid("months must be one of the offered plans (%s)", tenors(o.Plans))
 		}
-		now := tx.now
-		res, err := tx.exec(ctx, `UPDATE orders SET step = ?, months = ?, otp_hash = ?, otp_attempts = 0,
-			otp_resends = 0, otp_issued_at = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
-			opaygate.StepOTP, months, hashOTP(o.OrderNo, code), ms(now), ms(now), o.ID,
-			opaygate.StatusPending, opaygate.StepPlan)
-		if err != nil {
+		if _, err := tx.exec(ctx, `UPDATE orders SET months = ? WHERE id = ?`, months, o.ID); err != nil {
 			return fmt.Errorf("select plan: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("select plan %s: order changed concurrently", o.OrderNo)
-		}
-		o.Step, o.Months, o.OTPAttempts, o.OTPResends, o.OTPIssuedAt = opaygate.StepOTP, months, 0, 0, now
-		return s.recordEvent(ctx, tx, o.ID, o.Status, o.Status, o.Step, "", fmt.Sprintf("%d months", months), now)
+		o.Months = months
+		var err error
+		move, err = s.next(ctx, tx, o, opaygate.StepPlan, code)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.sendOTP(ctx, o, code)
-	return o, nil
+	return s.finish(ctx, o, move, code)
 }
 
-// SubmitOTP checks the OTP. A correct one takes the payment to the acquirer
-// and completes the order; the fifth wrong one fails it.
+// SubmitOTP checks the OTP. After a correct one the order's method says what follows (ValU:
+// the acquirer decides); the fifth wrong one fails the order.
 func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opaygate.OrderKey, otp string) (*opaygate.Order, error) {
+	code := newOTP()
+	var move opaygate.Move
 	o, err := s.act(ctx, merchantID, key, func(tx *Tx, o *opaygate.Order) error {
 		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepOTP {
 			return errOrderState("order is not waiting for an otp")
@@ -183,12 +145,14 @@ func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opa
 			}
 			return commitThen(opaygate.Errorf(opaygate.EOTPINVALID, "invalid otp, %d attempts left", max(left, 0)))
 		}
-		return s.beginAuthorization(ctx, tx, o)
+		var err error
+		move, err = s.next(ctx, tx, o, opaygate.StepOTP, code)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.authorize(ctx, o)
+	return s.finish(ctx, o, move, code)
 }
 
 // ResendOTP issues a new OTP, invalidating the old one and restarting its

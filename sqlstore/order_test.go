@@ -321,7 +321,7 @@ func TestRaceDuplicateReference(t *testing.T) {
 				defer wg.Done()
 				o := &opaygate.Order{MerchantID: e.m.ID, Reference: "same", Country: "EG", Amount: 60000,
 					PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678"}
-				err := e.svc.Orders.CreateOrder(context.Background(), o)
+				err := e.svc.Orders.CreatePayment(context.Background(), o, nil)
 				mu.Lock()
 				defer mu.Unlock()
 				var de *opaygate.Error

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // refunds returns e's services again, with sandbox refunds that succeed
 // delay after they are created (newEnv's services never complete them).
 func (e *env) refunds(delay time.Duration) *sqlstore.Services {
-	return sqlstore.NewServices(e.db, sqlstore.Deps{Clock: e.clock, ValU: e.net, OTP: e.net,
+	return sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
 		Acquirer: e.net, SandboxOTP: "123456", RefundDelay: delay})
 }
 

@@ -17,10 +17,12 @@ type Deps struct {
 	ValU     opaygate.ValUNetwork
 	OTP      opaygate.OTPSender
 	Acquirer opaygate.Acquirer
+	// Methods are the payment methods orders are paid with (package
+	// method's Default): storage runs their moves without knowing them.
+	Methods opaygate.MethodSet
 	// SandboxOTP is an OTP accepted for every order besides the one sent
 	// ("123456" in sandbox mode); empty in live mode.
 	SandboxOTP string
-	PlanTable  opaygate.PlanTable
 	Logger     *slog.Logger
 	// RefundDelay is how long a refund stays PENDING before the sandbox
 	// completes it (see RefundService.CompleteRefunds); 0 means refunds
@@ -39,14 +41,11 @@ type Services struct {
 }
 
 // NewServices returns the services on db. Missing deps get defaults: the
-// system clock, the default plan table and a discarding logger; the payment
-// network must be given.
+// system clock and a discarding logger; the payment network and the methods
+// must be given.
 func NewServices(db *DB, deps Deps) *Services {
 	if deps.Clock == nil {
 		deps.Clock = opaygate.SystemClock{}
-	}
-	if len(deps.PlanTable.Tenors) == 0 {
-		deps.PlanTable = opaygate.DefaultPlanTable()
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
 	"github.com/opaygate/opaygate/sqlstore/sqlstoretest"
@@ -32,7 +33,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func newEnv(t testing.TB, dialect sqlstore.Dialect) *env {
 	e := &env{db: sqlstoretest.Open(t, dialect), clock: opaygate.NewOffsetClock(nil), net: simulator.New()}
-	e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Clock: e.clock, ValU: e.net, OTP: e.net,
+	e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
 		Acquirer: e.net, SandboxOTP: "123456"})
 	e.m = e.mustMerchant(t, "256612345678901", "https://merchant.example/callback")
 	e.other = e.mustMerchant(t, "281821110129700", "")
@@ -61,7 +62,12 @@ func (e *env) mustOrder(t testing.TB, o *opaygate.Order) *opaygate.Order {
 	if o.ProductName == "" {
 		o.ProductName = "Shoes"
 	}
-	if err := e.svc.Orders.CreateOrder(context.Background(), o); err != nil {
+	// An order with a ValU account is a payment/create; any other a hosted-checkout order.
+	create := e.svc.Orders.CreateOrder
+	if o.ValUAccount != "" {
+		create = func(ctx context.Context, o *opaygate.Order) error { return e.svc.Orders.CreatePayment(ctx, o, nil) }
+	}
+	if err := create(context.Background(), o); err != nil {
 		t.Fatalf("create order %s: %v", o.Reference, err)
 	}
 	return o

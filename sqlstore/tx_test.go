@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -44,12 +45,12 @@ func instants(t *testing.T, db *sqlstore.DB, id int64, final opaygate.OrderStatu
 func TestOneInstantPerMove(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		svc := sqlstore.NewServices(e.db, sqlstore.Deps{Clock: &tickingClock{t: time.Now().UTC()},
+		svc := sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: &tickingClock{t: time.Now().UTC()},
 			ValU: e.net, OTP: e.net, Acquirer: e.net, SandboxOTP: "123456"})
 		t.Run("DeclinedAtCreate", func(t *testing.T) {
 			o := &opaygate.Order{MerchantID: e.m.ID, Reference: "tick-decline", Country: "EG", Amount: 60000,
 				PayMethod: opaygate.PayMethodValU, ValUAccount: "01000000051", ProductName: "Fridge"}
-			if err := svc.Orders.CreateOrder(ctx, o); err != nil || o.Status != opaygate.StatusFail {
+			if err := svc.Orders.CreatePayment(ctx, o, nil); err != nil || o.Status != opaygate.StatusFail {
 				t.Fatalf("create: %s %v", o.Status, err)
 			}
 			got := instants(t, e.db, o.ID, opaygate.StatusFail)
@@ -61,7 +62,7 @@ func TestOneInstantPerMove(t *testing.T) {
 		t.Run("Paid", func(t *testing.T) {
 			o := &opaygate.Order{MerchantID: e.m.ID, Reference: "tick-paid", Country: "EG", Amount: 60000,
 				PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678", ProductName: "Fridge"}
-			if err := svc.Orders.CreateOrder(ctx, o); err != nil {
+			if err := svc.Orders.CreatePayment(ctx, o, nil); err != nil {
 				t.Fatal(err)
 			}
 			key := opaygate.OrderKey{OrderNo: o.OrderNo}

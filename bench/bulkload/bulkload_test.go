@@ -8,6 +8,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/bench/bulkload"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
 	"github.com/opaygate/opaygate/sqlstore/sqlstoretest"
@@ -25,7 +26,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 		t.Run(string(dialect), func(t *testing.T) {
 			net := simulator.New()
 			e := &env{db: sqlstoretest.Open(t, dialect)}
-			e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{ValU: net, OTP: net, Acquirer: net})
+			e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), ValU: net, OTP: net, Acquirer: net})
 			priv, pub := opaygate.NewKeyPair()
 			e.m = &opaygate.Merchant{ID: "256612345678901", Name: "Bulk", PrivateKey: priv, PublicKey: pub,
 				Countries: []string{"EG"}, Functions: opaygate.AllFunctions()}

@@ -59,9 +59,8 @@ func openStore(ctx context.Context, dsn string) (*sqlstore.DB, *sqlstore.Service
 		db.Close()
 		return nil, nil, err
 	}
-	svcs := sqlstore.NewServices(db, sqlstore.Deps{
-		Clock:     opaygate.SystemClock{},
-		PlanTable: opaygate.DefaultPlanTable(),
-	})
+	// The administration commands touch merchants and products, never a payment: no
+	// network and no methods.
+	svcs := sqlstore.NewServices(db, sqlstore.Deps{Clock: opaygate.SystemClock{}})
 	return db, svcs, nil
 }

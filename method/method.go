@@ -1,0 +1,124 @@
+// Package method holds OPay's payment methods, one unit each: ValU (valu.go) and cards
+// (card.go) today. A unit says everything that is particular to its method — the request
+// fields it reads and how it validates them, how an order starts paying with it and what
+// comes after each of its steps, the nextAction it answers, and whether the API and the
+// hosted checkout offer it — and nothing else does: storage runs a method's moves through
+// opaygate.Method without knowing it by name, the API finds it here by its payMethod, and
+// the sandbox's behaviour is the simulated network the method asks (package simulator).
+//
+// How to add a method is in docs/ARCHITECTURE.md.
+//
+// This package depends on the domain (opaygate) and the wire types (opay) only; it must not
+// import storage, the HTTP layer or the simulator.
+package method
+
+import (
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
+)
+
+// Method is one payment method: what storage needs (opaygate.Method) and what the API and
+// the hosted checkout need.
+type Method interface {
+	opaygate.Method
+
+	// Function is the merchant function that enables the method (API.md §2).
+	Function() opaygate.Function
+	// Countries are the countries the method is offered in.
+	Countries() []string
+	// API reports whether payment/create takes the method, Hosted whether the hosted
+	// checkout offers it.
+	API() bool
+	Hosted() bool
+
+	// Params reads and validates the method's own fields of a payment/create request and
+	// returns what its Start takes. Errors are EINVALID naming the field, never its value.
+	Params(req *opay.PaymentCreateRequest) (any, error)
+
+	// NextAction is what an order waiting at one of the method's steps tells the client,
+	// or nil when it waits for nothing.
+	NextAction(o *opaygate.Order, links Links) *opay.NextAction
+}
+
+// Links are the gateway's own URLs that a nextAction may point the customer to.
+type Links struct {
+	PublicURL string // e.g. "https://pay.example.com", no trailing slash
+}
+
+// ThreeDS is the 3-D Secure page of an order.
+func (l Links) ThreeDS(o *opaygate.Order) string { return l.PublicURL + "/3ds?orderToken=" + o.Token }
+
+// Set is the methods a gateway offers, found by payMethod. It implements
+// opaygate.MethodSet for storage.
+type Set struct {
+	byName map[string]Method
+	order  []Method // as the hosted checkout lists them
+}
+
+var _ opaygate.MethodSet = (*Set)(nil)
+
+// NewSet returns a set of methods, in the order the hosted checkout lists them.
+func NewSet(methods ...Method) *Set {
+	s := &Set{byName: make(map[string]Method, len(methods))}
+	for _, m := range methods {
+		s.byName[m.Name()] = m
+		s.order = append(s.order, m)
+	}
+	return s
+}
+
+// Default is every method the gateway has, with the default ValU plan table.
+func Default() *Set {
+	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()})
+}
+
+// Lookup finds a method by its payMethod value (case-sensitive, as OPay's).
+func (s *Set) Lookup(name string) (Method, bool) {
+	m, ok := s.byName[name]
+	return m, ok
+}
+
+// Method finds a method for storage.
+func (s *Set) Method(name string) (opaygate.Method, bool) {
+	m, ok := s.byName[name]
+	return m, ok
+}
+
+// Offered reports whether a method is offered in country: by payment/create (hosted false)
+// or on the hosted checkout (hosted true).
+func Offered(m Method, country string, hosted bool) bool {
+	if hosted && !m.Hosted() || !hosted && !m.API() {
+		return false
+	}
+	for _, c := range m.Countries() {
+		if c == country {
+			return true
+		}
+	}
+	return false
+}
+
+// Hosted lists the methods the hosted checkout offers in country, in the page's order.
+func (s *Set) Hosted(country string) []Method {
+	var list []Method
+	for _, m := range s.order {
+		if Offered(m, country, true) {
+			list = append(list, m)
+		}
+	}
+	return list
+}
+
+// waiting is the nextAction of the steps several methods share.
+func waiting(o *opaygate.Order, links Links) *opay.NextAction {
+	if o.Status != opaygate.StatusPending {
+		return nil
+	}
+	switch o.Step {
+	case opaygate.StepOTP:
+		return &opay.NextAction{ActionType: opay.ActionOTP}
+	case opaygate.Step3DS:
+		return &opay.NextAction{ActionType: opay.ActionRedirect3DS, RedirectURL: links.ThreeDS(o)}
+	}
+	return nil
+}

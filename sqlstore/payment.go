@@ -1,0 +1,211 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/opaygate/opaygate"
+)
+
+// Payments through their method. Storage knows no method by name: it asks the order's
+// method (opaygate.Method, found in Deps.Methods) how a payment starts and what comes after
+// each step, and applies the answer — an opaygate.Move — in the order's transaction, with
+// the state machine, the timeline and the callback outbox every method shares. A method's
+// Start may ask the network, so it runs before the transaction; a move that needs the
+// acquirer puts the order in flight and the acquirer is asked after the commit
+// (authorize.go).
+
+// method finds the method of a payMethod, or answers EPAYMETHOD.
+func (s *OrderService) method(name string) (opaygate.Method, error) {
+	if s.deps.Methods != nil {
+		if m, ok := s.deps.Methods.Method(name); ok {
+			return m, nil
+		}
+	}
+	return nil, opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod %s is not supported", name)
+}
+
+// network is what a method may ask while it starts.
+func (s *OrderService) network() opaygate.Network {
+	return opaygate.Network{ValU: s.deps.ValU, OTP: s.deps.OTP, Acquirer: s.deps.Acquirer}
+}
+
+// CreatePayment stores a server-to-server payment (payment/create) and takes it as far as
+// its method goes at once; see opaygate.OrderService.
+func (s *OrderService) CreatePayment(ctx context.Context, o *opaygate.Order, params any) error {
+	m, err := s.method(o.PayMethod)
+	if err != nil {
+		return err
+	}
+	if err := s.prepareOrder(o, opaygate.ChannelAPI); err != nil {
+		return err
+	}
+	move, err := m.Start(ctx, s.network(), o, params, s.deps.Clock.Now())
+	if err != nil {
+		return err
+	}
+	code := newOTP()
+	expireAt := o.ExpireAt
+	// A payment whose first move is a wait is created waiting: its timeline starts at that
+	// step. Any other first move is made on the new INITIAL order.
+	waits := move.Status == opaygate.StatusPending && !move.Authorize
+	err = s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
+		// update may run this again (a retry, a re-run batch): start each attempt from
+		// the order as it was before the first moved it.
+		o.Status, o.Step, o.FailureCode, o.FailureReason = opaygate.StatusInitial, opaygate.StepNone, "", ""
+		if waits {
+			o.Status, o.Step = move.Status, move.Step
+		}
+		stampNew(o, tx.now, expireAt)
+		if err := s.insertOrder(ctx, tx, o); err != nil {
+			return err
+		}
+		switch {
+		case waits && move.SendOTP:
+			return s.issueOTP(ctx, tx, o, code)
+		case waits:
+			return nil
+		}
+		return s.apply(ctx, tx, o, move, code)
+	})
+	if err != nil {
+		return err
+	}
+	done, err := s.finish(ctx, o, move, code)
+	if err != nil {
+		return err
+	}
+	*o = *done
+	return nil
+}
+
+// StartPayment starts paying an INITIAL hosted-checkout order with a method the customer
+// picked; see opaygate.OrderService.
+func (s *OrderService) StartPayment(ctx context.Context, merchantID string, key opaygate.OrderKey, name string, params any) (*opaygate.Order, error) {
+	m, err := s.method(name)
+	if err != nil {
+		return nil, err
+	}
+	current, err := s.FindOrder(ctx, merchantID, key)
+	if err != nil {
+		return nil, err
+	}
+	if current.PayMethod != "" && current.PayMethod != name {
+		return nil, opaygate.Errorf(opaygate.EPAYMETHOD, "the order is limited to payMethod %s", current.PayMethod)
+	}
+	if current.Status != opaygate.StatusInitial {
+		return nil, errOrderState("order is %s", current.Status)
+	}
+	started := *current
+	started.PayMethod = name
+	move, err := m.Start(ctx, s.network(), &started, params, s.deps.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	code := newOTP()
+	o, err := s.act(ctx, merchantID, opaygate.OrderKey{ID: current.ID}, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status != opaygate.StatusInitial {
+			return errOrderState("order is %s", o.Status)
+		}
+		if o.PayMethod != "" && o.PayMethod != name {
+			return opaygate.Errorf(opaygate.EPAYMETHOD, "the order is limited to payMethod %s", o.PayMethod)
+		}
+		copyMethodFields(o, &started)
+		res, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ?, card_bin = ?,
+			card_last4 = ?, updated_at = ? WHERE id = ? AND status = ?`,
+			o.PayMethod, o.ValUAccount, EncodePlans(o.Plans), o.CardBIN, o.CardLast4, ms(tx.now),
+			o.ID, opaygate.StatusInitial)
+		if err != nil {
+			return fmt.Errorf("start %s: %w", name, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("start %s on %s: order changed concurrently", name, o.OrderNo)
+		}
+		return s.apply(ctx, tx, o, move, code)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, o, move, code)
+}
+
+// copyMethodFields takes the fields a method's Start may set.
+func copyMethodFields(dst, src *opaygate.Order) {
+	dst.PayMethod, dst.ValUAccount, dst.Plans = src.PayMethod, src.ValUAccount, src.Plans
+	dst.CardBIN, dst.CardLast4 = src.CardBIN, src.CardLast4
+}
+
+// next applies what o's method does after the customer completed step done, in tx.
+func (s *OrderService) next(ctx context.Context, tx *Tx, o *opaygate.Order, done opaygate.Step, code string) (opaygate.Move, error) {
+	m, err := s.method(o.PayMethod)
+	if err != nil {
+		return opaygate.Move{}, err
+	}
+	move := m.Next(o, done)
+	if move == (opaygate.Move{}) {
+		return move, fmt.Errorf("payMethod %s has no move after %s", o.PayMethod, done)
+	}
+	return move, s.apply(ctx, tx, o, move, code)
+}
+
+// apply makes a method's move on o, locked in tx: in flight for the acquirer, a wait at a
+// step (with a new OTP when the move sends one), or a failure. code is the OTP to store
+// when the move sends one; it is drawn before the transaction, so a transaction run again
+// stores the same code the customer will receive.
+func (s *OrderService) apply(ctx context.Context, tx *Tx, o *opaygate.Order, move opaygate.Move, code string) error {
+	switch {
+	case move.Authorize:
+		return s.beginAuthorization(ctx, tx, o)
+	case move.Status == opaygate.StatusPending && o.Status == opaygate.StatusPending:
+		// Another step of a flow already under way: no status move, one timeline entry.
+		return s.advance(ctx, tx, o, move, code)
+	case move.Status == "":
+		return nil
+	}
+	if err := s.moveOrder(ctx, tx, o, move.Status, move.Step, move.Code, move.Reason); err != nil {
+		return err
+	}
+	if move.SendOTP && o.Status == opaygate.StatusPending {
+		return s.issueOTP(ctx, tx, o, code)
+	}
+	return nil
+}
+
+// advance moves a PENDING order from one step to the next, conditionally on the step it
+// was read at, and records it on the timeline.
+func (s *OrderService) advance(ctx context.Context, tx *Tx, o *opaygate.Order, move opaygate.Move, code string) error {
+	res, err := tx.exec(ctx, `UPDATE orders SET step = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
+		move.Step, ms(tx.now), o.ID, opaygate.StatusPending, o.Step)
+	if err != nil {
+		return fmt.Errorf("advance order %s to %s: %w", o.OrderNo, move.Step, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("advance order %s to %s: order changed concurrently", o.OrderNo, move.Step)
+	}
+	o.Step, o.UpdatedAt = move.Step, tx.now
+	if move.SendOTP {
+		if err := s.issueOTP(ctx, tx, o, code); err != nil {
+			return err
+		}
+	}
+	return s.recordEvent(ctx, tx, o.ID, o.Status, o.Status, o.Step, "", move.Note, tx.now)
+}
+
+// issueOTP stores the hash of a new OTP for o, with fresh attempt and resend counts.
+func (s *OrderService) issueOTP(ctx context.Context, tx *Tx, o *opaygate.Order, code string) error {
+	if _, err := tx.exec(ctx, `UPDATE orders SET otp_hash = ?, otp_attempts = 0, otp_resends = 0, otp_issued_at = ?
+		WHERE id = ?`, hashOTP(o.OrderNo, code), ms(tx.now), o.ID); err != nil {
+		return fmt.Errorf("issue otp: %w", err)
+	}
+	o.OTPAttempts, o.OTPResends, o.OTPIssuedAt = 0, 0, tx.now
+	return nil
+}
+
+// finish does what a committed move leaves to do outside the transaction: send the OTP it
+// issued, and ask the acquirer when it put the order in flight.
+func (s *OrderService) finish(ctx context.Context, o *opaygate.Order, move opaygate.Move, code string) (*opaygate.Order, error) {
+	if move.SendOTP && o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP {
+		s.sendOTP(ctx, o, code)
+	}
+	return s.authorize(ctx, o)
+}

@@ -1,0 +1,70 @@
+package opaygate
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The rules a request's fields are checked against, in one place: the API, the hosted pages
+// and the dashboard all use these, and storage relies on them having been applied.
+
+// Bounds of free-text fields, in characters.
+const (
+	MaxNameLength = 256  // names, ids, emails, single-line fields
+	MaxTextLength = 1024 // descriptions
+	MaxURLLength  = 1024
+)
+
+// Digits reports whether s is a non-empty run of ASCII digits.
+func Digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidCVV reports whether s is a card's CVV: 3 or 4 digits.
+func ValidCVV(s string) bool { return (len(s) == 3 || len(s) == 4) && Digits(s) }
+
+// ValidOTP reports whether s has an OTP's shape: OTPLength digits.
+func ValidOTP(s string) bool { return len(s) == OTPLength && Digits(s) }
+
+// ValUAccount reports whether s is a ValU account: an Egyptian mobile number, 01 and 9 more
+// digits.
+func ValUAccount(s string) bool { return len(s) == 11 && strings.HasPrefix(s, "01") && Digits(s) }
+
+// CheckText validates a single-line free-text field of at most max characters: EINVALID
+// naming the field when it is missing (and required), too long, or holds control characters.
+func CheckText(field, s string, max int, required bool) error {
+	return CheckTextLines(field, s, max, required, false)
+}
+
+// CheckTextLines is CheckText for a field that may span lines (tabs and line breaks allowed
+// when multiline).
+func CheckTextLines(field, s string, max int, required, multiline bool) error {
+	if s == "" {
+		if required {
+			return Invalid("%s is required", field)
+		}
+		return nil
+	}
+	if utf8.RuneCountInString(s) > max {
+		return Invalid("%s must be at most %d characters", field, max)
+	}
+	bad := func(r rune) bool {
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			return false
+		}
+		return unicode.IsControl(r)
+	}
+	if strings.IndexFunc(s, bad) >= 0 {
+		return Invalid("%s must not contain control characters", field)
+	}
+	return nil
+}
