@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // The merchant dashboard (/dashboard): server-rendered pages over the same domain services as
@@ -194,7 +195,7 @@ func (d *dashboard) staticFile(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", f.contentType)
 	h.Set("Cache-Control", "public, max-age=86400")
 	h.Set("X-Content-Type-Options", "nosniff")
-	d.record(r, http.StatusOK)
+	httplog.Record(r, http.StatusOK)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(f.body)
@@ -253,13 +254,13 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	p.Assets = d.assetsVersion
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
-		d.log.Error("render dashboard page", "request_id", exchangeOf(r.Context()).id, "page", name, "err", err)
+		d.log.Error("render dashboard page", "request_id", httplog.From(r.Context()).ID, "page", name, "err", err)
 		buf.Reset()
 		buf.WriteString("<!doctype html><title>Error</title><p>Something went wrong. Please try again.</p>")
 		status = http.StatusInternalServerError
 	}
 	d.headers(w)
-	d.record(r, status)
+	httplog.Record(r, status)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -277,17 +278,11 @@ func (d *dashboard) headers(w http.ResponseWriter) {
 		"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 }
 
-// record tells the request log what was answered.
-func (d *dashboard) record(r *http.Request, status int) {
-	x := exchangeOf(r.Context())
-	x.status, x.wrote = status, true
-}
-
 // redirect answers 303 See Other: after a POST the browser GETs the target.
 func (d *dashboard) redirect(w http.ResponseWriter, r *http.Request, target string) {
 	d.headers(w)
 	w.Header().Set("Location", target)
-	d.record(r, http.StatusSeeOther)
+	httplog.Record(r, http.StatusSeeOther)
 	w.WriteHeader(http.StatusSeeOther)
 }
 
@@ -309,7 +304,7 @@ func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, v *visit, err e
 		d.notFound(w, r, v)
 		return
 	case opaygate.EINTERNAL:
-		d.log.Error("internal error", "request_id", exchangeOf(r.Context()).id, "path", r.URL.Path, "err", err)
+		d.log.Error("internal error", "request_id", httplog.From(r.Context()).ID, "path", r.URL.Path, "err", err)
 		d.render(w, r, http.StatusInternalServerError, "error", v, page{Title: "Error",
 			Error: "The service is not available; please try again."})
 		return

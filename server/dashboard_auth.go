@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // Cookies. Over https they carry the __Host- prefix, which browsers accept only with Secure,
@@ -122,7 +123,7 @@ func (d *dashboard) authenticate(w http.ResponseWriter, r *http.Request) (*visit
 		}
 		return nil, false
 	}
-	exchangeOf(r.Context()).merchant = m.ID
+	httplog.From(r.Context()).Merchant = m.ID
 	return &visit{m: m, sess: sess}, true
 }
 
@@ -229,7 +230,7 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.showLogin(w, r, http.StatusTooManyRequests, f, "Too many login attempts. Please wait and try again.")
 		return
 	}
-	exchangeOf(r.Context()).merchant = f.MerchantID
+	httplog.From(r.Context()).Merchant = f.MerchantID
 	if err := d.svc.Sessions.VerifyPassword(r.Context(), f.MerchantID, password); err != nil {
 		if opaygate.ErrorCode(err) != opaygate.EUNAUTHENTICATED {
 			d.fail(w, r, nil, err)

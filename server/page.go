@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // The customer's pages: the hosted checkout (checkout.go), the 3-D Secure confirmation
@@ -200,13 +201,13 @@ func (s *Server) renderPay(w http.ResponseWriter, r *http.Request, status int, n
 	t := s.pay.pages[name]
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		s.log.Error("render customer page", "request_id", exchangeOf(r.Context()).id, "page", name, "err", err)
+		s.log.Error("render customer page", "request_id", httplog.From(r.Context()).ID, "page", name, "err", err)
 		buf.Reset()
 		buf.WriteString("<!doctype html><title>Error</title><p>Something went wrong. Please try again.</p>")
 		status = http.StatusInternalServerError
 	}
 	payHeaders(w)
-	recordStatus(r, status)
+	httplog.Record(r, status)
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
@@ -228,12 +229,6 @@ func payHeaders(w http.ResponseWriter) {
 		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'")
 }
 
-// recordStatus tells the request log what a page answered.
-func recordStatus(r *http.Request, status int) {
-	x := exchangeOf(r.Context())
-	x.status, x.wrote = status, true
-}
-
 // payRedirect answers a form with 303: the browser GETs target, so a reload never re-posts
 // (Post/Redirect/Get). target is a path under the public URL, or an absolute merchant URL.
 func (s *Server) payRedirect(w http.ResponseWriter, r *http.Request, target string) {
@@ -242,7 +237,7 @@ func (s *Server) payRedirect(w http.ResponseWriter, r *http.Request, target stri
 	}
 	payHeaders(w)
 	w.Header().Set("Location", target)
-	recordStatus(r, http.StatusSeeOther)
+	httplog.Record(r, http.StatusSeeOther)
 	w.WriteHeader(http.StatusSeeOther)
 }
 
@@ -254,7 +249,7 @@ func (s *Server) payNotFound(w http.ResponseWriter, r *http.Request, lang string
 
 // payFailed answers an internal error: logged with the request id, never shown.
 func (s *Server) payFailed(w http.ResponseWriter, r *http.Request, lang string, err error) {
-	s.log.Error("customer page", "request_id", exchangeOf(r.Context()).id, "path", r.URL.Path, "err", err)
+	s.log.Error("customer page", "request_id", httplog.From(r.Context()).ID, "path", r.URL.Path, "err", err)
 	s.renderPay(w, r, http.StatusServiceUnavailable, "unavailable", s.newPayView(lang, "unavailable.title"))
 }
 
@@ -278,7 +273,7 @@ func (s *Server) payStatic(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.Set("Cache-Control", "public, max-age=300")
 	}
-	recordStatus(r, http.StatusOK)
+	httplog.Record(r, http.StatusOK)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(f.body)
