@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // bankCard validates payment/create's bankcard object (spec 4.2) and turns it into a card for
@@ -16,7 +17,7 @@ func bankCard(c *opay.BankCard) (opaygate.Card, error) {
 	switch {
 	case c.CardNumber == "":
 		return opaygate.Card{}, invalid("bankcard.cardNumber is required")
-	case len(c.CardNumber) < opaygate.MinCardDigits || len(c.CardNumber) > opaygate.MaxCardDigits || !digits(c.CardNumber):
+	case len(c.CardNumber) < opaygate.MinCardDigits || len(c.CardNumber) > opaygate.MaxCardDigits || !validate.Digits(c.CardNumber):
 		return opaygate.Card{}, invalid("bankcard.cardNumber must be %d to %d digits", opaygate.MinCardDigits, opaygate.MaxCardDigits)
 	case !opaygate.Luhn(c.CardNumber):
 		return opaygate.Card{}, invalid("bankcard.cardNumber is not a valid card number (Luhn check)")
@@ -37,10 +38,10 @@ func bankCard(c *opay.BankCard) (opaygate.Card, error) {
 	switch {
 	case c.CVV == "":
 		return opaygate.Card{}, invalid("bankcard.cvv is required")
-	case (len(c.CVV) != 3 && len(c.CVV) != 4) || !digits(c.CVV):
+	case (len(c.CVV) != 3 && len(c.CVV) != 4) || !validate.Digits(c.CVV):
 		return opaygate.Card{}, invalid("bankcard.cvv must be 3 or 4 digits")
 	}
-	if err := text("bankcard.cardHolderName", c.CardHolderName, maxName, false); err != nil {
+	if err := validate.Text("bankcard.cardHolderName", c.CardHolderName, validate.MaxName, false); err != nil {
 		return opaygate.Card{}, err
 	}
 	return opaygate.Card{HolderName: c.CardHolderName, Number: c.CardNumber, CVV: c.CVV,

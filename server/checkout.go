@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // The hosted checkout (cashierUrl): GET /checkout?orderToken=… shows whatever the order waits
@@ -322,7 +323,7 @@ func (c *checkout) key() opaygate.OrderKey { return opaygate.OrderKey{ID: c.o.ID
 func (s *Server) checkoutValU(w http.ResponseWriter, r *http.Request) {
 	s.checkoutStep(w, r, "account", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		account := stripSpaces(f.Get("account"))
-		if !valUAccount(account) {
+		if !validate.ValUAccount(account) {
 			return "", payFormError("account")
 		}
 		if c.o.Country != "EG" || c.m.Check(opaygate.FuncValU, c.o.Country) != nil {
@@ -349,7 +350,7 @@ func (s *Server) checkoutPlan(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkoutOTP(w http.ResponseWriter, r *http.Request) {
 	s.checkoutStep(w, r, "otp_format", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		otp := stripSpaces(f.Get("otp"))
-		if len(otp) != opaygate.OTPLength || !digits(otp) {
+		if len(otp) != opaygate.OTPLength || !validate.Digits(otp) {
 			return "", payFormError("otp_format")
 		}
 		_, err := s.svc.Orders.SubmitOTP(ctx, c.o.MerchantID, c.key(), otp)
@@ -415,11 +416,11 @@ func formCard(f url.Values) (opaygate.Card, error) {
 		return opaygate.Card{}, payFormError("card_expiry")
 	}
 	cvv := stripSpaces(f.Get("cvv"))
-	if (len(cvv) != 3 && len(cvv) != 4) || !digits(cvv) {
+	if (len(cvv) != 3 && len(cvv) != 4) || !validate.Digits(cvv) {
 		return opaygate.Card{}, payFormError("card_cvv")
 	}
 	name := strings.TrimSpace(f.Get("cardHolderName"))
-	if text("cardHolderName", name, maxName, false) != nil {
+	if validate.Text("cardHolderName", name, validate.MaxName, false) != nil {
 		return opaygate.Card{}, payFormError("card_name")
 	}
 	return opaygate.Card{HolderName: name, Number: number, CVV: cvv, ExpiryMonth: month, ExpiryYear: year,

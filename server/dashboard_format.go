@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // dashboardFuncs are the helpers templates may call. They return plain strings: html/template
@@ -72,7 +73,7 @@ func parseMoney(field, s string) (int64, error) {
 	if whole == "" {
 		whole = "0"
 	}
-	if !digits(whole) || len(frac) > 2 || (dot && frac != "" && !digits(frac)) || len(whole) > 12 {
+	if !validate.Digits(whole) || len(frac) > 2 || (dot && frac != "" && !validate.Digits(frac)) || len(whole) > 12 {
 		return 0, errForm("%s must be an amount like 150 or 150.25", field)
 	}
 	n, _ := strconv.ParseInt(whole, 10, 64)

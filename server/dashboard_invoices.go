@@ -9,6 +9,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // invoicesPage is the data of the invoice listing.
@@ -189,7 +190,7 @@ func (d *dashboard) invoice(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func (d *dashboard) showInvoice(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string) {
 	no := r.PathValue("invoiceNo")
-	if !digits(no) || len(no) > 32 {
+	if !validate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}
@@ -205,7 +206,7 @@ func (d *dashboard) showInvoice(w http.ResponseWriter, r *http.Request, v *visit
 // cancelInvoice cancels an Unpaid invoice; a Paid or Expired one says why it cannot be.
 func (d *dashboard) cancelInvoice(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("invoiceNo")
-	if !digits(no) || len(no) > 32 {
+	if !validate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}

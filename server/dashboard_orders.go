@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // ordersPage is the data of the order listing.
@@ -140,7 +141,7 @@ func (d *dashboard) showOrder(w http.ResponseWriter, r *http.Request, v *visit, 
 // this merchant's orders.
 func (d *dashboard) findOrder(w http.ResponseWriter, r *http.Request, v *visit) (*opaygate.Order, bool) {
 	no := r.PathValue("orderNo")
-	if !digits(no) || len(no) > 32 {
+	if !validate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return nil, false
 	}
@@ -155,7 +156,7 @@ func (d *dashboard) findOrder(w http.ResponseWriter, r *http.Request, v *visit) 
 // closeOrder closes an open order through the same state machine as payment/close.
 func (d *dashboard) closeOrder(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("orderNo")
-	if !digits(no) || len(no) > 32 {
+	if !validate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}
@@ -178,7 +179,7 @@ func (d *dashboard) refundOrder(w http.ResponseWriter, r *http.Request, v *visit
 		d.fail(w, r, v, opaygate.Errorf(opaygate.ENOTCONFIGURED, "refunds are not available on this gateway"))
 		return
 	}
-	if !digits(no) || len(no) > 32 {
+	if !validate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}
@@ -186,10 +187,10 @@ func (d *dashboard) refundOrder(w http.ResponseWriter, r *http.Request, v *visit
 		Amount: r.PostFormValue("amount"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	err := v.m.Check(opaygate.FuncRefund, "")
 	if err == nil {
-		err = reference("reference", rf.Reference)
+		err = validate.Reference("reference", rf.Reference)
 	}
 	if err == nil {
-		err = text("reason", rf.Reason, maxName, false)
+		err = validate.Text("reason", rf.Reason, validate.MaxName, false)
 	}
 	var amount int64
 	if err == nil {
@@ -216,7 +217,7 @@ func (d *dashboard) refundOrder(w http.ResponseWriter, r *http.Request, v *visit
 func (d *dashboard) resendCallback(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("orderNo")
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if d.svc.Callbacks == nil || err != nil || id <= 0 || !digits(no) {
+	if d.svc.Callbacks == nil || err != nil || id <= 0 || !validate.Digits(no) {
 		d.notFound(w, r, v)
 		return
 	}

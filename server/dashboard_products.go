@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // productsPage is the data of the catalog listing.
@@ -62,19 +63,19 @@ func (d *dashboard) showProductForm(w http.ResponseWriter, r *http.Request, v *v
 func readProduct(v *visit, f productForm) (*opaygate.Product, error) {
 	p := &opaygate.Product{MerchantID: v.m.ID, MerchantProductNo: f.No, Name: f.Name,
 		Description: f.Description, Image: f.Image, Currency: f.Currency}
-	if err := text("product number", f.No, maxRefLen, true); err != nil {
+	if err := validate.Text("product number", f.No, validate.MaxRefLen, true); err != nil {
 		return nil, err
 	}
 	if strings.ContainsAny(f.No, "/?#") {
 		return nil, errForm("product number must not contain /, ? or #")
 	}
-	if err := text("name", f.Name, maxName, true); err != nil {
+	if err := validate.Text("name", f.Name, validate.MaxName, true); err != nil {
 		return nil, err
 	}
-	if err := textLines("description", f.Description, maxText, false, true); err != nil {
+	if err := validate.TextLines("description", f.Description, validate.MaxText, false, true); err != nil {
 		return nil, err
 	}
-	if err := absURL("image", f.Image, false); err != nil {
+	if err := validate.AbsURL("image", f.Image, false); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(currencies(v.m), f.Currency) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // settingsPage is the data of the settings page.
@@ -22,9 +23,9 @@ func (d *dashboard) settings(w http.ResponseWriter, r *http.Request, v *visit) {
 // updateSettings changes the merchant's name and default webhook URL.
 func (d *dashboard) updateSettings(w http.ResponseWriter, r *http.Request, v *visit) {
 	f := settingsPage{Name: strings.TrimSpace(r.PostFormValue("name")), WebhookURL: strings.TrimSpace(r.PostFormValue("webhook_url"))}
-	err := text("name", f.Name, maxName, true)
+	err := validate.Text("name", f.Name, validate.MaxName, true)
 	if err == nil {
-		err = absURL("webhook URL", f.WebhookURL, false)
+		err = validate.AbsURL("webhook URL", f.WebhookURL, false)
 	}
 	if err == nil {
 		_, err = d.svc.Merchants.UpdateMerchant(r.Context(), v.m.ID, opaygate.MerchantUpdate{Name: &f.Name, WebhookURL: &f.WebhookURL})

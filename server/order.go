@@ -6,6 +6,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // cashierCreate creates a hosted-checkout order (spec 4.2).
@@ -59,7 +60,7 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 	}
 	switch req.PayMethod {
 	case opay.PayMethodValU:
-		if !valUAccount(req.ValUAccountNumber) {
+		if !validate.ValUAccount(req.ValUAccountNumber) {
 			return nil, invalid("valUAccountNumber must be 01 followed by 9 digits")
 		}
 		o.ValUAccount = req.ValUAccountNumber
@@ -182,7 +183,7 @@ func (s *Server) inputOTP(ctx context.Context, m *opaygate.Merchant, body []byte
 	switch {
 	case req.OTP == "":
 		return nil, invalid("otp is required")
-	case len(req.OTP) != opaygate.OTPLength || !digits(req.OTP):
+	case len(req.OTP) != opaygate.OTPLength || !validate.Digits(req.OTP):
 		return nil, invalid("otp must be %d digits", opaygate.OTPLength)
 	}
 	o, err := s.svc.Orders.SubmitOTP(ctx, m.ID, key, req.OTP)
@@ -239,7 +240,7 @@ type orderFields struct {
 // may use the function, the pay method and the country. How expireAt was read, when it was
 // not plain minutes, goes to the answer's X-Opaygate-Warning.
 func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFields) (*opaygate.Order, error) {
-	if err := reference("reference", f.reference); err != nil {
+	if err := validate.Reference("reference", f.reference); err != nil {
 		return nil, err
 	}
 	currency, err := country("country", f.country)
@@ -249,13 +250,13 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 	if err := amount("amount", f.amount, currency); err != nil {
 		return nil, err
 	}
-	if err := absURL("returnUrl", f.returnURL, f.returnRequired); err != nil {
+	if err := validate.AbsURL("returnUrl", f.returnURL, f.returnRequired); err != nil {
 		return nil, err
 	}
-	if err := absURL("callbackUrl", f.callbackURL, false); err != nil {
+	if err := validate.AbsURL("callbackUrl", f.callbackURL, false); err != nil {
 		return nil, err
 	}
-	if err := absURL("cancelUrl", f.cancelURL, false); err != nil {
+	if err := validate.AbsURL("cancelUrl", f.cancelURL, false); err != nil {
 		return nil, err
 	}
 	products, err := productList(f.productList)
@@ -268,10 +269,10 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		}
 		return nil, invalid("product or productList is required")
 	}
-	if err := text("product.name", f.product.Name, maxName, false); err != nil {
+	if err := validate.Text("product.name", f.product.Name, validate.MaxName, false); err != nil {
 		return nil, err
 	}
-	if err := textLines("product.description", f.product.Description, maxText, false, true); err != nil {
+	if err := validate.TextLines("product.description", f.product.Description, validate.MaxText, false, true); err != nil {
 		return nil, err
 	}
 	name := f.product.Name
@@ -285,7 +286,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 			{"userInfo.userId", u.UserID}, {"userInfo.userName", u.UserName},
 			{"userInfo.userEmail", u.UserEmail}, {"userInfo.userMobile", u.UserMobile},
 		} {
-			if err := text(c.field, c.value, maxName, false); err != nil {
+			if err := validate.Text(c.field, c.value, validate.MaxName, false); err != nil {
 				return nil, err
 			}
 		}
@@ -358,16 +359,16 @@ func productList(list []opay.ProductItem) ([]opaygate.OrderProduct, error) {
 	products := make([]opaygate.OrderProduct, 0, len(list))
 	for i, it := range list {
 		field := func(name string) string { return fmt.Sprintf("productList[%d].%s", i, name) }
-		if err := text(field("name"), it.Name, maxProductName, true); err != nil {
+		if err := validate.Text(field("name"), it.Name, maxProductName, true); err != nil {
 			return nil, err
 		}
-		if err := text(field("productId"), string(it.ProductID), maxName, false); err != nil {
+		if err := validate.Text(field("productId"), string(it.ProductID), validate.MaxName, false); err != nil {
 			return nil, err
 		}
-		if err := textLines(field("description"), it.Description, maxText, false, true); err != nil {
+		if err := validate.TextLines(field("description"), it.Description, validate.MaxText, false, true); err != nil {
 			return nil, err
 		}
-		if err := absURL(field("imageUrl"), it.ImageURL, false); err != nil {
+		if err := validate.AbsURL(field("imageUrl"), it.ImageURL, false); err != nil {
 			return nil, err
 		}
 		quantity := int64(it.Quantity)
@@ -393,12 +394,12 @@ func orderKey(orderNo, ref, ctry string, countryRequired bool) (opaygate.OrderKe
 	case orderNo == "" && ref == "":
 		return key, invalid("orderNo or reference is required")
 	case orderNo != "":
-		if err := reference("orderNo", orderNo); err != nil {
+		if err := validate.Reference("orderNo", orderNo); err != nil {
 			return key, err
 		}
 		key.Reference = ""
 	default:
-		if err := reference("reference", ref); err != nil {
+		if err := validate.Reference("reference", ref); err != nil {
 			return key, err
 		}
 	}
@@ -408,12 +409,6 @@ func orderKey(orderNo, ref, ctry string, countryRequired bool) (opaygate.OrderKe
 		}
 	}
 	return key, nil
-}
-
-// valUAccount reports whether s is an Egyptian mobile number as ValU accounts are: 01 and 9
-// more digits.
-func valUAccount(s string) bool {
-	return len(s) == 11 && s[0] == '0' && s[1] == '1' && digits(s)
 }
 
 func amountOf(o *opaygate.Order) opay.Amount {

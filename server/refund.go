@@ -5,6 +5,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/validate"
 )
 
 // Bounds of a refund's bank fields, in characters.
@@ -53,12 +54,12 @@ func (s *Server) refundQuery(ctx context.Context, m *opaygate.Merchant, body []b
 	key := opaygate.RefundKey{RefundNo: req.OrderNo, Reference: req.Reference, Country: req.Country}
 	switch {
 	case req.OrderNo != "":
-		if err := reference("orderNo", req.OrderNo); err != nil {
+		if err := validate.Reference("orderNo", req.OrderNo); err != nil {
 			return nil, err
 		}
 		key.Reference = ""
 	default:
-		if err := reference("reference", req.Reference); err != nil {
+		if err := validate.Reference("reference", req.Reference); err != nil {
 			return nil, err
 		}
 	}
@@ -84,7 +85,7 @@ func (s *Server) refundsFor(m *opaygate.Merchant) error {
 // newRefund validates refund/create and returns the refund and how it names the order.
 func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKey, error) {
 	var key opaygate.OrderKey
-	if err := reference("reference", req.Reference); err != nil {
+	if err := validate.Reference("reference", req.Reference); err != nil {
 		return nil, key, err
 	}
 	key = opaygate.OrderKey{OrderNo: req.OriginalOrderNo, Reference: req.OriginalReference, Country: req.Country}
@@ -92,12 +93,12 @@ func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKe
 	case req.OriginalOrderNo == "" && req.OriginalReference == "":
 		return nil, key, invalid("originalReference or originalOrderNo is required")
 	case req.OriginalOrderNo != "":
-		if err := reference("originalOrderNo", req.OriginalOrderNo); err != nil {
+		if err := validate.Reference("originalOrderNo", req.OriginalOrderNo); err != nil {
 			return nil, key, err
 		}
 		key.Reference = ""
 	default:
-		if err := reference("originalReference", req.OriginalReference); err != nil {
+		if err := validate.Reference("originalReference", req.OriginalReference); err != nil {
 			return nil, key, err
 		}
 	}
@@ -118,16 +119,16 @@ func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKe
 		return nil, key, invalid("refundWay must be Original or BankAccount")
 	}
 	bank := way == opaygate.RefundWayBankAccount
-	if err := text("bankCode", req.BankCode, maxBankCode, bank); err != nil {
+	if err := validate.Text("bankCode", req.BankCode, maxBankCode, bank); err != nil {
 		return nil, key, err
 	}
-	if err := text("bankAccountNo", req.BankAccountNo, maxBankAccount, bank); err != nil {
+	if err := validate.Text("bankAccountNo", req.BankAccountNo, maxBankAccount, bank); err != nil {
 		return nil, key, err
 	}
-	if err := absURL("callbackUrl", req.CallbackURL, false); err != nil {
+	if err := validate.AbsURL("callbackUrl", req.CallbackURL, false); err != nil {
 		return nil, key, err
 	}
-	if err := textLines("refundReason", req.RefundReason, maxText, false, true); err != nil {
+	if err := validate.TextLines("refundReason", req.RefundReason, validate.MaxText, false, true); err != nil {
 		return nil, key, err
 	}
 	r := &opaygate.Refund{
