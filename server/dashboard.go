@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,7 +149,7 @@ func parsePages() map[string]*template.Template {
 		if base == "layout.html" {
 			continue
 		}
-		t := template.New("layout.html").Funcs(dashboardFuncs)
+		t := template.New(base).Funcs(dashboardFuncs)
 		pages[strings.TrimSuffix(base, ".html")] = template.Must(t.ParseFS(dashboardTemplates,
 			"templates/dashboard/layout.html", name))
 	}
@@ -175,11 +176,18 @@ func loadStatic() map[string]staticFile {
 	return files
 }
 
-// assetsVersion is a hash of the static files, appended to their URLs so browsers may cache
-// them for long and still see a new release at once.
+// assetsVersion is a hash of the static files' names and contents, appended to their URLs so
+// browsers may cache them for long and still see a new release at once. It is computed as the
+// customer pages' is: every file counts, in name order.
 func assetsVersion(files map[string]staticFile) string {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
 	h := sha256.New()
-	for _, name := range []string{"dashboard.css", "dashboard.js"} {
+	for _, name := range names {
+		h.Write([]byte(name))
 		h.Write(files[name].body)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
@@ -253,7 +261,7 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	p.Assets = d.assetsVersion
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, p); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		d.log.Error("render dashboard page", "request_id", httplog.From(r.Context()).ID, "page", name, "err", err)
 		buf.Reset()
 		buf.WriteString("<!doctype html><title>Error</title><p>Something went wrong. Please try again.</p>")
@@ -262,7 +270,9 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	d.headers(w)
 	httplog.Record(r, status)
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
 }
 
 // headers are the dashboard's response headers: HTML that no cache keeps, no other site frames
