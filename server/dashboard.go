@@ -1,22 +1,16 @@
 package server
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
-	"html/template"
 	"io/fs"
-	"mime"
+	"log/slog"
 	"net/http"
 	"net/url"
-	"path"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/server/internal/httplog"
+	"github.com/opaygate/opaygate/server/internal/web"
 )
 
 // The merchant dashboard (/dashboard): server-rendered pages over the same domain services as
@@ -52,20 +46,13 @@ const pageSize = 20
 // dashboard serves the dashboard's pages for one Server.
 type dashboard struct {
 	*Server
-	policy        opaygate.SessionPolicy
-	pages         map[string]*template.Template
-	static        map[string]staticFile
-	secure        bool   // the public URL is https: cookies are Secure and __Host- prefixed
-	scheme        string // of the public URL, for the Origin check
-	origin        string // scheme://host of the public URL
-	perMerchant   *limiter
-	perIP         *limiter
-	assetsVersion string
-}
-
-type staticFile struct {
-	body        []byte
-	contentType string
+	policy      opaygate.SessionPolicy
+	site        *web.Site
+	secure      bool   // the public URL is https: cookies are Secure and __Host- prefixed
+	scheme      string // of the public URL, for the Origin check
+	origin      string // scheme://host of the public URL
+	perMerchant *limiter
+	perIP       *limiter
 }
 
 // dashboardRoutes registers the dashboard when a SessionService is wired. GET pages answer
@@ -123,9 +110,11 @@ func newDashboard(s *Server) *dashboard {
 	d.secure = d.scheme == "https"
 	d.perMerchant = newLimiter(withDefault(cfg.LoginPerMerchant, RateLimit{Burst: 5, Every: time.Minute}))
 	d.perIP = newLimiter(withDefault(cfg.LoginPerIP, RateLimit{Burst: 20, Every: 15 * time.Second}))
-	d.static = loadStatic()
-	d.assetsVersion = assetsVersion(d.static)
-	d.pages = parsePages()
+	site, err := parseDashboard(s.log)
+	if err != nil {
+		panic("server: " + err.Error())
+	}
+	d.site = site
 	return d
 }
 
@@ -136,77 +125,37 @@ func withDefault(r, def RateLimit) RateLimit {
 	return r
 }
 
-// parsePages parses every page with the layout. It panics on a broken template: they are
-// embedded, so that is a bug that must stop the server from starting.
-func parsePages() map[string]*template.Template {
-	names, err := fs.Glob(dashboardTemplates, "templates/dashboard/*.html")
-	if err != nil {
-		panic(err)
-	}
-	pages := make(map[string]*template.Template)
-	for _, name := range names {
-		base := path.Base(name)
-		if base == "layout.html" {
-			continue
-		}
-		t := template.New(base).Funcs(dashboardFuncs)
-		pages[strings.TrimSuffix(base, ".html")] = template.Must(t.ParseFS(dashboardTemplates,
-			"templates/dashboard/layout.html", name))
-	}
-	return pages
-}
+// dashboardPageNames are the pages the handlers render.
+var dashboardPageNames = []string{"error", "invoice", "invoice_new", "invoices", "key", "login", "order", "orders",
+	"product", "products", "settings", "stats"}
 
-func loadStatic() map[string]staticFile {
-	files := make(map[string]staticFile)
-	entries, err := fs.ReadDir(dashboardStatic, "static/dashboard")
+// parseDashboard parses every page with the layout and loads the static files. A broken
+// template fails it: they are embedded, so that is a bug that must stop the server from
+// starting.
+//
+// The headers: HTML that no cache keeps, no other site frames and no script from elsewhere
+// runs in.
+func parseDashboard(log *slog.Logger) (*web.Site, error) {
+	templates, err := fs.Sub(dashboardTemplates, "templates/dashboard")
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	for _, e := range entries {
-		body, err := fs.ReadFile(dashboardStatic, "static/dashboard/"+e.Name())
-		if err != nil {
-			panic(err)
-		}
-		ct := mime.TypeByExtension(path.Ext(e.Name()))
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		files[e.Name()] = staticFile{body: body, contentType: ct}
+	static, err := fs.Sub(dashboardStatic, "static/dashboard")
+	if err != nil {
+		return nil, err
 	}
-	return files
-}
-
-// assetsVersion is a hash of the static files' names and contents, appended to their URLs so
-// browsers may cache them for long and still see a new release at once. It is computed as the
-// customer pages' is: every file counts, in name order.
-func assetsVersion(files map[string]staticFile) string {
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	h := sha256.New()
-	for _, name := range names {
-		h.Write([]byte(name))
-		h.Write(files[name].body)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
+	return web.New(web.Config{
+		Name: "dashboard page", Templates: templates, Funcs: dashboardFuncs, Pages: dashboardPageNames,
+		Static: static, Referrer: "same-origin",
+		CSP: "default-src 'self'; script-src 'self'; style-src 'self'; " +
+			"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+		Logger: log,
+	})
 }
 
 func (d *dashboard) staticFile(w http.ResponseWriter, r *http.Request) {
-	f, ok := d.static[r.PathValue("file")]
-	if !ok {
+	if !d.site.Static(w, r, r.PathValue("file"), "public, max-age=86400") {
 		d.notFoundPage(w, r)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", f.contentType)
-	h.Set("Cache-Control", "public, max-age=86400")
-	h.Set("X-Content-Type-Options", "nosniff")
-	httplog.Record(r, http.StatusOK)
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(f.body)
 	}
 }
 
@@ -246,54 +195,22 @@ var flashes = map[string]string{
 	"disabled":  "This merchant is disabled.",
 }
 
-// render writes a page with the layout. The template runs into a buffer first, so a failing
-// template becomes a clean 500 instead of half a page.
+// render writes a page with the layout; a failing template becomes a clean 500 instead of
+// half a page.
 func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, v *visit, p page) {
-	t, ok := d.pages[name]
-	if !ok {
-		panic("dashboard: no page " + name)
-	}
 	if v != nil {
 		p.Merchant, p.CSRF = v.m, v.sess.CSRFToken
 	}
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]
 	}
-	p.Assets = d.assetsVersion
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		d.log.Error("render dashboard page", "request_id", httplog.From(r.Context()).ID, "page", name, "err", err)
-		buf.Reset()
-		buf.WriteString("<!doctype html><title>Error</title><p>Something went wrong. Please try again.</p>")
-		status = http.StatusInternalServerError
-	}
-	d.headers(w)
-	httplog.Record(r, status)
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
-}
-
-// headers are the dashboard's response headers: HTML that no cache keeps, no other site frames
-// and no script from elsewhere runs in.
-func (d *dashboard) headers(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "+
-		"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	p.Assets = d.site.Version()
+	d.site.Render(w, r, status, name, p)
 }
 
 // redirect answers 303 See Other: after a POST the browser GETs the target.
 func (d *dashboard) redirect(w http.ResponseWriter, r *http.Request, target string) {
-	d.headers(w)
-	w.Header().Set("Location", target)
-	httplog.Record(r, http.StatusSeeOther)
-	w.WriteHeader(http.StatusSeeOther)
+	d.site.Redirect(w, r, target)
 }
 
 func (d *dashboard) notFoundPage(w http.ResponseWriter, r *http.Request) {

@@ -1,22 +1,18 @@
 package server
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
-	"html/template"
 	"io/fs"
-	"mime"
+	"log/slog"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/server/internal/httplog"
+	"github.com/opaygate/opaygate/server/internal/web"
 )
 
 // The customer's pages: the hosted checkout (checkout.go), the 3-D Secure confirmation
@@ -39,67 +35,24 @@ var payStaticFS embed.FS
 // maxForm bounds a customer form's body; the largest (the card form) is a few hundred bytes.
 const maxForm = 16 << 10
 
-// payPages are the parsed customer pages and their static files.
-type payPages struct {
-	pages   map[string]*template.Template
-	static  map[string]payAsset
-	version string // hash of the static files, appended to their URLs
-}
-
-type payAsset struct {
-	body        []byte
-	contentType string
-}
+// payPageNames are the customer pages the handlers render.
+var payPageNames = []string{"checkout", "plan", "otp", "threeds", "result", "invoice", "notfound", "unavailable"}
 
 // parsePayPages parses every page of templates with layout.html and loads the static files.
 // It fails on any template error, and when a page the handlers render is missing.
-func parsePayPages(templates, static fs.FS) (*payPages, error) {
-	names, err := fs.Glob(templates, "*.html")
-	if err != nil {
-		return nil, err
-	}
-	p := &payPages{pages: make(map[string]*template.Template), static: make(map[string]payAsset)}
-	for _, name := range names {
-		if name == "layout.html" {
-			continue
-		}
-		t, err := template.New(name).ParseFS(templates, "layout.html", name)
-		if err != nil {
-			return nil, fmt.Errorf("customer page %s: %w", name, err)
-		}
-		if t.Lookup("content") == nil || t.Lookup("layout") == nil {
-			return nil, fmt.Errorf("customer page %s: needs a layout and a content template", name)
-		}
-		p.pages[strings.TrimSuffix(name, ".html")] = t
-	}
-	for _, name := range []string{"checkout", "plan", "otp", "threeds", "result", "invoice", "notfound", "unavailable"} {
-		if p.pages[name] == nil {
-			return nil, fmt.Errorf("customer page %s.html is missing", name)
-		}
-	}
-	h := sha256.New()
-	err = fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		body, err := fs.ReadFile(static, name)
-		if err != nil {
-			return err
-		}
-		ct := mime.TypeByExtension(path.Ext(name))
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		p.static[name] = payAsset{body: body, contentType: ct}
-		h.Write([]byte(name))
-		h.Write(body)
-		return nil
+//
+// The headers: HTML no cache keeps (it shows a payment's state), no site frames (clickjacking
+// a Pay button), and no script or style from elsewhere. The token in the URL stays out of
+// Referer headers. There is no form-action directive: the 3-D Secure and cancel forms end in
+// a redirect to the merchant, which it would block.
+func parsePayPages(templates, static fs.FS, log *slog.Logger) (*web.Site, error) {
+	return web.New(web.Config{
+		Name: "customer page", Templates: templates, Pages: payPageNames, Static: static,
+		Referrer: "no-referrer",
+		CSP: "default-src 'none'; script-src 'self'; style-src 'self'; " +
+			"img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+		Logger: log,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("customer pages' static files: %w", err)
-	}
-	p.version = hex.EncodeToString(h.Sum(nil))[:12]
-	return p, nil
 }
 
 // payRoutes registers the customer pages. A template that does not parse panics here, inside
@@ -113,7 +66,7 @@ func (s *Server) payRoutes(mux *http.ServeMux) {
 	if err != nil {
 		panic(err)
 	}
-	if s.pay, err = parsePayPages(templates, static); err != nil {
+	if s.pay, err = parsePayPages(templates, static, s.log); err != nil {
 		panic("server: " + err.Error())
 	}
 
@@ -187,7 +140,7 @@ func (s *Server) newPayView(lang, title string) *payView {
 	if lang != "AR" {
 		lang = "EN"
 	}
-	v := &payView{Lang: lang, Sandbox: s.sandboxPages(), Assets: s.pay.version}
+	v := &payView{Lang: lang, Sandbox: s.sandboxPages(), Assets: s.pay.Version()}
 	v.Title = v.T(title)
 	return v
 }
@@ -195,38 +148,10 @@ func (s *Server) newPayView(lang, title string) *payView {
 // sandboxPages reports whether pages show sandbox hints (test cards, the OTP).
 func (s *Server) sandboxPages() bool { return s.cfg.Mode != "live" && s.svc.Sandbox != nil }
 
-// renderPay writes a customer page. The template runs into a buffer first, so a failure is a
-// clean error page instead of half a form.
+// renderPay writes a customer page; a template that fails is a clean error page instead of
+// half a form.
 func (s *Server) renderPay(w http.ResponseWriter, r *http.Request, status int, name string, v *payView) {
-	t := s.pay.pages[name]
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		s.log.Error("render customer page", "request_id", httplog.From(r.Context()).ID, "page", name, "err", err)
-		buf.Reset()
-		buf.WriteString("<!doctype html><title>Error</title><p>Something went wrong. Please try again.</p>")
-		status = http.StatusInternalServerError
-	}
-	payHeaders(w)
-	httplog.Record(r, status)
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
-}
-
-// payHeaders are the customer pages' headers: HTML no cache keeps (it shows a payment's
-// state), no site frames (clickjacking a Pay button), and no script or style from elsewhere.
-// The token in the URL stays out of Referer headers. There is no form-action directive: the
-// 3-D Secure and cancel forms end in a redirect to the merchant, which it would block.
-func payHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
-		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'")
+	s.pay.Render(w, r, status, name, v)
 }
 
 // payRedirect answers a form with 303: the browser GETs target, so a reload never re-posts
@@ -235,10 +160,7 @@ func (s *Server) payRedirect(w http.ResponseWriter, r *http.Request, target stri
 	if strings.HasPrefix(target, "/") {
 		target = s.cfg.PublicURL + target
 	}
-	payHeaders(w)
-	w.Header().Set("Location", target)
-	httplog.Record(r, http.StatusSeeOther)
-	w.WriteHeader(http.StatusSeeOther)
+	s.pay.Redirect(w, r, target)
 }
 
 // payNotFound answers an unknown token with an HTML page: customers follow links, and a
@@ -259,24 +181,15 @@ func parsePayForm(w http.ResponseWriter, r *http.Request) error {
 	return r.ParseForm()
 }
 
+// payStatic serves the pages' CSS and script: for a year when the URL names the current
+// version, else for five minutes.
 func (s *Server) payStatic(w http.ResponseWriter, r *http.Request) {
-	f, ok := s.pay.static[r.PathValue("file")]
-	if !ok {
+	cache := "public, max-age=300"
+	if r.URL.Query().Get("v") == s.pay.Version() {
+		cache = "public, max-age=31536000, immutable"
+	}
+	if !s.pay.Static(w, r, r.PathValue("file"), cache) {
 		s.payNotFound(w, r, "")
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", f.contentType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	if r.URL.Query().Get("v") == s.pay.version {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		h.Set("Cache-Control", "public, max-age=300")
-	}
-	httplog.Record(r, http.StatusOK)
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(f.body)
 	}
 }
 

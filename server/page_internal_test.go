@@ -34,7 +34,7 @@ func embeddedPay(t *testing.T) (fs.FS, fs.FS) {
 // A broken template fails parsing — New panics with it at boot — instead of a customer's page.
 func TestParsePayPages(t *testing.T) {
 	templates, static := embeddedPay(t)
-	if _, err := parsePayPages(templates, static); err != nil {
+	if _, err := parsePayPages(templates, static, nil); err != nil {
 		t.Fatalf("the embedded pages: %v", err)
 	}
 	good := fstest.MapFS{}
@@ -65,7 +65,7 @@ func TestParsePayPages(t *testing.T) {
 				broken[k] = v
 			}
 			change(broken)
-			_, err := parsePayPages(broken, static)
+			_, err := parsePayPages(broken, static, nil)
 			if name == "MissingPartial" {
 				// html/template resolves {{template "summary"}} when a page runs, not when it
 				// parses; TestPayPagesRender runs every page, so such a mistake fails a test.
@@ -216,7 +216,7 @@ func TestPayPagesRender(t *testing.T) {
 	invoice := &invoiceView{Vid: strings.Repeat("b", 32), InvoiceNo: "20000001", Name: "Rent", Status: "Unpaid",
 		StatusClass: "unpaid", Due: "2026-12-01 00:00 UTC", Subtotal: "EGP 1.00", Fee: "EGP 0.10", HasFee: true,
 		Total: "EGP 1.10", Payable: true, Lines: []invoicePageLine{{Name: "Mug", Quantity: 1, Price: "EGP 1.00", Total: "EGP 1.00"}}}
-	for name := range s.pay.pages {
+	for _, name := range s.pay.Pages() {
 		for _, lang := range []string{"EN", "AR"} {
 			v := s.newPayView(lang, "checkout.title")
 			v.Merchant, v.Order, v.Invoice, v.Cards, v.OTPHint, v.Sandbox = "Shop", order, invoice, sandboxCards, "123456", true

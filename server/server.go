@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/web"
 )
 
 // Config configures the HTTP layer.
@@ -54,7 +55,7 @@ type Server struct {
 	svc     Services
 	log     *slog.Logger
 	handler http.Handler
-	pay     *payPages // the customer pages (page.go)
+	pay     *web.Site // the customer pages (page.go)
 }
 
 // New returns a server for cfg and svc. A nil Clock reads the wall clock.
