@@ -371,7 +371,7 @@ func (s *Server) invoiceData(inv *opaygate.Invoice) opay.InvoiceData {
 	return opay.InvoiceData{
 		InvoiceNo:       inv.InvoiceNo,
 		Status:          string(inv.Status),
-		InvoiceLink:     s.invoiceLink(inv.Token),
+		InvoiceLink:     s.pay.InvoiceLink(inv.Token),
 		InvoiceName:     inv.Name,
 		Description:     inv.Description,
 		DueDate:         inv.DueTime.Unix(),

@@ -31,7 +31,7 @@ func (s *Server) cashierCreate(ctx context.Context, m *opaygate.Merchant, body [
 	return opay.CashierCreateData{
 		Reference:  o.Reference,
 		OrderNo:    o.OrderNo,
-		CashierURL: s.cfg.PublicURL + "/checkout?orderToken=" + o.Token,
+		CashierURL: s.pay.CheckoutURL(o.Token),
 		Status:     string(o.Status),
 		Amount:     amountOf(o),
 		VAT:        vatOf(o),
@@ -90,7 +90,7 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 		VAT:        vatOf(o),
 	}
 	if d.NextAction != nil && d.NextAction.ActionType == opay.ActionRedirect3DS {
-		d.NextAction.RedirectURL = s.threeDSURL(o)
+		d.NextAction.RedirectURL = s.pay.ThreeDSURL(o.Token)
 	}
 	d.FailureCode, d.FailureReason = failureOf(o)
 	return d, nil

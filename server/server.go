@@ -1,6 +1,8 @@
 // Package server is the gateway's HTTP layer: OPay Checkout's merchant API (spec sections 1–5),
-// its authentication, the customer's pages (checkout, 3-D Secure, invoice; page.go), the health
-// check and, in sandbox mode, the /_sandbox/ control API.
+// its authentication, the health check and, in sandbox mode, the /_sandbox/ control API. It
+// assembles the one mux and its middleware (request id, one log line per request, panic
+// recovery), and mounts the customer's pages (package pay) and the merchant dashboard
+// (package dashboard) on it.
 //
 // Handlers decode a request into the wire types of package opay, validate it, make one call to
 // a domain service and answer with the envelope. All domain behaviour lives behind the
@@ -16,7 +18,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
-	"github.com/opaygate/opaygate/server/internal/web"
+	"github.com/opaygate/opaygate/server/pay"
 )
 
 // Config configures the HTTP layer.
@@ -55,7 +57,7 @@ type Server struct {
 	svc     Services
 	log     *slog.Logger
 	handler http.Handler
-	pay     *web.Site // the customer pages (page.go)
+	pay     *pay.Pages // the customer pages
 }
 
 // New returns a server for cfg and svc. A nil Clock reads the wall clock.
@@ -70,6 +72,19 @@ func New(cfg Config, svc Services) *Server {
 		cfg.PublicURL = cfg.PublicURL[:len(cfg.PublicURL)-1]
 	}
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	// The pages show the sandbox's hints only where the control API exists too.
+	var sandbox pay.Sandbox
+	if svc.Sandbox != nil && cfg.Mode != "live" {
+		sandbox = svc.Sandbox
+	}
+	var err error
+	s.pay, err = pay.New(pay.Deps{PublicURL: cfg.PublicURL, Logger: s.log, Clock: svc.Clock,
+		Merchants: svc.Merchants, Orders: svc.Orders, Invoices: svc.Invoices, Sandbox: sandbox,
+		NotFound: s.notFound})
+	if err != nil {
+		// The templates are embedded: a broken one is a bug that must stop the boot.
+		panic("server: " + err.Error())
+	}
 	s.handler = s.middleware(s.routes())
 	return s
 }
@@ -121,7 +136,7 @@ func (s *Server) routes() *http.ServeMux {
 		}
 	}
 
-	s.payRoutes(mux)
+	s.pay.Register(mux)
 	s.dashboardRoutes(mux)
 
 	mux.HandleFunc("/", s.notFound)

@@ -1,4 +1,4 @@
-package server
+package pay
 
 import (
 	"context"
@@ -20,18 +20,27 @@ import (
 
 func embeddedPay(t *testing.T) (fs.FS, fs.FS) {
 	t.Helper()
-	templates, err := fs.Sub(payTemplateFS, "templates/pay")
+	templates, err := fs.Sub(payTemplateFS, "templates")
 	if err != nil {
 		t.Fatal(err)
 	}
-	static, err := fs.Sub(payStaticFS, "static/pay")
+	static, err := fs.Sub(payStaticFS, "static")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return templates, static
 }
 
-// A broken template fails parsing — New panics with it at boot — instead of a customer's page.
+func mustNew(t *testing.T, d Deps) *Pages {
+	t.Helper()
+	p, err := New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A broken template fails parsing — New returns it and server.New panics at boot — instead of a customer's page.
 func TestParsePayPages(t *testing.T) {
 	templates, static := embeddedPay(t)
 	if _, err := parsePayPages(templates, static, nil); err != nil {
@@ -207,7 +216,7 @@ func TestMaskAccount(t *testing.T) {
 // Every page renders with a full view, in both languages, without html/template's marker of a
 // value it refused (ZgotmplZ) and without a label shown as its key.
 func TestPayPagesRender(t *testing.T) {
-	s := New(Config{Mode: "sandbox", PublicURL: "http://gw.example"}, Services{})
+	p := mustNew(t, Deps{PublicURL: "http://gw.example"})
 	order := &orderView{Token: strings.Repeat("a", 32), OrderNo: "261122000000000001", Reference: "r-1",
 		Product: "Fridge", Amount: "EGP 600.00", LeftMS: 60000, TimeLeft: "1:00", AllowValU: true, AllowCard: true,
 		Plans:   []planView{{Months: 6, EMI: "EGP 114.00", Fee: "EGP 18.00", Down: "EGP 0.00", Total: "EGP 702.00"}},
@@ -216,14 +225,14 @@ func TestPayPagesRender(t *testing.T) {
 	invoice := &invoiceView{Vid: strings.Repeat("b", 32), InvoiceNo: "20000001", Name: "Rent", Status: "Unpaid",
 		StatusClass: "unpaid", Due: "2026-12-01 00:00 UTC", Subtotal: "EGP 1.00", Fee: "EGP 0.10", HasFee: true,
 		Total: "EGP 1.10", Payable: true, Lines: []invoicePageLine{{Name: "Mug", Quantity: 1, Price: "EGP 1.00", Total: "EGP 1.00"}}}
-	for _, name := range s.pay.Pages() {
+	for _, name := range p.site.Pages() {
 		for _, lang := range []string{"EN", "AR"} {
-			v := s.newPayView(lang, "checkout.title")
+			v := p.newPayView(lang, "checkout.title")
 			v.Merchant, v.Order, v.Invoice, v.Cards, v.OTPHint, v.Sandbox = "Shop", order, invoice, sandboxCards, "123456", true
 			v.Error, v.Notice = v.T("error.plan"), v.T("notice.resent")
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest("GET", "/x", nil)
-			s.renderPay(w, r, http.StatusOK, name, v)
+			p.renderPay(w, r, http.StatusOK, name, v)
 			body := w.Body.String()
 			if w.Code != http.StatusOK || strings.Contains(body, "ZgotmplZ") || !strings.Contains(body, "</html>") {
 				t.Errorf("%s/%s: %d\n%s", name, lang, w.Code, body)
@@ -247,10 +256,12 @@ func (failingOrders) FindOrderByToken(ctx context.Context, token string) (*opayg
 // A storage failure is a page that says so, not a Go error, and not JSON.
 func TestPayPageStorageDown(t *testing.T) {
 	var logs strings.Builder
-	s := New(Config{Mode: "sandbox", PublicURL: "http://gw.example", Logger: slog.New(slog.NewTextHandler(&logs, nil))},
-		Services{Orders: failingOrders{}})
+	p := mustNew(t, Deps{PublicURL: "http://gw.example", Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Orders: failingOrders{}})
+	mux := http.NewServeMux()
+	p.Register(mux)
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/checkout?orderToken="+strings.Repeat("c", 32), nil))
+	mux.ServeHTTP(w, httptest.NewRequest("GET", "/checkout?orderToken="+strings.Repeat("c", 32), nil))
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "Service not available") ||
 		strings.Contains(w.Body.String(), "db-7") || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("%d %v\n%s", w.Code, w.Header(), w.Body)

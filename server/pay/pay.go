@@ -1,8 +1,23 @@
-package server
+// Package pay is the customer's pages: the hosted checkout (checkout.go, cashierUrl), the 3-D
+// Secure confirmation (threeds.go) and the invoice page (invoice.go, invoiceLink), in English
+// and Arabic (text.go). They are rendered on the server from html/template files, one per page,
+// each parsed together with one shared layout by New, so a broken template fails the boot,
+// never a customer. The pages work without JavaScript; pay.js only counts down the time left
+// and keeps a double click from sending a form twice (the server is safe against that anyway).
+//
+// Every URL a page links to is relative ("checkout/otp", "static/pay/pay.css"): the pages all
+// live at the root of the public URL, so they keep working behind a proxy that adds a path
+// prefix. Redirects are absolute, built from Deps.PublicURL like cashierUrl is.
+//
+// The pages call the domain services of the root package and nothing else: they must not
+// import package server (which imports this one to mount it), the dashboard, sqlstore or the
+// simulator. Their shared mechanics come from server/internal (web, httplog, validate).
+package pay
 
 import (
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -15,25 +30,75 @@ import (
 	"github.com/opaygate/opaygate/server/internal/web"
 )
 
-// The customer's pages: the hosted checkout (checkout.go), the 3-D Secure confirmation
-// (threeds.go) and the invoice page (invoicepage.go). They are rendered on the server from
-// html/template files, one per page, each parsed together with one shared layout when the
-// server is built, so a broken template fails New, never a customer. The pages work without
-// JavaScript; pay.js only counts down the time left and keeps a double click from sending a
-// form twice (the server is safe against that anyway).
-//
-// Every URL a page links to is relative ("checkout/otp", "static/pay/pay.css"): the pages all
-// live at the root of the public URL, so they keep working behind a proxy that adds a path
-// prefix. Redirects are absolute, built from Config.PublicURL like cashierUrl is.
-
-//go:embed templates/pay/*.html
+//go:embed templates/*.html
 var payTemplateFS embed.FS
 
-//go:embed static/pay
+//go:embed static
 var payStaticFS embed.FS
 
 // maxForm bounds a customer form's body; the largest (the card form) is a few hundred bytes.
 const maxForm = 16 << 10
+
+// Deps are what the pages need from the gateway.
+type Deps struct {
+	PublicURL string       // e.g. "https://pay.example", no trailing slash: the prefix of redirects
+	Logger    *slog.Logger // nil = discard
+	Clock     opaygate.Clock
+	Merchants opaygate.MerchantService
+	Orders    opaygate.OrderService
+	Invoices  opaygate.InvoiceService
+	// Sandbox is set in sandbox mode only: the pages then show the sandbox's banner, its test
+	// cards and the OTP just sent.
+	Sandbox Sandbox
+	// NotFound answers GET / when it is not an invoice link (the API's 404).
+	NotFound http.HandlerFunc
+}
+
+// Sandbox tells the pages the OTP the sandbox just sent for an order.
+type Sandbox interface {
+	LastOTP(orderNo string) (string, bool)
+}
+
+// Pages serves the customer's pages.
+type Pages struct {
+	publicURL string
+	log       *slog.Logger
+	clock     opaygate.Clock
+	merchants opaygate.MerchantService
+	orders    opaygate.OrderService
+	invoices  opaygate.InvoiceService
+	sandbox   Sandbox
+	notFound  http.HandlerFunc
+	site      *web.Site
+}
+
+// New parses the pages. It fails when a template does not parse or a page is missing: the
+// templates are embedded, so that is a bug to catch at boot.
+func New(d Deps) (*Pages, error) {
+	p := &Pages{publicURL: d.PublicURL, log: d.Logger, clock: d.Clock, merchants: d.Merchants, orders: d.Orders,
+		invoices: d.Invoices, sandbox: d.Sandbox, notFound: d.NotFound}
+	if p.log == nil {
+		p.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if p.clock == nil {
+		p.clock = opaygate.SystemClock{}
+	}
+	if p.notFound == nil {
+		p.notFound = http.NotFound
+	}
+	templates, err := fs.Sub(payTemplateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(payStaticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	if p.site, err = parsePayPages(templates, static, p.log); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
 
 // payPageNames are the customer pages the handlers render.
 var payPageNames = []string{"checkout", "plan", "otp", "threeds", "result", "invoice", "notfound", "unavailable"}
@@ -55,35 +120,22 @@ func parsePayPages(templates, static fs.FS, log *slog.Logger) (*web.Site, error)
 	})
 }
 
-// payRoutes registers the customer pages. A template that does not parse panics here, inside
-// New: the embedded templates are part of the binary, so this is a bug to catch at boot.
-func (s *Server) payRoutes(mux *http.ServeMux) {
-	templates, err := fs.Sub(payTemplateFS, "templates/pay")
-	if err != nil {
-		panic(err)
-	}
-	static, err := fs.Sub(payStaticFS, "static/pay")
-	if err != nil {
-		panic(err)
-	}
-	if s.pay, err = parsePayPages(templates, static, s.log); err != nil {
-		panic("server: " + err.Error())
-	}
-
-	mux.HandleFunc("GET /checkout", s.checkoutPage)
-	mux.HandleFunc("POST /checkout/valu", s.checkoutValU)
-	mux.HandleFunc("POST /checkout/plan", s.checkoutPlan)
-	mux.HandleFunc("POST /checkout/otp", s.checkoutOTP)
-	mux.HandleFunc("POST /checkout/resend", s.checkoutResend)
-	mux.HandleFunc("POST /checkout/card", s.checkoutCard)
-	mux.HandleFunc("POST /checkout/cancel", s.checkoutCancel)
-	mux.HandleFunc("GET /3ds", s.threeDSPage)
-	mux.HandleFunc("POST /3ds/confirm", s.threeDSConfirm)
-	mux.HandleFunc("POST /3ds/cancel", s.threeDSCancel)
-	mux.HandleFunc("GET /{$}", s.root)
-	mux.HandleFunc("GET /pay", s.invoicePage)
-	mux.HandleFunc("POST /pay", s.invoicePay)
-	mux.HandleFunc("GET /static/pay/{file}", s.payStatic)
+// Register adds the pages' routes to mux.
+func (p *Pages) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /checkout", p.checkoutPage)
+	mux.HandleFunc("POST /checkout/valu", p.checkoutValU)
+	mux.HandleFunc("POST /checkout/plan", p.checkoutPlan)
+	mux.HandleFunc("POST /checkout/otp", p.checkoutOTP)
+	mux.HandleFunc("POST /checkout/resend", p.checkoutResend)
+	mux.HandleFunc("POST /checkout/card", p.checkoutCard)
+	mux.HandleFunc("POST /checkout/cancel", p.checkoutCancel)
+	mux.HandleFunc("GET /3ds", p.threeDSPage)
+	mux.HandleFunc("POST /3ds/confirm", p.threeDSConfirm)
+	mux.HandleFunc("POST /3ds/cancel", p.threeDSCancel)
+	mux.HandleFunc("GET /{$}", p.root)
+	mux.HandleFunc("GET /pay", p.invoicePage)
+	mux.HandleFunc("POST /pay", p.invoicePay)
+	mux.HandleFunc("GET /static/pay/{file}", p.payStatic)
 }
 
 // payView is what every customer page gets: the layout's fields and the page's own data.
@@ -136,43 +188,43 @@ func (v *payView) Dir() string {
 }
 
 // newPayView starts a view in lang with the page's title key.
-func (s *Server) newPayView(lang, title string) *payView {
+func (p *Pages) newPayView(lang, title string) *payView {
 	if lang != "AR" {
 		lang = "EN"
 	}
-	v := &payView{Lang: lang, Sandbox: s.sandboxPages(), Assets: s.pay.Version()}
+	v := &payView{Lang: lang, Sandbox: p.sandboxPages(), Assets: p.site.Version()}
 	v.Title = v.T(title)
 	return v
 }
 
 // sandboxPages reports whether pages show sandbox hints (test cards, the OTP).
-func (s *Server) sandboxPages() bool { return s.cfg.Mode != "live" && s.svc.Sandbox != nil }
+func (p *Pages) sandboxPages() bool { return p.sandbox != nil }
 
 // renderPay writes a customer page; a template that fails is a clean error page instead of
 // half a form.
-func (s *Server) renderPay(w http.ResponseWriter, r *http.Request, status int, name string, v *payView) {
-	s.pay.Render(w, r, status, name, v)
+func (p *Pages) renderPay(w http.ResponseWriter, r *http.Request, status int, name string, v *payView) {
+	p.site.Render(w, r, status, name, v)
 }
 
 // payRedirect answers a form with 303: the browser GETs target, so a reload never re-posts
 // (Post/Redirect/Get). target is a path under the public URL, or an absolute merchant URL.
-func (s *Server) payRedirect(w http.ResponseWriter, r *http.Request, target string) {
+func (p *Pages) payRedirect(w http.ResponseWriter, r *http.Request, target string) {
 	if strings.HasPrefix(target, "/") {
-		target = s.cfg.PublicURL + target
+		target = p.publicURL + target
 	}
-	s.pay.Redirect(w, r, target)
+	p.site.Redirect(w, r, target)
 }
 
 // payNotFound answers an unknown token with an HTML page: customers follow links, and a
 // JSON envelope would mean nothing to them.
-func (s *Server) payNotFound(w http.ResponseWriter, r *http.Request, lang string) {
-	s.renderPay(w, r, http.StatusNotFound, "notfound", s.newPayView(lang, "notfound.title"))
+func (p *Pages) payNotFound(w http.ResponseWriter, r *http.Request, lang string) {
+	p.renderPay(w, r, http.StatusNotFound, "notfound", p.newPayView(lang, "notfound.title"))
 }
 
 // payFailed answers an internal error: logged with the request id, never shown.
-func (s *Server) payFailed(w http.ResponseWriter, r *http.Request, lang string, err error) {
-	s.log.Error("customer page", "request_id", httplog.From(r.Context()).ID, "path", r.URL.Path, "err", err)
-	s.renderPay(w, r, http.StatusServiceUnavailable, "unavailable", s.newPayView(lang, "unavailable.title"))
+func (p *Pages) payFailed(w http.ResponseWriter, r *http.Request, lang string, err error) {
+	p.log.Error("customer page", "request_id", httplog.From(r.Context()).ID, "path", r.URL.Path, "err", err)
+	p.renderPay(w, r, http.StatusServiceUnavailable, "unavailable", p.newPayView(lang, "unavailable.title"))
 }
 
 // parsePayForm reads a customer form of at most maxForm bytes.
@@ -183,13 +235,13 @@ func parsePayForm(w http.ResponseWriter, r *http.Request) error {
 
 // payStatic serves the pages' CSS and script: for a year when the URL names the current
 // version, else for five minutes.
-func (s *Server) payStatic(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) payStatic(w http.ResponseWriter, r *http.Request) {
 	cache := "public, max-age=300"
-	if r.URL.Query().Get("v") == s.pay.Version() {
+	if r.URL.Query().Get("v") == p.site.Version() {
 		cache = "public, max-age=31536000, immutable"
 	}
-	if !s.pay.Static(w, r, r.PathValue("file"), cache) {
-		s.payNotFound(w, r, "")
+	if !p.site.Static(w, r, r.PathValue("file"), cache) {
+		p.payNotFound(w, r, "")
 	}
 }
 
@@ -237,8 +289,8 @@ func timeLeft(d time.Duration) string {
 
 // merchantName finds the name the pages show for a merchant; a merchant that vanished shows
 // its id rather than failing the page.
-func (s *Server) merchantName(r *http.Request, id string) (string, error) {
-	m, err := s.svc.Merchants.FindMerchant(r.Context(), id)
+func (p *Pages) merchantName(r *http.Request, id string) (string, error) {
+	m, err := p.merchants.FindMerchant(r.Context(), id)
 	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND {
 		return id, nil
 	} else if err != nil {
