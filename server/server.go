@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/dashboard"
 	"github.com/opaygate/opaygate/server/pay"
 )
 
@@ -28,6 +29,13 @@ type Config struct {
 	Logger    *slog.Logger // nil = discard
 	Dashboard DashboardConfig
 }
+
+// DashboardConfig configures the merchant dashboard (package dashboard); zero fields take the
+// defaults.
+type DashboardConfig = dashboard.Config
+
+// RateLimit is a token bucket of the dashboard's login limits.
+type RateLimit = dashboard.RateLimit
 
 // Sandbox is the control surface of the sandbox: nil in live mode, and the /_sandbox/ routes
 // exist only when it is not nil (and Mode is not "live").
@@ -57,7 +65,8 @@ type Server struct {
 	svc     Services
 	log     *slog.Logger
 	handler http.Handler
-	pay     *pay.Pages // the customer pages
+	pay     *pay.Pages           // the customer pages
+	dash    *dashboard.Dashboard // the merchant dashboard; nil without a SessionService
 }
 
 // New returns a server for cfg and svc. A nil Clock reads the wall clock.
@@ -84,6 +93,15 @@ func New(cfg Config, svc Services) *Server {
 	if err != nil {
 		// The templates are embedded: a broken one is a bug that must stop the boot.
 		panic("server: " + err.Error())
+	}
+	if svc.Sessions != nil {
+		s.dash, err = dashboard.New(cfg.Dashboard, dashboard.Deps{PublicURL: cfg.PublicURL, Logger: s.log,
+			Clock: svc.Clock, Sessions: svc.Sessions, Merchants: svc.Merchants, Products: svc.Products,
+			Orders: svc.Orders, Invoices: svc.Invoices, Refunds: svc.Refunds, Callbacks: svc.Callbacks,
+			InvoiceLink: s.pay.InvoiceLink, ValidateInvoice: s.newInvoice})
+		if err != nil {
+			panic("server: " + err.Error())
+		}
 	}
 	s.handler = s.middleware(s.routes())
 	return s
@@ -137,7 +155,9 @@ func (s *Server) routes() *http.ServeMux {
 	}
 
 	s.pay.Register(mux)
-	s.dashboardRoutes(mux)
+	if s.dash != nil {
+		s.dash.Register(mux)
+	}
 
 	mux.HandleFunc("/", s.notFound)
 	return mux

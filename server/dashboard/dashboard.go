@@ -1,7 +1,19 @@
-package server
+// Package dashboard is the merchant dashboard (/dashboard): server-rendered pages over the same
+// domain services as the API, to see orders, invoices and statistics, close and refund orders,
+// issue invoices, keep the product catalog and the merchant's settings. Every page is its own
+// template file next to one shared layout, all parsed by New, so a broken template fails the
+// boot rather than a merchant. The pages need no JavaScript; one small script only adds "copy"
+// buttons. Routes are listed in Register; the login, sessions and CSRF checks are in auth.go.
+//
+// It calls the domain services of the root package and the few functions of the API it is
+// given (Deps): it must not import package server (which imports this one to mount it), the
+// customer's pages (package pay), sqlstore or the simulator. Its shared mechanics come from
+// server/internal (web, httplog, validate).
+package dashboard
 
 import (
 	"embed"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -9,24 +21,19 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
 	"github.com/opaygate/opaygate/server/internal/httplog"
 	"github.com/opaygate/opaygate/server/internal/web"
 )
 
-// The merchant dashboard (/dashboard): server-rendered pages over the same domain services as
-// the API. Every page is its own template file next to one shared layout, all parsed when the
-// server is built, so a broken template fails the boot rather than a merchant. The pages need
-// no JavaScript; one small script only adds "copy" buttons. Routes are listed in
-// dashboardRoutes; the login, sessions and CSRF checks are in dashboard_auth.go.
-
-//go:embed templates/dashboard/*.html
+//go:embed templates/*.html
 var dashboardTemplates embed.FS
 
-//go:embed static/dashboard
+//go:embed static
 var dashboardStatic embed.FS
 
-// DashboardConfig configures the merchant dashboard. Zero fields take the defaults.
-type DashboardConfig struct {
+// Config configures the merchant dashboard. Zero fields take the defaults.
+type Config struct {
 	Sessions opaygate.SessionPolicy // default opaygate.DefaultSessionPolicy()
 	// Login attempts are limited per merchant id and per client IP, each by a token bucket
 	// held in this node's memory (see docs/DASHBOARD.md for several nodes).
@@ -40,12 +47,33 @@ type RateLimit struct {
 	Every time.Duration
 }
 
+// Deps are what the dashboard needs from the gateway.
+type Deps struct {
+	PublicURL string       // e.g. "https://pay.example": decides Secure cookies and the Origin check
+	Logger    *slog.Logger // nil = discard
+	Clock     opaygate.Clock
+	Sessions  opaygate.SessionService
+	Merchants opaygate.MerchantService
+	Products  opaygate.ProductService
+	Orders    opaygate.OrderService
+	Invoices  opaygate.InvoiceService
+	Refunds   opaygate.RefundService   // nil: the order page offers no refunds
+	Callbacks opaygate.CallbackService // nil: the order page shows no callbacks
+	// InvoiceLink is an invoice's link for its customer (the invoice page's URL).
+	InvoiceLink func(token string) string
+	// ValidateInvoice checks a new invoice exactly as the API's createSingleInvoice does and
+	// turns it into the domain's terms: the form is turned into that request.
+	ValidateInvoice func(opay.CreateInvoiceRequest) (*opaygate.Invoice, []opaygate.InvoiceItem, opaygate.ServiceFee, error)
+}
+
 // pageSize is the number of rows of a listing page.
 const pageSize = 20
 
-// dashboard serves the dashboard's pages for one Server.
-type dashboard struct {
-	*Server
+// Dashboard serves the dashboard's pages.
+type Dashboard struct {
+	svc Deps
+	log *slog.Logger
+
 	policy      opaygate.SessionPolicy
 	site        *web.Site
 	secure      bool   // the public URL is https: cookies are Secure and __Host- prefixed
@@ -55,14 +83,9 @@ type dashboard struct {
 	perIP       *limiter
 }
 
-// dashboardRoutes registers the dashboard when a SessionService is wired. GET pages answer
-// HEAD too (the mux does that); POST handlers check the session, the CSRF token and the
-// origin before anything else.
-func (s *Server) dashboardRoutes(mux *http.ServeMux) {
-	if s.svc.Sessions == nil {
-		return
-	}
-	d := newDashboard(s)
+// Register adds the dashboard's routes to mux. GET pages answer HEAD too (the mux does that);
+// POST handlers check the session, the CSRF token and the origin before anything else.
+func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dashboard", d.home)
 	mux.HandleFunc("GET /dashboard/{$}", d.home)
 	mux.HandleFunc("GET /dashboard/static/{file}", d.staticFile)
@@ -98,24 +121,30 @@ func (s *Server) dashboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/dashboard/", d.notFoundPage)
 }
 
-func newDashboard(s *Server) *dashboard {
-	cfg := s.cfg.Dashboard
-	d := &dashboard{Server: s, policy: cfg.Sessions, scheme: "http"}
+// New parses the dashboard's pages. It fails when a template does not parse or a page is
+// missing: the templates are embedded, so that is a bug to catch at boot.
+func New(cfg Config, deps Deps) (*Dashboard, error) {
+	d := &Dashboard{svc: deps, log: deps.Logger, policy: cfg.Sessions, scheme: "http"}
+	if d.log == nil {
+		d.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if d.svc.Clock == nil {
+		d.svc.Clock = opaygate.SystemClock{}
+	}
 	if d.policy.Idle <= 0 || d.policy.Absolute <= 0 {
 		d.policy = opaygate.DefaultSessionPolicy()
 	}
-	if u, err := url.Parse(s.cfg.PublicURL); err == nil && u.Host != "" {
+	if u, err := url.Parse(deps.PublicURL); err == nil && u.Host != "" {
 		d.scheme, d.origin = u.Scheme, u.Scheme+"://"+u.Host
 	}
 	d.secure = d.scheme == "https"
 	d.perMerchant = newLimiter(withDefault(cfg.LoginPerMerchant, RateLimit{Burst: 5, Every: time.Minute}))
 	d.perIP = newLimiter(withDefault(cfg.LoginPerIP, RateLimit{Burst: 20, Every: 15 * time.Second}))
-	site, err := parseDashboard(s.log)
-	if err != nil {
-		panic("server: " + err.Error())
+	var err error
+	if d.site, err = parseDashboard(d.log); err != nil {
+		return nil, err
 	}
-	d.site = site
-	return d
+	return d, nil
 }
 
 func withDefault(r, def RateLimit) RateLimit {
@@ -136,11 +165,11 @@ var dashboardPageNames = []string{"error", "invoice", "invoice_new", "invoices",
 // The headers: HTML that no cache keeps, no other site frames and no script from elsewhere
 // runs in.
 func parseDashboard(log *slog.Logger) (*web.Site, error) {
-	templates, err := fs.Sub(dashboardTemplates, "templates/dashboard")
+	templates, err := fs.Sub(dashboardTemplates, "templates")
 	if err != nil {
 		return nil, err
 	}
-	static, err := fs.Sub(dashboardStatic, "static/dashboard")
+	static, err := fs.Sub(dashboardStatic, "static")
 	if err != nil {
 		return nil, err
 	}
@@ -153,14 +182,14 @@ func parseDashboard(log *slog.Logger) (*web.Site, error) {
 	})
 }
 
-func (d *dashboard) staticFile(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) staticFile(w http.ResponseWriter, r *http.Request) {
 	if !d.site.Static(w, r, r.PathValue("file"), "public, max-age=86400") {
 		d.notFoundPage(w, r)
 	}
 }
 
 // home sends the browser to the orders, which send it on to the login page without a session.
-func (d *dashboard) home(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
 	d.redirect(w, r, "/dashboard/orders")
 }
 
@@ -197,7 +226,7 @@ var flashes = map[string]string{
 
 // render writes a page with the layout; a failing template becomes a clean 500 instead of
 // half a page.
-func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, v *visit, p page) {
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, v *visit, p page) {
 	if v != nil {
 		p.Merchant, p.CSRF = v.m, v.sess.CSRFToken
 	}
@@ -209,23 +238,23 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 }
 
 // redirect answers 303 See Other: after a POST the browser GETs the target.
-func (d *dashboard) redirect(w http.ResponseWriter, r *http.Request, target string) {
+func (d *Dashboard) redirect(w http.ResponseWriter, r *http.Request, target string) {
 	d.site.Redirect(w, r, target)
 }
 
-func (d *dashboard) notFoundPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) notFoundPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusNotFound, "error", nil, page{Title: "Not found",
 		Error: "There is no such page, or it belongs to another merchant."})
 }
 
-func (d *dashboard) notFound(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) notFound(w http.ResponseWriter, r *http.Request, v *visit) {
 	d.render(w, r, http.StatusNotFound, "error", v, page{Title: "Not found",
 		Error: "There is no such page, or it belongs to another merchant."})
 }
 
 // fail answers an error of a service call: a domain error's own message with a fitting
 // status, anything else a 500 whose cause only the log sees.
-func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
 	switch opaygate.ErrorCode(err) {
 	case opaygate.ENOTFOUND:
 		d.notFound(w, r, v)
