@@ -14,7 +14,6 @@ package dashboard
 import (
 	"embed"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -26,11 +25,10 @@ import (
 	"github.com/opaygate/opaygate/server/internal/web"
 )
 
-//go:embed templates/*.html
-var dashboardTemplates embed.FS
-
-//go:embed static
-var dashboardStatic embed.FS
+// dashboardFiles are the dashboard's templates and static files.
+//
+//go:embed templates/*.html static
+var dashboardFiles embed.FS
 
 // Config configures the merchant dashboard. Zero fields take the defaults.
 type Config struct {
@@ -165,14 +163,7 @@ var dashboardPageNames = []string{"error", "invoice", "invoice_new", "invoices",
 // The headers: HTML that no cache keeps, no other site frames and no script from elsewhere
 // runs in.
 func parseDashboard(log *slog.Logger) (*web.Site, error) {
-	templates, err := fs.Sub(dashboardTemplates, "templates")
-	if err != nil {
-		return nil, err
-	}
-	static, err := fs.Sub(dashboardStatic, "static")
-	if err != nil {
-		return nil, err
-	}
+	templates, static := web.Dirs(dashboardFiles)
 	return web.New(web.Config{
 		Name: "dashboard page", Templates: templates, Funcs: dashboardFuncs, Pages: dashboardPageNames,
 		Static: static, Referrer: "same-origin",

@@ -30,11 +30,10 @@ import (
 	"github.com/opaygate/opaygate/server/internal/web"
 )
 
-//go:embed templates/*.html
-var payTemplateFS embed.FS
-
-//go:embed static
-var payStaticFS embed.FS
+// payFiles are the pages' templates and static files.
+//
+//go:embed templates/*.html static
+var payFiles embed.FS
 
 // maxForm bounds a customer form's body; the largest (the card form) is a few hundred bytes.
 const maxForm = 16 << 10
@@ -86,15 +85,8 @@ func New(d Deps) (*Pages, error) {
 	if p.notFound == nil {
 		p.notFound = http.NotFound
 	}
-	templates, err := fs.Sub(payTemplateFS, "templates")
-	if err != nil {
-		return nil, err
-	}
-	static, err := fs.Sub(payStaticFS, "static")
-	if err != nil {
-		return nil, err
-	}
-	if p.site, err = parsePayPages(templates, static, p.log); err != nil {
+	var err error
+	if p.site, err = parsePayPages(payFiles, p.log); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -103,14 +95,15 @@ func New(d Deps) (*Pages, error) {
 // payPageNames are the customer pages the handlers render.
 var payPageNames = []string{"checkout", "plan", "otp", "threeds", "result", "invoice", "notfound", "unavailable"}
 
-// parsePayPages parses every page of templates with layout.html and loads the static files.
-// It fails on any template error, and when a page the handlers render is missing.
+// parsePayPages parses every page of files' templates/ with layout.html and loads its
+// static/. It fails on any template error, and when a page the handlers render is missing.
 //
 // The headers: HTML no cache keeps (it shows a payment's state), no site frames (clickjacking
 // a Pay button), and no script or style from elsewhere. The token in the URL stays out of
 // Referer headers. There is no form-action directive: the 3-D Secure and cancel forms end in
 // a redirect to the merchant, which it would block.
-func parsePayPages(templates, static fs.FS, log *slog.Logger) (*web.Site, error) {
+func parsePayPages(files fs.FS, log *slog.Logger) (*web.Site, error) {
+	templates, static := web.Dirs(files)
 	return web.New(web.Config{
 		Name: "customer page", Templates: templates, Pages: payPageNames, Static: static,
 		Referrer: "no-referrer",

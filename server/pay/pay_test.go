@@ -15,19 +15,13 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/web"
 	"github.com/opaygate/opaygate/simulator"
 )
 
 func embeddedPay(t *testing.T) (fs.FS, fs.FS) {
 	t.Helper()
-	templates, err := fs.Sub(payTemplateFS, "templates")
-	if err != nil {
-		t.Fatal(err)
-	}
-	static, err := fs.Sub(payStaticFS, "static")
-	if err != nil {
-		t.Fatal(err)
-	}
+	templates, static := web.Dirs(payFiles)
 	return templates, static
 }
 
@@ -40,20 +34,23 @@ func mustNew(t *testing.T, d Deps) *Pages {
 	return p
 }
 
-// A broken template fails parsing — New returns it and server.New panics at boot — instead of a customer's page.
+// A broken template fails parsing — New returns it and server.New panics at boot — instead of
+// a customer's page.
 func TestParsePayPages(t *testing.T) {
 	templates, static := embeddedPay(t)
-	if _, err := parsePayPages(templates, static, nil); err != nil {
+	if _, err := parsePayPages(payFiles, nil); err != nil {
 		t.Fatalf("the embedded pages: %v", err)
 	}
-	good := fstest.MapFS{}
-	_ = fs.WalkDir(templates, ".", func(name string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := fs.ReadFile(templates, name)
-			good[name] = &fstest.MapFile{Data: b}
-		}
-		return err
-	})
+	good, assets := fstest.MapFS{}, fstest.MapFS{}
+	for dir, m := range map[fs.FS]fstest.MapFS{templates: good, static: assets} {
+		_ = fs.WalkDir(dir, ".", func(name string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := fs.ReadFile(dir, name)
+				m[name] = &fstest.MapFile{Data: b}
+			}
+			return err
+		})
+	}
 	for name, change := range map[string]func(fstest.MapFS){
 		"Syntax": func(m fstest.MapFS) {
 			m["result.html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}{{if}}{{end}}`)}
@@ -74,7 +71,14 @@ func TestParsePayPages(t *testing.T) {
 				broken[k] = v
 			}
 			change(broken)
-			_, err := parsePayPages(broken, static, nil)
+			files := fstest.MapFS{}
+			for k, v := range broken {
+				files["templates/"+k] = v
+			}
+			for k, v := range assets {
+				files["static/"+k] = v
+			}
+			_, err := parsePayPages(files, nil)
 			if name == "MissingPartial" {
 				// html/template resolves {{template "summary"}} when a page runs, not when it
 				// parses; TestPayPagesRender runs every page, so such a mistake fails a test.

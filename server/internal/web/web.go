@@ -116,6 +116,14 @@ func New(c Config) (*Site, error) {
 	return s, nil
 }
 
+// Dirs splits the files a surface embeds into its templates/ and static/ directories.
+func Dirs(files fs.FS) (templates, static fs.FS) {
+	// fs.Sub fails only on an invalid directory name, and these two are valid.
+	templates, _ = fs.Sub(files, "templates")
+	static, _ = fs.Sub(files, "static")
+	return templates, static
+}
+
 // Version is a hash of the static files' names and contents, for their URLs (?v=): browsers
 // may cache them for long and still see a new release at once.
 func (s *Site) Version() string { return s.version }
