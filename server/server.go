@@ -7,7 +7,8 @@
 // Handlers decode a request into the wire types of package opay, validate it, make one call to
 // a domain service and answer with the envelope. All domain behaviour lives behind the
 // interfaces of the root package; this package never touches storage or the payment network
-// directly, and imports neither sqlstore nor simulator.
+// directly, and imports neither sqlstore nor simulator. It imports pay and dashboard only to
+// build and mount them; they never import it (they get what they need from it as functions).
 package server
 
 import (
@@ -110,8 +111,10 @@ func New(cfg Config, svc Services) *Server {
 // Handler returns the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// routes is the one place that lists every route. Each API path is also registered without a
-// method so that other methods get the envelope with 405 instead of the mux's plain text.
+// routes is the one place that lists every route of the API and mounts the customer's pages
+// and the dashboard (their routes are in their Register methods). Each API path is also
+// registered without a method so that other methods get the envelope with 405 instead of the
+// mux's plain text.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	api := func(path string, h http.Handler) {
