@@ -1,6 +1,7 @@
 package opaygate
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,6 +15,8 @@ const (
 	MaxNameLength = 256  // names, ids, emails, single-line fields
 	MaxTextLength = 1024 // descriptions
 	MaxURLLength  = 1024
+	// MaxReferenceLength bounds a merchant's reference (API.md §4.1).
+	MaxReferenceLength = 64
 )
 
 // Digits reports whether s is a non-empty run of ASCII digits.
@@ -65,6 +68,33 @@ func CheckTextLines(field, s string, max int, required, multiline bool) error {
 	}
 	if strings.IndexFunc(s, bad) >= 0 {
 		return Invalid("%s must not contain control characters", field)
+	}
+	return nil
+}
+
+// CheckReference validates a merchant's reference (or an orderNo given in its place): 1–64
+// characters, no whitespace or control characters.
+func CheckReference(field, ref string) error {
+	if ref == "" {
+		return Invalid("%s is required", field)
+	}
+	if utf8.RuneCountInString(ref) > MaxReferenceLength {
+		return Invalid("%s must be at most %d characters", field, MaxReferenceLength)
+	}
+	if strings.IndexFunc(ref, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return Invalid("%s must not contain whitespace or control characters", field)
+	}
+	return nil
+}
+
+// CheckURL validates an absolute http(s) URL of at most MaxURLLength characters.
+func CheckURL(field, s string, required bool) error {
+	if err := CheckText(field, s, MaxURLLength, required); err != nil || s == "" {
+		return err
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(s, " \t") {
+		return Invalid("%s must be an absolute http or https URL", field)
 	}
 	return nil
 }

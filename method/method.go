@@ -40,13 +40,11 @@ type Method interface {
 	NextAction(o *opaygate.Order, links Links) *opay.NextAction
 }
 
-// Links are the gateway's own URLs that a nextAction may point the customer to.
+// Links are the gateway's own pages that a nextAction may send the customer to; the
+// customer pages (server/pay) build them.
 type Links struct {
-	PublicURL string // e.g. "https://pay.example.com", no trailing slash
+	ThreeDS func(token string) string // the 3-D Secure page of an order
 }
-
-// ThreeDS is the 3-D Secure page of an order.
-func (l Links) ThreeDS(o *opaygate.Order) string { return l.PublicURL + "/3ds?orderToken=" + o.Token }
 
 // Set is the methods a gateway offers, found by payMethod. It implements
 // opaygate.MethodSet for storage.
@@ -118,7 +116,7 @@ func waiting(o *opaygate.Order, links Links) *opay.NextAction {
 	case opaygate.StepOTP:
 		return &opay.NextAction{ActionType: opay.ActionOTP}
 	case opaygate.Step3DS:
-		return &opay.NextAction{ActionType: opay.ActionRedirect3DS, RedirectURL: links.ThreeDS(o)}
+		return &opay.NextAction{ActionType: opay.ActionRedirect3DS, RedirectURL: links.ThreeDS(o.Token)}
 	}
 	return nil
 }

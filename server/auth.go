@@ -12,6 +12,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // maxBody bounds every request body (spec section 1).
@@ -93,7 +94,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, public bool) (*opayg
 		return nil, authFailed("Authorization header is longer than 1024 characters")
 	}
 	// The claimed id is logged even when authentication fails; it is not a secret.
-	exchangeOf(r.Context()).merchant = id
+	httplog.From(r.Context()).Merchant = id
 	m, err := s.svc.Merchants.FindMerchant(r.Context(), id)
 	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND || opaygate.ErrorCode(err) == opaygate.EINVALID {
 		return nil, authFailed("MerchantId %s is not a merchant of this gateway", headerValue(id))

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // Response encoding: the data of an answer, wrapped in the envelope and written, as every
@@ -27,8 +27,8 @@ func benchmarkRespond(b *testing.B, respond func(s *Server, w http.ResponseWrite
 	w := &discard{h: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
-		x := &exchange{id: "0123456789abcdef0123456789abcdef"}
-		respond(s, w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+		x := &httplog.Exchange{ID: "0123456789abcdef0123456789abcdef"}
+		respond(s, w, r.WithContext(httplog.NewContext(r.Context(), x)))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // messageUnavailable is the one thing an internal error ever says.
@@ -160,13 +161,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // which tells a stranger nothing.
 func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
 	a := toWire(err, r.URL.Path)
-	x := exchangeOf(r.Context())
+	x := httplog.From(r.Context())
 	if a.internal {
 		// Only the log sees the Go error; the client sees 50003.
-		s.log.Error("internal error", "request_id", x.id, "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "request_id", x.ID, "path", r.URL.Path, "err", err)
 	}
 	if a.detail != "" {
-		x.detail = a.detail
+		x.Detail = a.detail
 		if a.code != opay.CodeAuthFailed || s.cfg.Mode != "live" {
 			w.Header().Set(opay.HeaderDetail, headerValue(a.detail))
 		}
@@ -176,7 +177,7 @@ func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int,
 
 // warn notes for the answer's X-Opaygate-Warning header, and its log line, that a value was
 // read differently from how it was sent. An answer that fails does not carry it.
-func warn(ctx context.Context, msg string) { exchangeOf(ctx).warning = msg }
+func warn(ctx context.Context, msg string) { httplog.From(ctx).Warning = msg }
 
 // maxHeaderValue bounds a detail header: a field path and its problem fit in far less.
 const maxHeaderValue = 512
@@ -207,18 +208,18 @@ func (s *Server) ok(w http.ResponseWriter, r *http.Request, data any) {
 		s.fail(w, r, err)
 		return
 	}
-	if x := exchangeOf(r.Context()); x.warning != "" {
-		w.Header().Set(opay.HeaderWarning, headerValue(x.warning))
+	if x := httplog.From(r.Context()); x.Warning != "" {
+		w.Header().Set(opay.HeaderWarning, headerValue(x.Warning))
 	}
 	s.write(w, r, http.StatusOK, opay.Response{Code: opay.CodeSuccess, Message: opay.MessageSuccess, Data: raw})
 }
 
 func (s *Server) write(w http.ResponseWriter, r *http.Request, status int, resp opay.Response) {
-	x := exchangeOf(r.Context())
-	x.code, x.status, x.wrote = resp.Code, status, true
+	x := httplog.From(r.Context())
+	x.Code, x.Status, x.Wrote = resp.Code, status, true
 	body, err := marshal(resp)
 	if err != nil {
-		s.log.Error("encode response", "request_id", x.id, "err", err)
+		s.log.Error("encode response", "request_id", x.ID, "err", err)
 		body = []byte(`{"code":"50003","message":"` + messageUnavailable + `","data":null}`)
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // healthz answers 200 {"status":"ok"} when storage answers, else 503. It is for load balancers
@@ -14,12 +16,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := s.svc.Health(ctx); err != nil {
-			s.log.Error("health check failed", "request_id", exchangeOf(r.Context()).id, "err", err)
+			s.log.Error("health check failed", "request_id", httplog.From(r.Context()).ID, "err", err)
 			status, body = http.StatusServiceUnavailable, `{"status":"unavailable"}`
 		}
 	}
-	x := exchangeOf(r.Context())
-	x.status, x.wrote = status, true
+	httplog.Record(r, status)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))

@@ -116,10 +116,10 @@ func (s *Server) newInvoice(req opay.CreateInvoiceRequest) (*opaygate.Invoice, [
 	if err != nil {
 		return nil, nil, fee, err
 	}
-	if err := text("name", req.Name, maxName, true); err != nil {
+	if err := opaygate.CheckText("name", req.Name, opaygate.MaxNameLength, true); err != nil {
 		return nil, nil, fee, err
 	}
-	if err := textLines("description", req.Description, maxText, false, true); err != nil {
+	if err := opaygate.CheckTextLines("description", req.Description, opaygate.MaxTextLength, false, true); err != nil {
 		return nil, nil, fee, err
 	}
 	lang := req.Lang
@@ -179,7 +179,7 @@ func (s *Server) newInvoice(req opay.CreateInvoiceRequest) (*opaygate.Invoice, [
 // customer validates the payer. The name is required; SMS needs a mobile number, EMAIL an
 // address, BOTH at least one of them (the invoice is sent through whichever is given).
 func customer(c opay.InvoiceCustomer, country, notify string) error {
-	if err := text("customer.customerName", c.CustomerName, maxName, true); err != nil {
+	if err := opaygate.CheckText("customer.customerName", c.CustomerName, opaygate.MaxNameLength, true); err != nil {
 		return err
 	}
 	switch {
@@ -196,7 +196,7 @@ func customer(c opay.InvoiceCustomer, country, notify string) error {
 		}
 	}
 	if c.CustomerEmail != "" {
-		if err := text("customer.customerEmail", c.CustomerEmail, maxName, false); err != nil {
+		if err := opaygate.CheckText("customer.customerEmail", c.CustomerEmail, opaygate.MaxNameLength, false); err != nil {
 			return err
 		}
 		a, err := mail.ParseAddress(c.CustomerEmail)
@@ -260,7 +260,7 @@ func invoiceItems(list []opay.InvoiceItem, relation bool) ([]opaygate.InvoiceIte
 	items := make([]opaygate.InvoiceItem, 0, len(list))
 	seen := make(map[string]bool, len(list))
 	for _, it := range list {
-		if err := text("productList.merchantProductNo", it.MerchantProductNo, maxName, true); err != nil {
+		if err := opaygate.CheckText("productList.merchantProductNo", it.MerchantProductNo, opaygate.MaxNameLength, true); err != nil {
 			return nil, err
 		}
 		if it.Quantity <= 0 || it.Quantity > maxQuantity {
@@ -317,7 +317,7 @@ func basisPoints(s string) (int64, bool) {
 	}
 	whole, frac, dot := strings.Cut(s, ".")
 	frac = strings.TrimRight(frac, "0")
-	if !digits(whole) || len(frac) > 2 || (frac != "" && !digits(frac)) || (dot && len(whole) == 0) {
+	if !opaygate.Digits(whole) || len(frac) > 2 || (frac != "" && !opaygate.Digits(frac)) || (dot && len(whole) == 0) {
 		return 0, false
 	}
 	whole = strings.TrimLeft(whole, "0")
@@ -343,7 +343,7 @@ func invoiceNo(body []byte) (string, error) {
 	switch {
 	case req.InvoiceNo == "":
 		return "", invalid("invoiceNo is required")
-	case len(req.InvoiceNo) > 32 || !digits(req.InvoiceNo):
+	case len(req.InvoiceNo) > 32 || !opaygate.Digits(req.InvoiceNo):
 		return "", invalid("invoiceNo must be a string of at most 32 digits")
 	}
 	return req.InvoiceNo, nil
@@ -370,7 +370,7 @@ func (s *Server) invoiceData(inv *opaygate.Invoice) opay.InvoiceData {
 	return opay.InvoiceData{
 		InvoiceNo:       inv.InvoiceNo,
 		Status:          string(inv.Status),
-		InvoiceLink:     s.invoiceLink(inv.Token),
+		InvoiceLink:     s.pay.InvoiceLink(inv.Token),
 		InvoiceName:     inv.Name,
 		Description:     inv.Description,
 		DueDate:         inv.DueTime.Unix(),

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -10,62 +9,42 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
-
-// exchange is what the middleware learns about one request while handlers run: enough for the
-// one log line per request. It never holds the body, the signature or anything secret.
-type exchange struct {
-	id       string
-	merchant string
-	code     string
-	status   int
-	wrote    bool
-	detail   string // why the request was refused (X-Opaygate-Detail)
-	warning  string // how a value was read (X-Opaygate-Warning)
-}
-
-type exchangeKey struct{}
-
-func exchangeOf(ctx context.Context) *exchange {
-	if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
-		return x
-	}
-	return &exchange{}
-}
 
 // middleware gives every request an id, recovers panics as 50003 and logs one line.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		x := &exchange{id: requestID(r.Header.Get("X-Request-Id"))}
-		w.Header().Set("X-Request-Id", x.id)
+		x := &httplog.Exchange{ID: requestID(r.Header.Get("X-Request-Id"))}
+		w.Header().Set("X-Request-Id", x.ID)
 		w.Header().Set("Content-Type", "application/json")
-		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+		r = r.WithContext(httplog.NewContext(r.Context(), x))
 
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "request_id", x.id, "panic", v, "stack", string(debug.Stack()))
-				if !x.wrote {
+				s.log.Error("panic", "request_id", x.ID, "panic", v, "stack", string(debug.Stack()))
+				if !x.Wrote {
 					s.writeStatus(w, r, http.StatusOK, errPanic)
 				}
 			}
 			attrs := []slog.Attr{
-				slog.String("request_id", x.id),
+				slog.String("request_id", x.ID),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.String("merchant_id", x.merchant),
-				slog.String("code", x.code),
-				slog.Int("status", x.status),
+				slog.String("merchant_id", x.Merchant),
+				slog.String("code", x.Code),
+				slog.Int("status", x.Status),
 				slog.Duration("duration", time.Since(start)),
 			}
-			if x.detail != "" {
-				attrs = append(attrs, slog.String("detail", x.detail))
+			if x.Detail != "" {
+				attrs = append(attrs, slog.String("detail", x.Detail))
 			}
-			if x.warning != "" {
-				attrs = append(attrs, slog.String("warning", x.warning))
+			if x.Warning != "" {
+				attrs = append(attrs, slog.String("warning", x.Warning))
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()

@@ -31,7 +31,7 @@ func (s *Server) cashierCreate(ctx context.Context, m *opaygate.Merchant, body [
 	return opay.CashierCreateData{
 		Reference:  o.Reference,
 		OrderNo:    o.OrderNo,
-		CashierURL: s.cfg.PublicURL + "/checkout?orderToken=" + o.Token,
+		CashierURL: s.pay.CheckoutURL(o.Token),
 		Status:     string(o.Status),
 		Amount:     amountOf(o),
 		VAT:        vatOf(o),
@@ -221,7 +221,7 @@ type orderFields struct {
 // may use the function, the pay method and the country. How expireAt was read, when it was
 // not plain minutes, goes to the answer's X-Opaygate-Warning.
 func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFields) (*opaygate.Order, error) {
-	if err := reference("reference", f.reference); err != nil {
+	if err := opaygate.CheckReference("reference", f.reference); err != nil {
 		return nil, err
 	}
 	currency, err := country("country", f.country)
@@ -231,13 +231,13 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 	if err := amount("amount", f.amount, currency); err != nil {
 		return nil, err
 	}
-	if err := absURL("returnUrl", f.returnURL, f.returnRequired); err != nil {
+	if err := opaygate.CheckURL("returnUrl", f.returnURL, f.returnRequired); err != nil {
 		return nil, err
 	}
-	if err := absURL("callbackUrl", f.callbackURL, false); err != nil {
+	if err := opaygate.CheckURL("callbackUrl", f.callbackURL, false); err != nil {
 		return nil, err
 	}
-	if err := absURL("cancelUrl", f.cancelURL, false); err != nil {
+	if err := opaygate.CheckURL("cancelUrl", f.cancelURL, false); err != nil {
 		return nil, err
 	}
 	products, err := productList(f.productList)
@@ -250,10 +250,10 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		}
 		return nil, invalid("product or productList is required")
 	}
-	if err := text("product.name", f.product.Name, maxName, false); err != nil {
+	if err := opaygate.CheckText("product.name", f.product.Name, opaygate.MaxNameLength, false); err != nil {
 		return nil, err
 	}
-	if err := textLines("product.description", f.product.Description, maxText, false, true); err != nil {
+	if err := opaygate.CheckTextLines("product.description", f.product.Description, opaygate.MaxTextLength, false, true); err != nil {
 		return nil, err
 	}
 	name := f.product.Name
@@ -267,7 +267,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 			{"userInfo.userId", u.UserID}, {"userInfo.userName", u.UserName},
 			{"userInfo.userEmail", u.UserEmail}, {"userInfo.userMobile", u.UserMobile},
 		} {
-			if err := text(c.field, c.value, maxName, false); err != nil {
+			if err := opaygate.CheckText(c.field, c.value, opaygate.MaxNameLength, false); err != nil {
 				return nil, err
 			}
 		}
@@ -333,16 +333,16 @@ func productList(list []opay.ProductItem) ([]opaygate.OrderProduct, error) {
 	products := make([]opaygate.OrderProduct, 0, len(list))
 	for i, it := range list {
 		field := func(name string) string { return fmt.Sprintf("productList[%d].%s", i, name) }
-		if err := text(field("name"), it.Name, maxProductName, true); err != nil {
+		if err := opaygate.CheckText(field("name"), it.Name, maxProductName, true); err != nil {
 			return nil, err
 		}
-		if err := text(field("productId"), string(it.ProductID), maxName, false); err != nil {
+		if err := opaygate.CheckText(field("productId"), string(it.ProductID), opaygate.MaxNameLength, false); err != nil {
 			return nil, err
 		}
-		if err := textLines(field("description"), it.Description, maxText, false, true); err != nil {
+		if err := opaygate.CheckTextLines(field("description"), it.Description, opaygate.MaxTextLength, false, true); err != nil {
 			return nil, err
 		}
-		if err := absURL(field("imageUrl"), it.ImageURL, false); err != nil {
+		if err := opaygate.CheckURL(field("imageUrl"), it.ImageURL, false); err != nil {
 			return nil, err
 		}
 		quantity := int64(it.Quantity)
@@ -369,12 +369,12 @@ func orderKey(m *opaygate.Merchant, orderNo, ref, ctry string, countryRequired b
 	case orderNo == "" && ref == "":
 		return key, invalid("orderNo or reference is required")
 	case orderNo != "":
-		if err := reference("orderNo", orderNo); err != nil {
+		if err := opaygate.CheckReference("orderNo", orderNo); err != nil {
 			return key, err
 		}
 		key.Reference = ""
 	default:
-		if err := reference("reference", ref); err != nil {
+		if err := opaygate.CheckReference("reference", ref); err != nil {
 			return key, err
 		}
 	}
@@ -409,7 +409,7 @@ func (s *Server) nextAction(o *opaygate.Order) *opay.NextAction {
 	if !ok {
 		return nil
 	}
-	return m.NextAction(o, method.Links{PublicURL: s.cfg.PublicURL})
+	return m.NextAction(o, method.Links{ThreeDS: s.pay.ThreeDSURL})
 }
 
 // actionData is the answer of input-installment-month and resend-otp.

@@ -53,12 +53,12 @@ func (s *Server) refundQuery(ctx context.Context, m *opaygate.Merchant, body []b
 	key := opaygate.RefundKey{RefundNo: req.OrderNo, Reference: req.Reference, Country: req.Country}
 	switch {
 	case req.OrderNo != "":
-		if err := reference("orderNo", req.OrderNo); err != nil {
+		if err := opaygate.CheckReference("orderNo", req.OrderNo); err != nil {
 			return nil, err
 		}
 		key.Reference = ""
 	default:
-		if err := reference("reference", req.Reference); err != nil {
+		if err := opaygate.CheckReference("reference", req.Reference); err != nil {
 			return nil, err
 		}
 	}
@@ -84,7 +84,7 @@ func (s *Server) refundsFor(m *opaygate.Merchant) error {
 // newRefund validates refund/create and returns the refund and how it names the order.
 func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKey, error) {
 	var key opaygate.OrderKey
-	if err := reference("reference", req.Reference); err != nil {
+	if err := opaygate.CheckReference("reference", req.Reference); err != nil {
 		return nil, key, err
 	}
 	key = opaygate.OrderKey{OrderNo: req.OriginalOrderNo, Reference: req.OriginalReference, Country: req.Country}
@@ -92,12 +92,12 @@ func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKe
 	case req.OriginalOrderNo == "" && req.OriginalReference == "":
 		return nil, key, invalid("originalReference or originalOrderNo is required")
 	case req.OriginalOrderNo != "":
-		if err := reference("originalOrderNo", req.OriginalOrderNo); err != nil {
+		if err := opaygate.CheckReference("originalOrderNo", req.OriginalOrderNo); err != nil {
 			return nil, key, err
 		}
 		key.Reference = ""
 	default:
-		if err := reference("originalReference", req.OriginalReference); err != nil {
+		if err := opaygate.CheckReference("originalReference", req.OriginalReference); err != nil {
 			return nil, key, err
 		}
 	}
@@ -118,16 +118,16 @@ func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKe
 		return nil, key, invalid("refundWay must be Original or BankAccount")
 	}
 	bank := way == opaygate.RefundWayBankAccount
-	if err := text("bankCode", req.BankCode, maxBankCode, bank); err != nil {
+	if err := opaygate.CheckText("bankCode", req.BankCode, maxBankCode, bank); err != nil {
 		return nil, key, err
 	}
-	if err := text("bankAccountNo", req.BankAccountNo, maxBankAccount, bank); err != nil {
+	if err := opaygate.CheckText("bankAccountNo", req.BankAccountNo, maxBankAccount, bank); err != nil {
 		return nil, key, err
 	}
-	if err := absURL("callbackUrl", req.CallbackURL, false); err != nil {
+	if err := opaygate.CheckURL("callbackUrl", req.CallbackURL, false); err != nil {
 		return nil, key, err
 	}
-	if err := textLines("refundReason", req.RefundReason, maxText, false, true); err != nil {
+	if err := opaygate.CheckTextLines("refundReason", req.RefundReason, opaygate.MaxTextLength, false, true); err != nil {
 		return nil, key, err
 	}
 	r := &opaygate.Refund{

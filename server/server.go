@@ -1,11 +1,14 @@
 // Package server is the gateway's HTTP layer: OPay Checkout's merchant API (spec sections 1–5),
-// its authentication, the customer's pages (checkout, 3-D Secure, invoice; page.go), the health
-// check and, in sandbox mode, the /_sandbox/ control API.
+// its authentication, the health check and, in sandbox mode, the /_sandbox/ control API. It
+// assembles the one mux and its middleware (request id, one log line per request, panic
+// recovery), and mounts the customer's pages (package pay) and the merchant dashboard
+// (package dashboard) on it.
 //
 // Handlers decode a request into the wire types of package opay, validate it, make one call to
 // a domain service and answer with the envelope. All domain behaviour lives behind the
 // interfaces of the root package; this package never touches storage or the payment network
-// directly, and imports neither sqlstore nor simulator.
+// directly, and imports neither sqlstore nor simulator. It imports pay and dashboard only to
+// build and mount them; they never import it (they get what they need from it as functions).
 package server
 
 import (
@@ -17,6 +20,8 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
+	"github.com/opaygate/opaygate/server/dashboard"
+	"github.com/opaygate/opaygate/server/pay"
 )
 
 // Config configures the HTTP layer.
@@ -26,6 +31,13 @@ type Config struct {
 	Logger    *slog.Logger // nil = discard
 	Dashboard DashboardConfig
 }
+
+// DashboardConfig configures the merchant dashboard (package dashboard); zero fields take the
+// defaults.
+type DashboardConfig = dashboard.Config
+
+// RateLimit is a token bucket of the dashboard's login limits.
+type RateLimit = dashboard.RateLimit
 
 // Sandbox is the control surface of the sandbox: nil in live mode, and the /_sandbox/ routes
 // exist only when it is not nil (and Mode is not "live").
@@ -56,7 +68,8 @@ type Server struct {
 	svc     Services
 	log     *slog.Logger
 	handler http.Handler
-	pay     *payPages // the customer pages (page.go)
+	pay     *pay.Pages           // the customer pages
+	dash    *dashboard.Dashboard // the merchant dashboard; nil without a SessionService
 }
 
 // New returns a server for cfg and svc. A nil Clock reads the wall clock.
@@ -74,6 +87,28 @@ func New(cfg Config, svc Services) *Server {
 		cfg.PublicURL = cfg.PublicURL[:len(cfg.PublicURL)-1]
 	}
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	// The pages show the sandbox's hints only where the control API exists too.
+	var sandbox pay.Sandbox
+	if svc.Sandbox != nil && cfg.Mode != "live" {
+		sandbox = svc.Sandbox
+	}
+	var err error
+	s.pay, err = pay.New(pay.Deps{PublicURL: cfg.PublicURL, Logger: s.log, Clock: svc.Clock,
+		Merchants: svc.Merchants, Orders: svc.Orders, Invoices: svc.Invoices, Sandbox: sandbox,
+		NotFound: s.notFound})
+	if err != nil {
+		// The templates are embedded: a broken one is a bug that must stop the boot.
+		panic("server: " + err.Error())
+	}
+	if svc.Sessions != nil {
+		s.dash, err = dashboard.New(cfg.Dashboard, dashboard.Deps{PublicURL: cfg.PublicURL, Logger: s.log,
+			Clock: svc.Clock, Sessions: svc.Sessions, Merchants: svc.Merchants, Products: svc.Products,
+			Orders: svc.Orders, Invoices: svc.Invoices, Refunds: svc.Refunds, Callbacks: svc.Callbacks,
+			InvoiceLink: s.pay.InvoiceLink, ValidateInvoice: s.newInvoice})
+		if err != nil {
+			panic("server: " + err.Error())
+		}
+	}
 	s.handler = s.middleware(s.routes())
 	return s
 }
@@ -81,8 +116,10 @@ func New(cfg Config, svc Services) *Server {
 // Handler returns the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// routes is the one place that lists every route. Each API path is also registered without a
-// method so that other methods get the envelope with 405 instead of the mux's plain text.
+// routes is the one place that lists every route of the API and mounts the customer's pages
+// and the dashboard (their routes are in their Register methods). Each API path is also
+// registered without a method so that other methods get the envelope with 405 instead of the
+// mux's plain text.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	api := func(path string, h http.Handler) {
@@ -125,8 +162,10 @@ func (s *Server) routes() *http.ServeMux {
 		}
 	}
 
-	s.payRoutes(mux)
-	s.dashboardRoutes(mux)
+	s.pay.Register(mux)
+	if s.dash != nil {
+		s.dash.Register(mux)
+	}
 
 	mux.HandleFunc("/", s.notFound)
 	return mux

@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"net/http"
@@ -15,7 +15,7 @@ type productsPage struct {
 }
 
 // products lists the merchant's catalog, the products invoices are made of.
-func (d *dashboard) products(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) products(w http.ResponseWriter, r *http.Request, v *visit) {
 	list, err := d.svc.Products.ListProducts(r.Context(), v.m.ID)
 	if err != nil {
 		d.fail(w, r, v, err)
@@ -33,11 +33,11 @@ type productForm struct {
 	Action                              string
 }
 
-func (d *dashboard) newProductPage(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) newProductPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	d.showProductForm(w, r, v, http.StatusOK, "", productForm{Currency: firstOr(currencies(v.m), "")})
 }
 
-func (d *dashboard) editProductPage(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) editProductPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	p, err := d.svc.Products.FindProduct(r.Context(), v.m.ID, r.PathValue("no"))
 	if err != nil {
 		d.fail(w, r, v, err)
@@ -47,7 +47,7 @@ func (d *dashboard) editProductPage(w http.ResponseWriter, r *http.Request, v *v
 		Description: p.Description, Image: p.Image, Price: major(p.Price), Currency: p.Currency})
 }
 
-func (d *dashboard) showProductForm(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string, f productForm) {
+func (d *Dashboard) showProductForm(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string, f productForm) {
 	f.Currencies = currencies(v.m)
 	f.Action = "/dashboard/products"
 	title := "New product"
@@ -62,19 +62,19 @@ func (d *dashboard) showProductForm(w http.ResponseWriter, r *http.Request, v *v
 func readProduct(v *visit, f productForm) (*opaygate.Product, error) {
 	p := &opaygate.Product{MerchantID: v.m.ID, MerchantProductNo: f.No, Name: f.Name,
 		Description: f.Description, Image: f.Image, Currency: f.Currency}
-	if err := text("product number", f.No, maxRefLen, true); err != nil {
+	if err := opaygate.CheckText("product number", f.No, opaygate.MaxReferenceLength, true); err != nil {
 		return nil, err
 	}
 	if strings.ContainsAny(f.No, "/?#") {
 		return nil, errForm("product number must not contain /, ? or #")
 	}
-	if err := text("name", f.Name, maxName, true); err != nil {
+	if err := opaygate.CheckText("name", f.Name, opaygate.MaxNameLength, true); err != nil {
 		return nil, err
 	}
-	if err := textLines("description", f.Description, maxText, false, true); err != nil {
+	if err := opaygate.CheckTextLines("description", f.Description, opaygate.MaxTextLength, false, true); err != nil {
 		return nil, err
 	}
-	if err := absURL("image", f.Image, false); err != nil {
+	if err := opaygate.CheckURL("image", f.Image, false); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(currencies(v.m), f.Currency) {
@@ -96,7 +96,7 @@ func productFromForm(r *http.Request) productForm {
 }
 
 // createProduct adds a product; a product number already in the catalog is refused.
-func (d *dashboard) createProduct(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) createProduct(w http.ResponseWriter, r *http.Request, v *visit) {
 	f := productFromForm(r)
 	p, err := readProduct(v, f)
 	if err == nil {
@@ -118,7 +118,7 @@ func (d *dashboard) createProduct(w http.ResponseWriter, r *http.Request, v *vis
 }
 
 // updateProduct changes a product; issued invoices keep the snapshot they took.
-func (d *dashboard) updateProduct(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) updateProduct(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("no")
 	if _, err := d.svc.Products.FindProduct(r.Context(), v.m.ID, no); err != nil {
 		d.fail(w, r, v, err)

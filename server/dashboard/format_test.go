@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"net/http/httptest"
@@ -78,7 +78,7 @@ func TestDashboardLimiter(t *testing.T) {
 }
 
 func TestDashboardSameOrigin(t *testing.T) {
-	d := &dashboard{scheme: "https", origin: "https://pay.example"}
+	d := &Dashboard{scheme: "https", origin: "https://pay.example"}
 	for name, tc := range map[string]struct {
 		host    string
 		headers map[string]string

@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"crypto/rand"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // Cookies. Over https they carry the __Host- prefix, which browsers accept only with Secure,
@@ -29,7 +30,7 @@ type dashHandler func(w http.ResponseWriter, r *http.Request, v *visit)
 
 // get wraps a page: without a live session it sends the browser to the login page, and back
 // here after it.
-func (d *dashboard) get(h dashHandler) http.HandlerFunc {
+func (d *Dashboard) get(h dashHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, ok := d.authenticate(w, r)
 		if !ok {
@@ -41,7 +42,7 @@ func (d *dashboard) get(h dashHandler) http.HandlerFunc {
 
 // post wraps a form's action: it runs only for a logged-in merchant, from a page of this site
 // (Origin or Referer), with the session's CSRF token in the form.
-func (d *dashboard) post(h dashHandler) http.HandlerFunc {
+func (d *Dashboard) post(h dashHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !d.sameOrigin(r) {
 			d.forbidden(w, r, nil)
@@ -64,7 +65,7 @@ func (d *dashboard) post(h dashHandler) http.HandlerFunc {
 	}
 }
 
-func (d *dashboard) forbidden(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) forbidden(w http.ResponseWriter, r *http.Request, v *visit) {
 	d.render(w, r, http.StatusForbidden, "error", v, page{Title: "Refused",
 		Error: "This form was not sent from this dashboard page, or it is too old. Reload the page and try again."})
 }
@@ -77,7 +78,7 @@ func tokensEqual(got, want string) bool {
 
 // authenticate finds the live session of the request and its merchant, or answers with a
 // redirect to the login page and returns false.
-func (d *dashboard) authenticate(w http.ResponseWriter, r *http.Request) (*visit, bool) {
+func (d *Dashboard) authenticate(w http.ResponseWriter, r *http.Request) (*visit, bool) {
 	toLogin := func(flash string) {
 		q := url.Values{}
 		if flash != "" {
@@ -122,7 +123,7 @@ func (d *dashboard) authenticate(w http.ResponseWriter, r *http.Request) (*visit
 		}
 		return nil, false
 	}
-	exchangeOf(r.Context()).merchant = m.ID
+	httplog.From(r.Context()).Merchant = m.ID
 	return &visit{m: m, sess: sess}, true
 }
 
@@ -130,7 +131,7 @@ func (d *dashboard) authenticate(w http.ResponseWriter, r *http.Request) (*visit
 // this site. Sec-Fetch-Site, when the browser sends it, must not say another site; Origin
 // (else Referer) must be the public URL's origin or this request's own host. A request with
 // neither header is refused: every browser sends Origin with a POST form.
-func (d *dashboard) sameOrigin(r *http.Request) bool {
+func (d *Dashboard) sameOrigin(r *http.Request) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		return false
 	}
@@ -148,21 +149,21 @@ func (d *dashboard) sameOrigin(r *http.Request) bool {
 	return strings.EqualFold(origin, d.scheme+"://"+r.Host)
 }
 
-func (d *dashboard) cookieName(base string) string {
+func (d *Dashboard) cookieName(base string) string {
 	if d.secure {
 		return "__Host-" + base
 	}
 	return base
 }
 
-func (d *dashboard) setCookie(w http.ResponseWriter, base, value string, maxAge time.Duration) {
+func (d *Dashboard) setCookie(w http.ResponseWriter, base, value string, maxAge time.Duration) {
 	http.SetCookie(w, &http.Cookie{
 		Name: d.cookieName(base), Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
 		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode,
 	})
 }
 
-func (d *dashboard) clearCookie(w http.ResponseWriter, base string) {
+func (d *Dashboard) clearCookie(w http.ResponseWriter, base string) {
 	http.SetCookie(w, &http.Cookie{Name: d.cookieName(base), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
 }
@@ -176,7 +177,7 @@ type loginForm struct {
 }
 
 // loginPage shows the login form, or sends a merchant who is logged in on.
-func (d *dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
 	if c, err := r.Cookie(d.cookieName(sessionCookie)); err == nil && c.Value != "" {
 		if _, err := d.svc.Sessions.FindSession(r.Context(), c.Value, d.policy); err == nil {
@@ -188,7 +189,7 @@ func (d *dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // showLogin renders the login form with a fresh login CSRF token.
-func (d *dashboard) showLogin(w http.ResponseWriter, r *http.Request, status int, f loginForm, msg string) {
+func (d *Dashboard) showLogin(w http.ResponseWriter, r *http.Request, status int, f loginForm, msg string) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	f.Token = hex.EncodeToString(b[:])
@@ -198,7 +199,7 @@ func (d *dashboard) showLogin(w http.ResponseWriter, r *http.Request, status int
 
 // login checks the login CSRF token, the rate limits and the password, then starts a session
 // under a new id (never one the browser brought along).
-func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	if !d.sameOrigin(r) {
 		d.forbidden(w, r, nil)
 		return
@@ -229,7 +230,7 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.showLogin(w, r, http.StatusTooManyRequests, f, "Too many login attempts. Please wait and try again.")
 		return
 	}
-	exchangeOf(r.Context()).merchant = f.MerchantID
+	httplog.From(r.Context()).Merchant = f.MerchantID
 	if err := d.svc.Sessions.VerifyPassword(r.Context(), f.MerchantID, password); err != nil {
 		if opaygate.ErrorCode(err) != opaygate.EUNAUTHENTICATED {
 			d.fail(w, r, nil, err)
@@ -261,7 +262,7 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout ends the session in the database, not only in the browser.
-func (d *dashboard) logout(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 	if c, err := r.Cookie(d.cookieName(sessionCookie)); err == nil {
 		if err := d.svc.Sessions.DeleteSession(r.Context(), c.Value); err != nil {
 			d.fail(w, r, v, err)

@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"context"
@@ -29,7 +29,7 @@ type statLine struct {
 
 // stats shows the invoice counts and sums by status for a range of creation days (the last 30
 // by default), and the daily volume of successful payments over the last 30 days.
-func (d *dashboard) stats(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) stats(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := r.URL.Query()
 	now := d.svc.Clock.Now()
 	today := now.UTC().Truncate(24 * time.Hour)
@@ -103,7 +103,7 @@ func statLines(stats []opaygate.InvoiceStat, fallback string) []statLine {
 // volume sums the merchant's SUCCESS orders by UTC day of creation over the last chartDays
 // days, one chart per currency. (An order lives at most a day, so the day it was created is
 // the day it was paid or the one before.) The database does the summing.
-func (d *dashboard) volume(ctx context.Context, m *opaygate.Merchant, today time.Time) ([]chart, error) {
+func (d *Dashboard) volume(ctx context.Context, m *opaygate.Merchant, today time.Time) ([]chart, error) {
 	start := today.AddDate(0, 0, -(chartDays - 1))
 	days, err := d.svc.Orders.DailyVolume(ctx, m.ID, start, today.AddDate(0, 0, 1))
 	if err != nil {
@@ -216,4 +216,9 @@ func niceCeil(v int64) int64 {
 		}
 	}
 	return 10 * p
+}
+
+// defaultCurrency is the currency of the merchant's first country, for empty statistics.
+func defaultCurrency(m *opaygate.Merchant) string {
+	return firstOr(currencies(m), opaygate.CurrencyOf(opaygate.Countries()[0]))
 }

@@ -1,4 +1,4 @@
-package server
+package pay
 
 import "github.com/opaygate/opaygate"
 

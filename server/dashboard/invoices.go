@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"net/http"
@@ -20,7 +20,7 @@ type invoicesPage struct {
 }
 
 // invoices lists the merchant's invoices, newest first, optionally of one status.
-func (d *dashboard) invoices(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) invoices(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := r.URL.Query()
 	data := invoicesPage{Statuses: opaygate.InvoiceStatuses()}
 	f := opaygate.InvoiceFilter{MerchantID: v.m.ID, Limit: pageSize}
@@ -55,14 +55,14 @@ type invoiceLine struct {
 	Quantity string
 }
 
-func (d *dashboard) newInvoicePage(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) newInvoicePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	now := d.svc.Clock.Now()
 	f := invoiceForm{Country: firstOr(v.m.Countries, ""), Notify: opay.NotifyBoth, Lang: opay.LangEN,
 		Due: date(now.AddDate(0, 0, 7))}
 	d.showInvoiceForm(w, r, v, http.StatusOK, "", f)
 }
 
-func (d *dashboard) showInvoiceForm(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string, f invoiceForm) {
+func (d *Dashboard) showInvoiceForm(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string, f invoiceForm) {
 	products, err := d.svc.Products.ListProducts(r.Context(), v.m.ID)
 	if err != nil {
 		d.fail(w, r, v, err)
@@ -86,7 +86,7 @@ func (d *dashboard) showInvoiceForm(w http.ResponseWriter, r *http.Request, v *v
 // createInvoice issues an invoice through the same validation as createSingleInvoice: the
 // form is turned into that request. Picking products makes it a relationProduct invoice whose
 // amount is the products' total; with none picked the free amount is the invoice's.
-func (d *dashboard) createInvoice(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) createInvoice(w http.ResponseWriter, r *http.Request, v *visit) {
 	pf := r.PostForm
 	f := invoiceForm{
 		Name: strings.TrimSpace(pf.Get("name")), Description: strings.TrimSpace(pf.Get("description")),
@@ -125,7 +125,7 @@ func (d *dashboard) createInvoice(w http.ResponseWriter, r *http.Request, v *vis
 
 // invoiceRequest turns the form into createSingleInvoice's request and validates it as the
 // API does.
-func (d *dashboard) invoiceRequest(v *visit, f invoiceForm) (*opaygate.Invoice, []opaygate.InvoiceItem, opaygate.ServiceFee, error) {
+func (d *Dashboard) invoiceRequest(v *visit, f invoiceForm) (*opaygate.Invoice, []opaygate.InvoiceItem, opaygate.ServiceFee, error) {
 	var none opaygate.ServiceFee
 	currency := opaygate.CurrencyOf(f.Country)
 	req := opay.CreateInvoiceRequest{
@@ -173,7 +173,7 @@ func (d *dashboard) invoiceRequest(v *visit, f invoiceForm) (*opaygate.Invoice, 
 		}
 		req.ServiceFee = sf
 	}
-	return d.newInvoice(req)
+	return d.svc.ValidateInvoice(req)
 }
 
 // invoicePage is the data of one invoice's page.
@@ -183,13 +183,13 @@ type invoicePage struct {
 	CanCancel bool
 }
 
-func (d *dashboard) invoice(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) invoice(w http.ResponseWriter, r *http.Request, v *visit) {
 	d.showInvoice(w, r, v, http.StatusOK, "")
 }
 
-func (d *dashboard) showInvoice(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string) {
+func (d *Dashboard) showInvoice(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string) {
 	no := r.PathValue("invoiceNo")
-	if !digits(no) || len(no) > 32 {
+	if !opaygate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}
@@ -198,14 +198,14 @@ func (d *dashboard) showInvoice(w http.ResponseWriter, r *http.Request, v *visit
 		d.fail(w, r, v, err)
 		return
 	}
-	data := invoicePage{Invoice: inv, Link: d.invoiceData(inv).InvoiceLink, CanCancel: inv.Status == opaygate.InvoiceUnpaid}
+	data := invoicePage{Invoice: inv, Link: d.svc.InvoiceLink(inv.Token), CanCancel: inv.Status == opaygate.InvoiceUnpaid}
 	d.render(w, r, status, "invoice", v, page{Title: "Invoice " + inv.InvoiceNo, Nav: "invoices", Error: problem, Data: data})
 }
 
 // cancelInvoice cancels an Unpaid invoice; a Paid or Expired one says why it cannot be.
-func (d *dashboard) cancelInvoice(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) cancelInvoice(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("invoiceNo")
-	if !digits(no) || len(no) > 32 {
+	if !opaygate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}

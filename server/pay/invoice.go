@@ -1,4 +1,4 @@
-package server
+package pay
 
 import (
 	"net/http"
@@ -15,17 +15,17 @@ import (
 // order's checkout page. The checkout's result page links back here, where the invoice then
 // shows Paid.
 
-// invoiceLink is an invoice's link in OPay's form: the public URL, then ?vid= and the token
+// InvoiceLink is an invoice's link in OPay's form: the public URL, then ?vid= and the token
 // ("https://cashier.opaycheckout.com?vid=8d0a…" on OPay's page).
-func (s *Server) invoiceLink(token string) string { return s.cfg.PublicURL + "?vid=" + token }
+func (p *Pages) InvoiceLink(token string) string { return p.publicURL + "?vid=" + token }
 
 // root serves GET /: the invoice page when the URL is an invoice link, else the API's 404.
-func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) root(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Has("vid") {
-		s.invoicePage(w, r)
+		p.invoicePage(w, r)
 		return
 	}
-	s.notFound(w, r)
+	p.notFound(w, r)
 }
 
 // invoiceView is an invoice as its page shows it.
@@ -56,33 +56,33 @@ type invoicePageLine struct {
 }
 
 // loadInvoice finds the invoice of a link, or answers the request itself.
-func (s *Server) loadInvoice(w http.ResponseWriter, r *http.Request, vid string) (*opaygate.Invoice, bool) {
+func (p *Pages) loadInvoice(w http.ResponseWriter, r *http.Request, vid string) (*opaygate.Invoice, bool) {
 	if !validToken(vid) {
-		s.payNotFound(w, r, "")
+		p.payNotFound(w, r, "")
 		return nil, false
 	}
-	inv, err := s.svc.Invoices.FindInvoiceByToken(r.Context(), vid)
+	inv, err := p.invoices.FindInvoiceByToken(r.Context(), vid)
 	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND {
-		s.payNotFound(w, r, "")
+		p.payNotFound(w, r, "")
 		return nil, false
 	} else if err != nil {
-		s.payFailed(w, r, "", err)
+		p.payFailed(w, r, "", err)
 		return nil, false
 	}
 	return inv, true
 }
 
-func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request) {
-	inv, ok := s.loadInvoice(w, r, r.URL.Query().Get("vid"))
+func (p *Pages) invoicePage(w http.ResponseWriter, r *http.Request) {
+	inv, ok := p.loadInvoice(w, r, r.URL.Query().Get("vid"))
 	if !ok {
 		return
 	}
-	merchant, err := s.merchantName(r, inv.MerchantID)
+	merchant, err := p.merchantName(r, inv.MerchantID)
 	if err != nil {
-		s.payFailed(w, r, inv.Lang, err)
+		p.payFailed(w, r, inv.Lang, err)
 		return
 	}
-	v := s.newPayView(inv.Lang, "invoice.title")
+	v := p.newPayView(inv.Lang, "invoice.title")
 	v.Merchant = merchant
 	iv := &invoiceView{
 		Vid: inv.Token, InvoiceNo: inv.InvoiceNo, Name: inv.Name, Description: inv.Description,
@@ -92,40 +92,40 @@ func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request) {
 		Total:   formatAmount(inv.Amount+inv.ServiceFee, inv.Currency),
 		Payable: inv.Status == opaygate.InvoiceUnpaid,
 	}
-	for _, p := range inv.Products {
-		iv.Lines = append(iv.Lines, invoicePageLine{Name: p.Name, Description: p.Description, Quantity: p.Quantity,
-			Price: formatAmount(p.Price, p.Currency), Total: formatAmount(p.Price*p.Quantity, p.Currency)})
+	for _, line := range inv.Products {
+		iv.Lines = append(iv.Lines, invoicePageLine{Name: line.Name, Description: line.Description, Quantity: line.Quantity,
+			Price: formatAmount(line.Price, line.Currency), Total: formatAmount(line.Price*line.Quantity, line.Currency)})
 	}
 	v.Invoice = iv
 	if inv.Name != "" {
 		v.Title = inv.Name
 	}
-	s.renderPay(w, r, http.StatusOK, "invoice", v)
+	p.renderPay(w, r, http.StatusOK, "invoice", v)
 }
 
 // invoicePay starts (or resumes) paying the invoice. An invoice that is no longer Unpaid
 // comes back to its page, which says why.
-func (s *Server) invoicePay(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) invoicePay(w http.ResponseWriter, r *http.Request) {
 	if err := parsePayForm(w, r); err != nil {
-		s.payNotFound(w, r, "")
+		p.payNotFound(w, r, "")
 		return
 	}
-	inv, ok := s.loadInvoice(w, r, r.PostForm.Get("vid"))
+	inv, ok := p.loadInvoice(w, r, r.PostForm.Get("vid"))
 	if !ok {
 		return
 	}
-	page := s.invoiceLink(inv.Token)
+	page := p.InvoiceLink(inv.Token)
 	if inv.Status != opaygate.InvoiceUnpaid {
-		s.payRedirect(w, r, page)
+		p.payRedirect(w, r, page)
 		return
 	}
-	o, err := s.svc.Invoices.PayInvoice(r.Context(), inv.ID, page)
+	o, err := p.invoices.PayInvoice(r.Context(), inv.ID, page)
 	switch opaygate.ErrorCode(err) {
 	case "":
-		s.payRedirect(w, r, "/checkout?orderToken="+o.Token)
+		p.payRedirect(w, r, "/checkout?orderToken="+o.Token)
 	case opaygate.EINVOICESTATE:
-		s.payRedirect(w, r, page)
+		p.payRedirect(w, r, page)
 	default:
-		s.payFailed(w, r, inv.Lang, err)
+		p.payFailed(w, r, inv.Lang, err)
 	}
 }

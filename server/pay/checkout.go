@@ -1,4 +1,4 @@
-package server
+package pay
 
 import (
 	"context"
@@ -22,6 +22,11 @@ import (
 // The token is the only credential: 128 random bits that only the merchant and its customer
 // know, as OPay's cashierUrl works. There is no session and no CSRF token (docs/PAGES.md says
 // why).
+
+// CheckoutURL is an order's hosted checkout page: its cashierUrl.
+func (p *Pages) CheckoutURL(token string) string {
+	return p.publicURL + "/checkout?orderToken=" + token
+}
 
 // checkout is an order on its hosted page, with what the page needs around it.
 type checkout struct {
@@ -110,23 +115,23 @@ func validToken(s string) bool {
 
 // loadCheckout finds the order behind a token, or answers the request itself (404 page,
 // error page) and returns false.
-func (s *Server) loadCheckout(w http.ResponseWriter, r *http.Request, token string) (*checkout, bool) {
+func (p *Pages) loadCheckout(w http.ResponseWriter, r *http.Request, token string) (*checkout, bool) {
 	if !validToken(token) {
-		s.payNotFound(w, r, "")
+		p.payNotFound(w, r, "")
 		return nil, false
 	}
 	ctx := r.Context()
-	o, err := s.svc.Orders.FindOrderByToken(ctx, token)
+	o, err := p.orders.FindOrderByToken(ctx, token)
 	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND {
-		s.payNotFound(w, r, "")
+		p.payNotFound(w, r, "")
 		return nil, false
 	} else if err != nil {
-		s.payFailed(w, r, "", err)
+		p.payFailed(w, r, "", err)
 		return nil, false
 	}
 	c := &checkout{o: o, lang: "EN"}
-	if c.m, err = s.svc.Merchants.FindMerchant(ctx, o.MerchantID); err != nil {
-		s.payFailed(w, r, "", err)
+	if c.m, err = p.merchants.FindMerchant(ctx, o.MerchantID); err != nil {
+		p.payFailed(w, r, "", err)
 		return nil, false
 	}
 	c.merchant = c.m.Name
@@ -136,7 +141,7 @@ func (s *Server) loadCheckout(w http.ResponseWriter, r *http.Request, token stri
 	if o.InvoiceNo != "" {
 		// An invoice's order speaks the invoice's language. Failing to read it costs only
 		// the translation.
-		if inv, err := s.svc.Invoices.FindInvoice(ctx, o.MerchantID, o.InvoiceNo); err == nil {
+		if inv, err := p.invoices.FindInvoice(ctx, o.MerchantID, o.InvoiceNo); err == nil {
 			c.lang = inv.Lang
 		}
 	}
@@ -144,10 +149,10 @@ func (s *Server) loadCheckout(w http.ResponseWriter, r *http.Request, token stri
 }
 
 // view builds the page of a checkout.
-func (s *Server) checkoutView(c *checkout, title string) *payView {
-	v := s.newPayView(c.lang, title)
+func (p *Pages) checkoutView(c *checkout, title string) *payView {
+	v := p.newPayView(c.lang, title)
 	v.Merchant = c.merchant
-	o, now := c.o, s.svc.Clock.Now()
+	o, now := c.o, p.clock.Now()
 	ov := &orderView{
 		Token: o.Token, OrderNo: o.OrderNo, Reference: o.Reference, Product: o.ProductName,
 		Description: o.ProductDescription, Amount: formatAmount(o.Amount, o.Currency),
@@ -162,26 +167,26 @@ func (s *Server) checkoutView(c *checkout, title string) *payView {
 	if o.CardLast4 != "" {
 		ov.Card = "•••• " + o.CardLast4
 	}
-	for _, p := range o.Products {
-		it := itemView{Name: p.Name, Quantity: p.Quantity}
-		if p.Price > 0 {
-			it.Price = formatAmount(p.Price, o.Currency)
+	for _, item := range o.Products {
+		it := itemView{Name: item.Name, Quantity: item.Quantity}
+		if item.Price > 0 {
+			it.Price = formatAmount(item.Price, o.Currency)
 		}
 		ov.Items = append(ov.Items, it)
 	}
-	for _, p := range o.Plans {
-		ov.Plans = append(ov.Plans, planView{Months: p.Months, EMI: formatAmount(p.EMI, o.Currency),
-			Fee: formatAmount(p.Fee, o.Currency), Down: formatAmount(p.DownPayment, o.Currency),
-			Total: formatAmount(p.DownPayment+p.Fee+p.EMI*int64(p.Months), o.Currency)})
+	for _, plan := range o.Plans {
+		ov.Plans = append(ov.Plans, planView{Months: plan.Months, EMI: formatAmount(plan.EMI, o.Currency),
+			Fee: formatAmount(plan.Fee, o.Currency), Down: formatAmount(plan.DownPayment, o.Currency),
+			Total: formatAmount(plan.DownPayment+plan.Fee+plan.EMI*int64(plan.Months), o.Currency)})
 	}
-	s.outcome(v, ov, o)
+	p.outcome(v, ov, o)
 	v.Order = ov
 	return v
 }
 
 // outcome fills in how a final order ended and where the result page sends the customer:
 // back to returnUrl after a payment, to cancelUrl (if any) when it was cancelled or closed.
-func (s *Server) outcome(v *payView, ov *orderView, o *opaygate.Order) {
+func (p *Pages) outcome(v *payView, ov *orderView, o *opaygate.Order) {
 	switch {
 	case o.Status == opaygate.StatusSuccess:
 		ov.Outcome = "success"
@@ -218,15 +223,15 @@ func maskAccount(a string) string {
 }
 
 // checkoutPage shows the step the order is at.
-func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	c, ok := s.loadCheckout(w, r, q.Get("orderToken"))
+	c, ok := p.loadCheckout(w, r, q.Get("orderToken"))
 	if !ok {
 		return
 	}
 	o := c.o
 	if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
-		s.payRedirect(w, r, "/3ds?orderToken="+o.Token)
+		p.payRedirect(w, r, "/3ds?orderToken="+o.Token)
 		return
 	}
 	var page, title string
@@ -240,7 +245,7 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	default:
 		page, title = "checkout", "checkout.title"
 	}
-	v := s.checkoutView(c, title)
+	v := p.checkoutView(c, title)
 	if page != "result" {
 		switch key := q.Get("error"); {
 		case key == "otp":
@@ -255,10 +260,10 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	if v.Sandbox {
 		v.Cards = sandboxCards
 		if page == "otp" {
-			v.OTPHint, _ = s.svc.Sandbox.LastOTP(o.OrderNo)
+			v.OTPHint, _ = p.sandbox.LastOTP(o.OrderNo)
 		}
 	}
-	s.renderPay(w, r, http.StatusOK, page, v)
+	p.renderPay(w, r, http.StatusOK, page, v)
 }
 
 // payFormError refuses a form before any service is asked: the page shows the message of key.
@@ -272,12 +277,12 @@ type step func(ctx context.Context, c *checkout, form url.Values) (string, error
 
 // checkoutStep runs one step from a form and redirects. invalidKey is the message key of the
 // step's own EINVALID errors.
-func (s *Server) checkoutStep(w http.ResponseWriter, r *http.Request, invalidKey string, fn step) {
+func (p *Pages) checkoutStep(w http.ResponseWriter, r *http.Request, invalidKey string, fn step) {
 	if err := parsePayForm(w, r); err != nil {
-		s.payNotFound(w, r, "")
+		p.payNotFound(w, r, "")
 		return
 	}
-	c, ok := s.loadCheckout(w, r, r.PostForm.Get("orderToken"))
+	c, ok := p.loadCheckout(w, r, r.PostForm.Get("orderToken"))
 	if !ok {
 		return
 	}
@@ -306,21 +311,21 @@ func (s *Server) checkoutStep(w http.ResponseWriter, r *http.Request, invalidKey
 		case opaygate.EINVALID:
 			target = back + "&error=" + invalidKey
 		case opaygate.ENOTFOUND:
-			s.payNotFound(w, r, c.lang)
+			p.payNotFound(w, r, c.lang)
 			return
 		default:
-			s.payFailed(w, r, c.lang, err)
+			p.payFailed(w, r, c.lang, err)
 			return
 		}
 	}
-	s.payRedirect(w, r, target)
+	p.payRedirect(w, r, target)
 }
 
 func (c *checkout) key() opaygate.OrderKey { return opaygate.OrderKey{ID: c.o.ID} }
 
 // checkoutValU starts ValU with the customer's account: the next page offers its plans.
-func (s *Server) checkoutValU(w http.ResponseWriter, r *http.Request) {
-	s.checkoutStep(w, r, "account", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+func (p *Pages) checkoutValU(w http.ResponseWriter, r *http.Request) {
+	p.checkoutStep(w, r, "account", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		account := stripSpaces(f.Get("account"))
 		if !opaygate.ValUAccount(account) {
 			return "", payFormError("account")
@@ -328,43 +333,43 @@ func (s *Server) checkoutValU(w http.ResponseWriter, r *http.Request) {
 		if c.o.Country != "EG" || c.m.Check(opaygate.FuncValU, c.o.Country) != nil {
 			return "", payFormError("method")
 		}
-		_, err := s.svc.Orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodValU, account)
+		_, err := p.orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodValU, account)
 		return "", err
 	})
 }
 
 // checkoutPlan records the chosen plan, which sends the OTP.
-func (s *Server) checkoutPlan(w http.ResponseWriter, r *http.Request) {
-	s.checkoutStep(w, r, "plan", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+func (p *Pages) checkoutPlan(w http.ResponseWriter, r *http.Request) {
+	p.checkoutStep(w, r, "plan", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		months, err := strconv.Atoi(f.Get("months"))
 		if err != nil || months <= 0 || months > 1200 {
 			return "", payFormError("plan")
 		}
-		_, err = s.svc.Orders.SelectPlan(ctx, c.o.MerchantID, c.key(), months)
+		_, err = p.orders.SelectPlan(ctx, c.o.MerchantID, c.key(), months)
 		return "", err
 	})
 }
 
 // checkoutOTP submits the OTP: a right one completes the payment.
-func (s *Server) checkoutOTP(w http.ResponseWriter, r *http.Request) {
-	s.checkoutStep(w, r, "otp_format", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+func (p *Pages) checkoutOTP(w http.ResponseWriter, r *http.Request) {
+	p.checkoutStep(w, r, "otp_format", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		otp := stripSpaces(f.Get("otp"))
-		if len(otp) != opaygate.OTPLength || !digits(otp) {
+		if len(otp) != opaygate.OTPLength || !opaygate.Digits(otp) {
 			return "", payFormError("otp_format")
 		}
-		_, err := s.svc.Orders.SubmitOTP(ctx, c.o.MerchantID, c.key(), otp)
+		_, err := p.orders.SubmitOTP(ctx, c.o.MerchantID, c.key(), otp)
 		return "", err
 	})
 }
 
 // checkoutResend sends a new OTP.
-func (s *Server) checkoutResend(w http.ResponseWriter, r *http.Request) {
-	s.checkoutStep(w, r, "otp", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+func (p *Pages) checkoutResend(w http.ResponseWriter, r *http.Request) {
+	p.checkoutStep(w, r, "otp", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		o := c.o
 		if o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP && o.OTPResends >= opaygate.OTPMaxResends {
 			return "", payFormError("resend_limit")
 		}
-		if _, err := s.svc.Orders.ResendOTP(ctx, o.MerchantID, c.key()); err != nil {
+		if _, err := p.orders.ResendOTP(ctx, o.MerchantID, c.key()); err != nil {
 			return "", err
 		}
 		return "/checkout?orderToken=" + o.Token + "&notice=resent", nil
@@ -373,8 +378,8 @@ func (s *Server) checkoutResend(w http.ResponseWriter, r *http.Request) {
 
 // checkoutCard pays by card. The page always asks for 3-D Secure, so the next page is the
 // confirmation; an expired card fails the order at once (code 54), as over the API.
-func (s *Server) checkoutCard(w http.ResponseWriter, r *http.Request) {
-	s.checkoutStep(w, r, "card_number", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+func (p *Pages) checkoutCard(w http.ResponseWriter, r *http.Request) {
+	p.checkoutStep(w, r, "card_number", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		card, err := formCard(f)
 		if err != nil {
 			return "", err
@@ -382,7 +387,7 @@ func (s *Server) checkoutCard(w http.ResponseWriter, r *http.Request) {
 		if c.m.Check(opaygate.FuncBankCard, c.o.Country) != nil {
 			return "", payFormError("method")
 		}
-		o, err := s.svc.Orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodBankCard, card)
+		o, err := p.orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodBankCard, card)
 		if err != nil {
 			return "", err
 		}
@@ -415,11 +420,11 @@ func formCard(f url.Values) (opaygate.Card, error) {
 		return opaygate.Card{}, payFormError("card_expiry")
 	}
 	cvv := stripSpaces(f.Get("cvv"))
-	if (len(cvv) != 3 && len(cvv) != 4) || !digits(cvv) {
+	if (len(cvv) != 3 && len(cvv) != 4) || !opaygate.Digits(cvv) {
 		return opaygate.Card{}, payFormError("card_cvv")
 	}
 	name := strings.TrimSpace(f.Get("cardHolderName"))
-	if text("cardHolderName", name, maxName, false) != nil {
+	if opaygate.CheckText("cardHolderName", name, opaygate.MaxNameLength, false) != nil {
 		return opaygate.Card{}, payFormError("card_name")
 	}
 	return opaygate.Card{HolderName: name, Number: number, CVV: cvv, ExpiryMonth: month, ExpiryYear: year,
@@ -429,9 +434,9 @@ func formCard(f url.Values) (opaygate.Card, error) {
 // checkoutCancel closes the order for the customer and sends them to the merchant's cancelUrl,
 // or to the result page when there is none. An order that is already final is not touched:
 // the customer sees how it ended instead of being told it was cancelled.
-func (s *Server) checkoutCancel(w http.ResponseWriter, r *http.Request) {
-	s.checkoutStep(w, r, "", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
-		o, err := s.svc.Orders.CancelOrder(ctx, c.o.MerchantID, c.key())
+func (p *Pages) checkoutCancel(w http.ResponseWriter, r *http.Request) {
+	p.checkoutStep(w, r, "", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		o, err := p.orders.CancelOrder(ctx, c.o.MerchantID, c.key())
 		if err != nil {
 			return "", err
 		}

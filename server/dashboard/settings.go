@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"net/http"
@@ -14,17 +14,17 @@ type settingsPage struct {
 
 // settings shows the merchant's name, default webhook URL and public key. The private key is
 // never shown here: it can only be replaced (rotateKey).
-func (d *dashboard) settings(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) settings(w http.ResponseWriter, r *http.Request, v *visit) {
 	d.render(w, r, http.StatusOK, "settings", v, page{Title: "Settings", Nav: "settings",
 		Data: settingsPage{Name: v.m.Name, WebhookURL: v.m.WebhookURL}})
 }
 
 // updateSettings changes the merchant's name and default webhook URL.
-func (d *dashboard) updateSettings(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) updateSettings(w http.ResponseWriter, r *http.Request, v *visit) {
 	f := settingsPage{Name: strings.TrimSpace(r.PostFormValue("name")), WebhookURL: strings.TrimSpace(r.PostFormValue("webhook_url"))}
-	err := text("name", f.Name, maxName, true)
+	err := opaygate.CheckText("name", f.Name, opaygate.MaxNameLength, true)
 	if err == nil {
-		err = absURL("webhook URL", f.WebhookURL, false)
+		err = opaygate.CheckURL("webhook URL", f.WebhookURL, false)
 	}
 	if err == nil {
 		_, err = d.svc.Merchants.UpdateMerchant(r.Context(), v.m.ID, opaygate.MerchantUpdate{Name: &f.Name, WebhookURL: &f.WebhookURL})
@@ -50,7 +50,7 @@ type newKeyPage struct {
 // answer to this POST (no-store, never logged, never redirected to). The old key stops
 // authenticating at once. The public key stays: it is embedded in the merchant's checkout
 // pages and is no secret.
-func (d *dashboard) rotateKey(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) rotateKey(w http.ResponseWriter, r *http.Request, v *visit) {
 	if r.PostFormValue("confirm") != "yes" {
 		d.render(w, r, http.StatusUnprocessableEntity, "settings", v, page{Title: "Settings", Nav: "settings",
 			Error: "Tick the box to confirm that the current private key stops working.",

@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"html/template"
@@ -72,7 +72,7 @@ func parseMoney(field, s string) (int64, error) {
 	if whole == "" {
 		whole = "0"
 	}
-	if !digits(whole) || len(frac) > 2 || (dot && frac != "" && !digits(frac)) || len(whole) > 12 {
+	if !opaygate.Digits(whole) || len(frac) > 2 || (dot && frac != "" && !opaygate.Digits(frac)) || len(whole) > 12 {
 		return 0, errForm("%s must be an amount like 150 or 150.25", field)
 	}
 	n, _ := strconv.ParseInt(whole, 10, 64)

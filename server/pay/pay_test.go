@@ -1,4 +1,4 @@
-package server
+package pay
 
 import (
 	"context"
@@ -15,36 +15,42 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/web"
 	"github.com/opaygate/opaygate/simulator"
 )
 
 func embeddedPay(t *testing.T) (fs.FS, fs.FS) {
 	t.Helper()
-	templates, err := fs.Sub(payTemplateFS, "templates/pay")
-	if err != nil {
-		t.Fatal(err)
-	}
-	static, err := fs.Sub(payStaticFS, "static/pay")
-	if err != nil {
-		t.Fatal(err)
-	}
+	templates, static := web.Dirs(payFiles)
 	return templates, static
 }
 
-// A broken template fails parsing — New panics with it at boot — instead of a customer's page.
+func mustNew(t *testing.T, d Deps) *Pages {
+	t.Helper()
+	p, err := New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A broken template fails parsing — New returns it and server.New panics at boot — instead of
+// a customer's page.
 func TestParsePayPages(t *testing.T) {
 	templates, static := embeddedPay(t)
-	if _, err := parsePayPages(templates, static); err != nil {
+	if _, err := parsePayPages(payFiles, nil); err != nil {
 		t.Fatalf("the embedded pages: %v", err)
 	}
-	good := fstest.MapFS{}
-	_ = fs.WalkDir(templates, ".", func(name string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := fs.ReadFile(templates, name)
-			good[name] = &fstest.MapFile{Data: b}
-		}
-		return err
-	})
+	good, assets := fstest.MapFS{}, fstest.MapFS{}
+	for dir, m := range map[fs.FS]fstest.MapFS{templates: good, static: assets} {
+		_ = fs.WalkDir(dir, ".", func(name string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := fs.ReadFile(dir, name)
+				m[name] = &fstest.MapFile{Data: b}
+			}
+			return err
+		})
+	}
 	for name, change := range map[string]func(fstest.MapFS){
 		"Syntax": func(m fstest.MapFS) {
 			m["result.html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}{{if}}{{end}}`)}
@@ -65,7 +71,14 @@ func TestParsePayPages(t *testing.T) {
 				broken[k] = v
 			}
 			change(broken)
-			_, err := parsePayPages(broken, static)
+			files := fstest.MapFS{}
+			for k, v := range broken {
+				files["templates/"+k] = v
+			}
+			for k, v := range assets {
+				files["static/"+k] = v
+			}
+			_, err := parsePayPages(files, nil)
 			if name == "MissingPartial" {
 				// html/template resolves {{template "summary"}} when a page runs, not when it
 				// parses; TestPayPagesRender runs every page, so such a mistake fails a test.
@@ -207,7 +220,7 @@ func TestMaskAccount(t *testing.T) {
 // Every page renders with a full view, in both languages, without html/template's marker of a
 // value it refused (ZgotmplZ) and without a label shown as its key.
 func TestPayPagesRender(t *testing.T) {
-	s := New(Config{Mode: "sandbox", PublicURL: "http://gw.example"}, Services{})
+	p := mustNew(t, Deps{PublicURL: "http://gw.example"})
 	order := &orderView{Token: strings.Repeat("a", 32), OrderNo: "261122000000000001", Reference: "r-1",
 		Product: "Fridge", Amount: "EGP 600.00", LeftMS: 60000, TimeLeft: "1:00", AllowValU: true, AllowCard: true,
 		Plans:   []planView{{Months: 6, EMI: "EGP 114.00", Fee: "EGP 18.00", Down: "EGP 0.00", Total: "EGP 702.00"}},
@@ -216,14 +229,14 @@ func TestPayPagesRender(t *testing.T) {
 	invoice := &invoiceView{Vid: strings.Repeat("b", 32), InvoiceNo: "20000001", Name: "Rent", Status: "Unpaid",
 		StatusClass: "unpaid", Due: "2026-12-01 00:00 UTC", Subtotal: "EGP 1.00", Fee: "EGP 0.10", HasFee: true,
 		Total: "EGP 1.10", Payable: true, Lines: []invoicePageLine{{Name: "Mug", Quantity: 1, Price: "EGP 1.00", Total: "EGP 1.00"}}}
-	for name := range s.pay.pages {
+	for _, name := range p.site.Pages() {
 		for _, lang := range []string{"EN", "AR"} {
-			v := s.newPayView(lang, "checkout.title")
+			v := p.newPayView(lang, "checkout.title")
 			v.Merchant, v.Order, v.Invoice, v.Cards, v.OTPHint, v.Sandbox = "Shop", order, invoice, sandboxCards, "123456", true
 			v.Error, v.Notice = v.T("error.plan"), v.T("notice.resent")
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest("GET", "/x", nil)
-			s.renderPay(w, r, http.StatusOK, name, v)
+			p.renderPay(w, r, http.StatusOK, name, v)
 			body := w.Body.String()
 			if w.Code != http.StatusOK || strings.Contains(body, "ZgotmplZ") || !strings.Contains(body, "</html>") {
 				t.Errorf("%s/%s: %d\n%s", name, lang, w.Code, body)
@@ -247,10 +260,12 @@ func (failingOrders) FindOrderByToken(ctx context.Context, token string) (*opayg
 // A storage failure is a page that says so, not a Go error, and not JSON.
 func TestPayPageStorageDown(t *testing.T) {
 	var logs strings.Builder
-	s := New(Config{Mode: "sandbox", PublicURL: "http://gw.example", Logger: slog.New(slog.NewTextHandler(&logs, nil))},
-		Services{Orders: failingOrders{}})
+	p := mustNew(t, Deps{PublicURL: "http://gw.example", Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Orders: failingOrders{}})
+	mux := http.NewServeMux()
+	p.Register(mux)
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/checkout?orderToken="+strings.Repeat("c", 32), nil))
+	mux.ServeHTTP(w, httptest.NewRequest("GET", "/checkout?orderToken="+strings.Repeat("c", 32), nil))
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "Service not available") ||
 		strings.Contains(w.Body.String(), "db-7") || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("%d %v\n%s", w.Code, w.Header(), w.Body)

@@ -1,4 +1,4 @@
-package server
+package pay
 
 import (
 	"context"
@@ -16,43 +16,43 @@ import (
 // Afterwards a server-to-server payment returns its customer straight to returnUrl, as the
 // spec says; a hosted checkout shows its result page first, which links to returnUrl.
 
-// threeDSURL is the redirectUrl of an order waiting at REDIRECT_3DS.
-func (s *Server) threeDSURL(o *opaygate.Order) string {
-	return s.cfg.PublicURL + "/3ds?orderToken=" + o.Token
+// ThreeDSURL is the 3-D Secure page of an order waiting at REDIRECT_3DS: its redirectUrl.
+func (p *Pages) ThreeDSURL(token string) string {
+	return p.publicURL + "/3ds?orderToken=" + token
 }
 
 // threeDSPage asks the cardholder to confirm; an order not waiting for that goes to the
 // checkout page, which shows where it is.
-func (s *Server) threeDSPage(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.loadCheckout(w, r, r.URL.Query().Get("orderToken"))
+func (p *Pages) threeDSPage(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.loadCheckout(w, r, r.URL.Query().Get("orderToken"))
 	if !ok {
 		return
 	}
 	if c.o.Status != opaygate.StatusPending || c.o.Step != opaygate.Step3DS {
-		s.payRedirect(w, r, "/checkout?orderToken="+c.o.Token)
+		p.payRedirect(w, r, "/checkout?orderToken="+c.o.Token)
 		return
 	}
-	v := s.checkoutView(c, "3ds.title")
-	s.renderPay(w, r, http.StatusOK, "threeds", v)
+	v := p.checkoutView(c, "3ds.title")
+	p.renderPay(w, r, http.StatusOK, "threeds", v)
 }
 
-func (s *Server) threeDSConfirm(w http.ResponseWriter, r *http.Request) {
-	s.threeDSStep(w, r, s.svc.Orders.Confirm3DS)
+func (p *Pages) threeDSConfirm(w http.ResponseWriter, r *http.Request) {
+	p.threeDSStep(w, r, p.orders.Confirm3DS)
 }
 
-func (s *Server) threeDSCancel(w http.ResponseWriter, r *http.Request) {
-	s.threeDSStep(w, r, s.svc.Orders.Cancel3DS)
+func (p *Pages) threeDSCancel(w http.ResponseWriter, r *http.Request) {
+	p.threeDSStep(w, r, p.orders.Cancel3DS)
 }
 
 // threeDSStep confirms or cancels, then redirects. A second click finds the order final
 // (EORDERSTATE) and is sent where the first one was: nothing is paid twice.
-func (s *Server) threeDSStep(w http.ResponseWriter, r *http.Request,
+func (p *Pages) threeDSStep(w http.ResponseWriter, r *http.Request,
 	fn func(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error)) {
 	if err := parsePayForm(w, r); err != nil {
-		s.payNotFound(w, r, "")
+		p.payNotFound(w, r, "")
 		return
 	}
-	c, ok := s.loadCheckout(w, r, r.PostForm.Get("orderToken"))
+	c, ok := p.loadCheckout(w, r, r.PostForm.Get("orderToken"))
 	if !ok {
 		return
 	}
@@ -61,19 +61,19 @@ func (s *Server) threeDSStep(w http.ResponseWriter, r *http.Request,
 	case "":
 	case opaygate.EORDERSTATE:
 		// Final already (a second click, another tab) or expired just now: read it again.
-		if o, err = s.svc.Orders.FindOrderByToken(r.Context(), c.o.Token); err != nil {
+		if o, err = p.orders.FindOrderByToken(r.Context(), c.o.Token); err != nil {
 			o = c.o
 		}
 	case opaygate.ENOTFOUND:
-		s.payNotFound(w, r, c.lang)
+		p.payNotFound(w, r, c.lang)
 		return
 	default:
-		s.payFailed(w, r, c.lang, err)
+		p.payFailed(w, r, c.lang, err)
 		return
 	}
 	if o.Status.Final() && o.Channel == opaygate.ChannelAPI && o.ReturnURL != "" {
-		s.payRedirect(w, r, o.ReturnURL)
+		p.payRedirect(w, r, o.ReturnURL)
 		return
 	}
-	s.payRedirect(w, r, "/checkout?orderToken="+o.Token)
+	p.payRedirect(w, r, "/checkout?orderToken="+o.Token)
 }

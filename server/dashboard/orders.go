@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"net/http"
@@ -22,7 +22,7 @@ type ordersPage struct {
 
 // orders lists the merchant's orders, newest first, filtered by status, pay method and
 // creation date (UTC days, both ends included), or searched by reference or orderNo.
-func (d *dashboard) orders(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) orders(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := r.URL.Query()
 	f := opaygate.OrderFilter{MerchantID: v.m.ID, Limit: pageSize}
 	data := ordersPage{Filter: q, Methods: []string{opaygate.PayMethodValU, opaygate.PayMethodBankCard},
@@ -95,11 +95,11 @@ type refundForm struct {
 }
 
 // order shows one order with its timeline, callbacks and refunds.
-func (d *dashboard) order(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) order(w http.ResponseWriter, r *http.Request, v *visit) {
 	d.showOrder(w, r, v, http.StatusOK, "", refundForm{})
 }
 
-func (d *dashboard) showOrder(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string, rf refundForm) {
+func (d *Dashboard) showOrder(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string, rf refundForm) {
 	o, ok := d.findOrder(w, r, v)
 	if !ok {
 		return
@@ -138,9 +138,9 @@ func (d *dashboard) showOrder(w http.ResponseWriter, r *http.Request, v *visit, 
 
 // findOrder loads the order named by the path, answering 404 for anything that is not one of
 // this merchant's orders.
-func (d *dashboard) findOrder(w http.ResponseWriter, r *http.Request, v *visit) (*opaygate.Order, bool) {
+func (d *Dashboard) findOrder(w http.ResponseWriter, r *http.Request, v *visit) (*opaygate.Order, bool) {
 	no := r.PathValue("orderNo")
-	if !digits(no) || len(no) > 32 {
+	if !opaygate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return nil, false
 	}
@@ -153,9 +153,9 @@ func (d *dashboard) findOrder(w http.ResponseWriter, r *http.Request, v *visit) 
 }
 
 // closeOrder closes an open order through the same state machine as payment/close.
-func (d *dashboard) closeOrder(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) closeOrder(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("orderNo")
-	if !digits(no) || len(no) > 32 {
+	if !opaygate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}
@@ -172,13 +172,13 @@ func (d *dashboard) closeOrder(w http.ResponseWriter, r *http.Request, v *visit)
 }
 
 // refundOrder refunds part or all of a SUCCESS order to the instrument that paid it.
-func (d *dashboard) refundOrder(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) refundOrder(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("orderNo")
 	if d.svc.Refunds == nil {
 		d.fail(w, r, v, opaygate.Errorf(opaygate.ENOTCONFIGURED, "refunds are not available on this gateway"))
 		return
 	}
-	if !digits(no) || len(no) > 32 {
+	if !opaygate.Digits(no) || len(no) > 32 {
 		d.notFound(w, r, v)
 		return
 	}
@@ -186,10 +186,10 @@ func (d *dashboard) refundOrder(w http.ResponseWriter, r *http.Request, v *visit
 		Amount: r.PostFormValue("amount"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	err := v.m.Check(opaygate.FuncRefund, "")
 	if err == nil {
-		err = reference("reference", rf.Reference)
+		err = opaygate.CheckReference("reference", rf.Reference)
 	}
 	if err == nil {
-		err = text("reason", rf.Reason, maxName, false)
+		err = opaygate.CheckText("reason", rf.Reason, opaygate.MaxNameLength, false)
 	}
 	var amount int64
 	if err == nil {
@@ -213,10 +213,10 @@ func (d *dashboard) refundOrder(w http.ResponseWriter, r *http.Request, v *visit
 
 // resendCallback makes one of the order's callbacks due again. The outbox finds callbacks by
 // id alone, so the callback is checked to be this merchant's and this order's first.
-func (d *dashboard) resendCallback(w http.ResponseWriter, r *http.Request, v *visit) {
+func (d *Dashboard) resendCallback(w http.ResponseWriter, r *http.Request, v *visit) {
 	no := r.PathValue("orderNo")
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if d.svc.Callbacks == nil || err != nil || id <= 0 || !digits(no) {
+	if d.svc.Callbacks == nil || err != nil || id <= 0 || !opaygate.Digits(no) {
 		d.notFound(w, r, v)
 		return
 	}

@@ -1,0 +1,296 @@
+// Package pay is the customer's pages: the hosted checkout (checkout.go, cashierUrl), the 3-D
+// Secure confirmation (threeds.go) and the invoice page (invoice.go, invoiceLink), in English
+// and Arabic (text.go). They are rendered on the server from html/template files, one per page,
+// each parsed together with one shared layout by New, so a broken template fails the boot,
+// never a customer. The pages work without JavaScript; pay.js only counts down the time left
+// and keeps a double click from sending a form twice (the server is safe against that anyway).
+//
+// Every URL a page links to is relative ("checkout/otp", "static/pay/pay.css"): the pages all
+// live at the root of the public URL, so they keep working behind a proxy that adds a path
+// prefix. Redirects are absolute, built from Deps.PublicURL like cashierUrl is.
+//
+// The pages call the domain services of the root package and nothing else: they must not
+// import package server (which imports this one to mount it), the dashboard, sqlstore or the
+// simulator. Their shared mechanics come from server/internal (web, httplog, validate).
+package pay
+
+import (
+	"embed"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/httplog"
+	"github.com/opaygate/opaygate/server/internal/web"
+)
+
+// payFiles are the pages' templates and static files.
+//
+//go:embed templates/*.html static
+var payFiles embed.FS
+
+// maxForm bounds a customer form's body; the largest (the card form) is a few hundred bytes.
+const maxForm = 16 << 10
+
+// Deps are what the pages need from the gateway.
+type Deps struct {
+	PublicURL string       // e.g. "https://pay.example", no trailing slash: the prefix of redirects
+	Logger    *slog.Logger // nil = discard
+	Clock     opaygate.Clock
+	Merchants opaygate.MerchantService
+	Orders    opaygate.OrderService
+	Invoices  opaygate.InvoiceService
+	// Sandbox is set in sandbox mode only: the pages then show the sandbox's banner, its test
+	// cards and the OTP just sent.
+	Sandbox Sandbox
+	// NotFound answers GET / when it is not an invoice link (the API's 404).
+	NotFound http.HandlerFunc
+}
+
+// Sandbox tells the pages the OTP the sandbox just sent for an order.
+type Sandbox interface {
+	LastOTP(orderNo string) (string, bool)
+}
+
+// Pages serves the customer's pages.
+type Pages struct {
+	publicURL string
+	log       *slog.Logger
+	clock     opaygate.Clock
+	merchants opaygate.MerchantService
+	orders    opaygate.OrderService
+	invoices  opaygate.InvoiceService
+	sandbox   Sandbox
+	notFound  http.HandlerFunc
+	site      *web.Site
+}
+
+// New parses the pages. It fails when a template does not parse or a page is missing: the
+// templates are embedded, so that is a bug to catch at boot.
+func New(d Deps) (*Pages, error) {
+	p := &Pages{publicURL: d.PublicURL, log: d.Logger, clock: d.Clock, merchants: d.Merchants, orders: d.Orders,
+		invoices: d.Invoices, sandbox: d.Sandbox, notFound: d.NotFound}
+	if p.log == nil {
+		p.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if p.clock == nil {
+		p.clock = opaygate.SystemClock{}
+	}
+	if p.notFound == nil {
+		p.notFound = http.NotFound
+	}
+	var err error
+	if p.site, err = parsePayPages(payFiles, p.log); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// payPageNames are the customer pages the handlers render.
+var payPageNames = []string{"checkout", "plan", "otp", "threeds", "result", "invoice", "notfound", "unavailable"}
+
+// parsePayPages parses every page of files' templates/ with layout.html and loads its
+// static/. It fails on any template error, and when a page the handlers render is missing.
+//
+// The headers: HTML no cache keeps (it shows a payment's state), no site frames (clickjacking
+// a Pay button), and no script or style from elsewhere. The token in the URL stays out of
+// Referer headers. There is no form-action directive: the 3-D Secure and cancel forms end in
+// a redirect to the merchant, which it would block.
+func parsePayPages(files fs.FS, log *slog.Logger) (*web.Site, error) {
+	templates, static := web.Dirs(files)
+	return web.New(web.Config{
+		Name: "customer page", Templates: templates, Pages: payPageNames, Static: static,
+		Referrer: "no-referrer",
+		CSP: "default-src 'none'; script-src 'self'; style-src 'self'; " +
+			"img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+		Logger: log,
+	})
+}
+
+// Register adds the pages' routes to mux.
+func (p *Pages) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /checkout", p.checkoutPage)
+	mux.HandleFunc("POST /checkout/valu", p.checkoutValU)
+	mux.HandleFunc("POST /checkout/plan", p.checkoutPlan)
+	mux.HandleFunc("POST /checkout/otp", p.checkoutOTP)
+	mux.HandleFunc("POST /checkout/resend", p.checkoutResend)
+	mux.HandleFunc("POST /checkout/card", p.checkoutCard)
+	mux.HandleFunc("POST /checkout/cancel", p.checkoutCancel)
+	mux.HandleFunc("GET /3ds", p.threeDSPage)
+	mux.HandleFunc("POST /3ds/confirm", p.threeDSConfirm)
+	mux.HandleFunc("POST /3ds/cancel", p.threeDSCancel)
+	mux.HandleFunc("GET /{$}", p.root)
+	mux.HandleFunc("GET /pay", p.invoicePage)
+	mux.HandleFunc("POST /pay", p.invoicePay)
+	mux.HandleFunc("GET /static/pay/{file}", p.payStatic)
+}
+
+// payView is what every customer page gets: the layout's fields and the page's own data.
+// Every string in it is escaped by html/template wherever it lands; Error and Notice are
+// chosen from fixed texts, never copied from the request.
+type payView struct {
+	Lang    string // "EN" or "AR"
+	Title   string
+	Sandbox bool
+	Assets  string // static files' version
+	Error   string
+	Notice  string
+
+	Merchant string
+	Order    *orderView
+	Invoice  *invoiceView
+	Cards    []sandboxCard // the test cards, in sandbox mode
+	OTPHint  string        // the OTP just sent, in sandbox mode
+}
+
+// T translates a label of the page into the page's language; with args the text is a format.
+func (v *payView) T(key string, args ...any) string {
+	text, ok := payText[v.Lang][key]
+	if !ok {
+		text, ok = payText["EN"][key]
+	}
+	if !ok {
+		return key // a missing translation shows its key rather than nothing; tests catch it
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(text, args...)
+	}
+	return text
+}
+
+// HTMLLang and Dir are the layout's lang and dir attributes.
+func (v *payView) HTMLLang() string {
+	if v.Lang == "AR" {
+		return "ar"
+	}
+	return "en"
+}
+
+// Dir is "rtl" for Arabic pages.
+func (v *payView) Dir() string {
+	if v.Lang == "AR" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// newPayView starts a view in lang with the page's title key.
+func (p *Pages) newPayView(lang, title string) *payView {
+	if lang != "AR" {
+		lang = "EN"
+	}
+	v := &payView{Lang: lang, Sandbox: p.sandboxPages(), Assets: p.site.Version()}
+	v.Title = v.T(title)
+	return v
+}
+
+// sandboxPages reports whether pages show sandbox hints (test cards, the OTP).
+func (p *Pages) sandboxPages() bool { return p.sandbox != nil }
+
+// renderPay writes a customer page; a template that fails is a clean error page instead of
+// half a form.
+func (p *Pages) renderPay(w http.ResponseWriter, r *http.Request, status int, name string, v *payView) {
+	p.site.Render(w, r, status, name, v)
+}
+
+// payRedirect answers a form with 303: the browser GETs target, so a reload never re-posts
+// (Post/Redirect/Get). target is a path under the public URL, or an absolute merchant URL.
+func (p *Pages) payRedirect(w http.ResponseWriter, r *http.Request, target string) {
+	if strings.HasPrefix(target, "/") {
+		target = p.publicURL + target
+	}
+	p.site.Redirect(w, r, target)
+}
+
+// payNotFound answers an unknown token with an HTML page: customers follow links, and a
+// JSON envelope would mean nothing to them.
+func (p *Pages) payNotFound(w http.ResponseWriter, r *http.Request, lang string) {
+	p.renderPay(w, r, http.StatusNotFound, "notfound", p.newPayView(lang, "notfound.title"))
+}
+
+// payFailed answers an internal error: logged with the request id, never shown.
+func (p *Pages) payFailed(w http.ResponseWriter, r *http.Request, lang string, err error) {
+	p.log.Error("customer page", "request_id", httplog.From(r.Context()).ID, "path", r.URL.Path, "err", err)
+	p.renderPay(w, r, http.StatusServiceUnavailable, "unavailable", p.newPayView(lang, "unavailable.title"))
+}
+
+// parsePayForm reads a customer form of at most maxForm bytes.
+func parsePayForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	return r.ParseForm()
+}
+
+// payStatic serves the pages' CSS and script: for a year when the URL names the current
+// version, else for five minutes.
+func (p *Pages) payStatic(w http.ResponseWriter, r *http.Request) {
+	cache := "public, max-age=300"
+	if r.URL.Query().Get("v") == p.site.Version() {
+		cache = "public, max-age=31536000, immutable"
+	}
+	if !p.site.Static(w, r, r.PathValue("file"), cache) {
+		p.payNotFound(w, r, "")
+	}
+}
+
+// formatAmount shows minor units in the currency's usual form: "EGP 1,234.56", "₦1,234.56".
+// Both currencies have two decimals; no float is involved.
+func formatAmount(amount int64, currency string) string {
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	whole := strconv.FormatInt(amount/100, 10)
+	var b strings.Builder
+	for i := range len(whole) {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(whole[i])
+	}
+	cents := amount % 100
+	number := fmt.Sprintf("%s.%02d", b.String(), cents)
+	switch currency {
+	case "NGN":
+		return sign + "₦" + number
+	case "":
+		return sign + number
+	}
+	return sign + currency + " " + number
+}
+
+// formatTime shows a time to the minute in UTC, the same in both languages.
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
+
+// timeLeft writes a duration as m:ss, or h:mm:ss from an hour up. Seconds round up, as the
+// countdown's do: 0:00 means the time is over.
+func timeLeft(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	sec := int64((d + time.Second - 1) / time.Second)
+	if sec >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
+	}
+	return fmt.Sprintf("%d:%02d", sec/60, sec%60)
+}
+
+// merchantName finds the name the pages show for a merchant; a merchant that vanished shows
+// its id rather than failing the page.
+func (p *Pages) merchantName(r *http.Request, id string) (string, error) {
+	m, err := p.merchants.FindMerchant(r.Context(), id)
+	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND {
+		return id, nil
+	} else if err != nil {
+		return "", err
+	}
+	if m.Name == "" {
+		return m.ID, nil
+	}
+	return m.Name, nil
+}
