@@ -2,6 +2,8 @@ package method
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -22,8 +24,8 @@ var _ Method = BankCard{}
 func (BankCard) Name() string                { return opaygate.PayMethodBankCard }
 func (BankCard) Function() opaygate.Function { return opaygate.FuncBankCard }
 func (BankCard) Countries() []string         { return []string{"EG", "NG"} }
-func (BankCard) API() bool                   { return true }
-func (BankCard) Hosted() bool                { return true }
+func (BankCard) OnAPI() bool                 { return true }
+func (BankCard) OnCheckout() bool            { return true }
 
 // Params reads the bankcard object into an opaygate.Card. Its errors name the field and the
 // problem, never its value: a card number must not travel into an answer or a log. An
@@ -101,3 +103,108 @@ func (BankCard) Next(_ *opaygate.Order, done opaygate.Step) opaygate.Move {
 
 // NextAction sends the customer to the 3-D Secure page.
 func (BankCard) NextAction(o *opaygate.Order, links Links) *opay.NextAction { return waiting(o, links) }
+
+// The hosted checkout: the customer types the card, and the page always asks for 3-D Secure,
+// so the next page is the confirmation; an expired card fails the order at once (54), as over
+// the API.
+
+func (BankCard) Slug() string    { return "card" }
+func (BankCard) Refused() string { return "card_number" }
+
+// Form reads the card form. The number may be typed with spaces or dashes; the expiry as
+// MM/YY or MMYY. No field is ever echoed back: a refused card leaves the form empty.
+func (BankCard) Form(f url.Values) (any, string) {
+	number := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, f.Get("cardNumber"))
+	if !opaygate.Luhn(number) {
+		return nil, "card_number"
+	}
+	exp := stripSpaces(f.Get("expiry"))
+	mm, yy, ok := strings.Cut(exp, "/")
+	if !ok && len(exp) == 4 {
+		mm, yy = exp[:2], exp[2:]
+	}
+	month, year, ok := opaygate.ParseExpiry(mm, yy)
+	if !ok {
+		return nil, "card_expiry"
+	}
+	cvv := stripSpaces(f.Get("cvv"))
+	if !opaygate.ValidCVV(cvv) {
+		return nil, "card_cvv"
+	}
+	name := strings.TrimSpace(f.Get("cardHolderName"))
+	if opaygate.CheckText("cardHolderName", name, opaygate.MaxNameLength, false) != nil {
+		return nil, "card_name"
+	}
+	return opaygate.Card{HolderName: name, Number: number, CVV: cvv, ExpiryMonth: month, ExpiryYear: year,
+		Enable3DS: true}, ""
+}
+
+// TestCard is a documented sandbox test card: approved, or declined with Code.
+type TestCard struct {
+	Number string
+	Code   string // "" when approved
+}
+
+// TestCards are the sandbox's test cards, shown on the card section in the sandbox. They are
+// the simulator's (a test checks it); this package may not import the simulator.
+var TestCards = []TestCard{
+	{"4111 1111 1111 1111", ""},
+	{"4000 0000 0080 0005", "05"},
+	{"4000 0000 0080 0013", "13"},
+	{"4000 0000 0000 0051", "51"},
+	{"4000 0000 0080 0054", "54"},
+	{"4000 0000 0020 0057", "57"},
+	{"4000 0000 0080 0062", "62"},
+}
+
+func (BankCard) SandboxHints() any { return TestCards }
+
+func (BankCard) Texts() map[string]map[string]string {
+	return map[string]map[string]string{
+		"EN": {
+			"card.title":         "Card",
+			"card.number":        "Card number",
+			"card.expiry":        "Expiry date",
+			"card.expiry.hint":   "MM/YY, as printed on the card",
+			"card.cvv":           "CVV",
+			"card.cvv.hint":      "3 or 4 digits on the back",
+			"card.name":          "Name on card (optional)",
+			"card.pay":           "Pay %s by card",
+			"card.test.title":    "Sandbox test cards",
+			"card.test.intro":    "Use any future expiry date and any 3-digit CVV. A past expiry date is declined with 54.",
+			"card.test.number":   "Card number",
+			"card.test.outcome":  "Result",
+			"card.test.approved": "Approved",
+			"card.test.declined": "Declined, code %s",
+			"error.card_number":  "Check the card number.",
+			"error.card_expiry":  "Enter the expiry date as MM/YY.",
+			"error.card_cvv":     "The security code has 3 or 4 digits.",
+			"error.card_name":    "The name on the card is too long.",
+		},
+		"AR": {
+			"card.title":         "بطاقة",
+			"card.number":        "رقم البطاقة",
+			"card.expiry":        "تاريخ الانتهاء",
+			"card.expiry.hint":   "شهر/سنة (MM/YY) كما هو مطبوع على البطاقة",
+			"card.cvv":           "رمز CVV",
+			"card.cvv.hint":      "3 أو 4 أرقام على ظهر البطاقة",
+			"card.name":          "الاسم على البطاقة (اختياري)",
+			"card.pay":           "ادفع %s بالبطاقة",
+			"card.test.title":    "بطاقات الاختبار التجريبية",
+			"card.test.intro":    "استخدم أي تاريخ انتهاء مستقبلي وأي رمز أمان من 3 أرقام. تاريخ انتهاء سابق يُرفض بالرمز 54.",
+			"card.test.number":   "رقم البطاقة",
+			"card.test.outcome":  "النتيجة",
+			"card.test.approved": "مقبولة",
+			"card.test.declined": "مرفوضة، الرمز %s",
+			"error.card_number":  "تحقق من رقم البطاقة.",
+			"error.card_expiry":  "أدخل تاريخ الانتهاء بصيغة MM/YY.",
+			"error.card_cvv":     "يتكون رمز الأمان من 3 أو 4 أرقام.",
+			"error.card_name":    "الاسم على البطاقة طويل جدًا.",
+		},
+	}
+}

@@ -21,15 +21,16 @@ import (
 // the hosted checkout need.
 type Method interface {
 	opaygate.Method
+	Hosted
 
 	// Function is the merchant function that enables the method (API.md §2).
 	Function() opaygate.Function
 	// Countries are the countries the method is offered in.
 	Countries() []string
-	// API reports whether payment/create takes the method, Hosted whether the hosted
+	// OnAPI reports whether payment/create takes the method, OnCheckout whether the hosted
 	// checkout offers it.
-	API() bool
-	Hosted() bool
+	OnAPI() bool
+	OnCheckout() bool
 
 	// Params reads and validates the method's own fields of a payment/create request and
 	// returns what its Start takes. Errors are EINVALID naming the field, never its value.
@@ -70,6 +71,16 @@ func Default() *Set {
 	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()})
 }
 
+// BySlug finds a method by the slug of its checkout form.
+func (s *Set) BySlug(slug string) (Method, bool) {
+	for _, m := range s.order {
+		if m.Slug() == slug {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
 // Lookup finds a method by its payMethod value (case-sensitive, as OPay's).
 func (s *Set) Lookup(name string) (Method, bool) {
 	m, ok := s.byName[name]
@@ -85,7 +96,7 @@ func (s *Set) Method(name string) (opaygate.Method, bool) {
 // Offered reports whether a method is offered in country: by payment/create (hosted false)
 // or on the hosted checkout (hosted true).
 func Offered(m Method, country string, hosted bool) bool {
-	if hosted && !m.Hosted() || !hosted && !m.API() {
+	if hosted && !m.OnCheckout() || !hosted && !m.OnAPI() {
 		return false
 	}
 	for _, c := range m.Countries() {
@@ -96,8 +107,8 @@ func Offered(m Method, country string, hosted bool) bool {
 	return false
 }
 
-// Hosted lists the methods the hosted checkout offers in country, in the page's order.
-func (s *Set) Hosted(country string) []Method {
+// Checkout lists the methods the hosted checkout offers in country, in the page's order.
+func (s *Set) Checkout(country string) []Method {
 	var list []Method
 	for _, m := range s.order {
 		if Offered(m, country, true) {

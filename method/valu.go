@@ -3,6 +3,7 @@ package method
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -23,8 +24,8 @@ var _ Method = ValU{}
 func (ValU) Name() string                { return opaygate.PayMethodValU }
 func (ValU) Function() opaygate.Function { return opaygate.FuncValU }
 func (ValU) Countries() []string         { return []string{"EG"} }
-func (ValU) API() bool                   { return true }
-func (ValU) Hosted() bool                { return true }
+func (ValU) OnAPI() bool                 { return true }
+func (ValU) OnCheckout() bool            { return true }
 
 // Params reads valUAccountNumber: an Egyptian mobile number, 01 and 9 more digits.
 func (ValU) Params(req *opay.PaymentCreateRequest) (any, error) {
@@ -83,4 +84,40 @@ func (ValU) NextAction(o *opaygate.Order, links Links) *opay.NextAction {
 		plans[i] = opay.Plan{Months: p.Months, DownPayment: money(p.DownPayment), Fee: money(p.Fee), EMI: money(p.EMI)}
 	}
 	return &opay.NextAction{ActionType: opay.ActionInstallmentMonth, Plans: plans}
+}
+
+// The hosted checkout: the customer enters the ValU account; the plans and the OTP are the
+// checkout's shared steps.
+
+func (ValU) Slug() string { return "valu" }
+
+// Form reads the account, which may be typed with spaces.
+func (ValU) Form(f url.Values) (any, string) {
+	account := stripSpaces(f.Get("account"))
+	if !opaygate.ValUAccount(account) {
+		return nil, "account"
+	}
+	return account, ""
+}
+
+func (ValU) Refused() string   { return "account" }
+func (ValU) SandboxHints() any { return nil }
+
+func (ValU) Texts() map[string]map[string]string {
+	return map[string]map[string]string{
+		"EN": {
+			"valu.title":        "ValU installments",
+			"valu.account":      "ValU account (mobile number)",
+			"valu.account.hint": "The mobile number of your ValU account: 01 and 9 more digits.",
+			"valu.continue":     "Continue with ValU",
+			"error.account":     "Enter the mobile number of your ValU account: 01 and 9 more digits.",
+		},
+		"AR": {
+			"valu.title":        "تقسيط ValU",
+			"valu.account":      "حساب ValU (رقم الهاتف المحمول)",
+			"valu.account.hint": "رقم الهاتف المحمول لحساب ValU الخاص بك: 01 ثم 9 أرقام.",
+			"valu.continue":     "المتابعة مع ValU",
+			"error.account":     "أدخل رقم الهاتف المحمول لحساب ValU: ‏01 ثم 9 أرقام.",
+		},
+	}
 }

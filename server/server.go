@@ -94,7 +94,7 @@ func New(cfg Config, svc Services) *Server {
 	}
 	var err error
 	s.pay, err = pay.New(pay.Deps{PublicURL: cfg.PublicURL, Logger: s.log, Clock: svc.Clock,
-		Merchants: svc.Merchants, Orders: svc.Orders, Invoices: svc.Invoices, Sandbox: sandbox,
+		Merchants: svc.Merchants, Orders: svc.Orders, Invoices: svc.Invoices, Methods: svc.Methods, Sandbox: sandbox,
 		NotFound: s.notFound})
 	if err != nil {
 		// The templates are embedded: a broken one is a bug that must stop the boot.

@@ -8,7 +8,7 @@
 // It calls the domain services of the root package and the few functions of the API it is
 // given (Deps): it must not import package server (which imports this one to mount it), the
 // customer's pages (package pay), sqlstore or the simulator. Its shared mechanics come from
-// server/internal (web, httplog, validate).
+// server/internal (web, httplog); the field rules are the root package's.
 package dashboard
 
 import (

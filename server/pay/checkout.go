@@ -3,12 +3,16 @@ package pay
 import (
 	"context"
 	"errors"
+	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 )
 
 // The hosted checkout (cashierUrl): GET /checkout?orderToken=… shows whatever the order waits
@@ -45,10 +49,9 @@ type orderView struct {
 	Description string
 	Items       []itemView // the productList the merchant sent, if any
 	Amount      string
-	LeftMS      int64  // milliseconds left at rendering, for the countdown
-	TimeLeft    string // the same as text
-	AllowValU   bool
-	AllowCard   bool
+	LeftMS      int64           // milliseconds left at rendering, for the countdown
+	TimeLeft    string          // the same as text
+	Methods     []template.HTML // the sections of the methods the customer may choose
 	Plans       []planView
 	Account     string // the ValU account, masked
 	Card        string // the card, masked
@@ -73,23 +76,6 @@ type planView struct {
 	Fee    string
 	Down   string
 	Total  string
-}
-
-// sandboxCard is a documented test card, shown on the sandbox's card form. The list is the
-// simulator's (a test checks it); this package may not import the simulator.
-type sandboxCard struct {
-	Number string
-	Code   string // "" when approved
-}
-
-var sandboxCards = []sandboxCard{
-	{"4111 1111 1111 1111", ""},
-	{"4000 0000 0080 0005", "05"},
-	{"4000 0000 0080 0013", "13"},
-	{"4000 0000 0000 0051", "51"},
-	{"4000 0000 0080 0054", "54"},
-	{"4000 0000 0020 0057", "57"},
-	{"4000 0000 0080 0062", "62"},
 }
 
 // checkoutErrors are the ?error= keys the pages understand; anything else is ignored.
@@ -157,10 +143,6 @@ func (p *Pages) checkoutView(c *checkout, title string) *payView {
 		Token: o.Token, OrderNo: o.OrderNo, Reference: o.Reference, Product: o.ProductName,
 		Description: o.ProductDescription, Amount: formatAmount(o.Amount, o.Currency),
 		LeftMS: max(o.ExpireAt.Sub(now).Milliseconds(), 0), TimeLeft: timeLeft(o.ExpireAt.Sub(now)),
-		AllowValU: (o.PayMethod == "" || o.PayMethod == opaygate.PayMethodValU) && o.Country == "EG" &&
-			c.m.Check(opaygate.FuncValU, o.Country) == nil,
-		AllowCard: (o.PayMethod == "" || o.PayMethod == opaygate.PayMethodBankCard) &&
-			c.m.Check(opaygate.FuncBankCard, o.Country) == nil,
 		Account:    maskAccount(o.ValUAccount),
 		ForInvoice: o.InvoiceID != 0,
 	}
@@ -182,6 +164,36 @@ func (p *Pages) checkoutView(c *checkout, title string) *payView {
 	p.outcome(v, ov, o)
 	v.Order = ov
 	return v
+}
+
+// offered lists the methods the customer of c may choose: those the checkout offers in the
+// order's country, enabled for the merchant, narrowed to the order's payMethod if it has one.
+func (p *Pages) offered(c *checkout) []method.Method {
+	var list []method.Method
+	for _, m := range p.methods.Checkout(c.o.Country) {
+		if (c.o.PayMethod == "" || c.o.PayMethod == m.Name()) && c.m.Check(m.Function(), c.o.Country) == nil {
+			list = append(list, m)
+		}
+	}
+	return list
+}
+
+// renderSections renders the section of each method offered, with the page's view.
+func (p *Pages) renderSections(v *payView, methods []method.Method) ([]template.HTML, error) {
+	var out []template.HTML
+	for _, m := range methods {
+		sv := *v
+		if v.Sandbox {
+			sv.Hints = m.SandboxHints()
+		}
+		var b strings.Builder
+		if err := p.sections.ExecuteTemplate(&b, "method-"+m.Name(), &sv); err != nil {
+			return nil, fmt.Errorf("section of %s: %w", m.Name(), err)
+		}
+		// html/template escaped it as it wrote it.
+		out = append(out, template.HTML(b.String()))
+	}
+	return out, nil
 }
 
 // outcome fills in how a final order ended and where the result page sends the customer:
@@ -250,17 +262,21 @@ func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 		switch key := q.Get("error"); {
 		case key == "otp":
 			v.Error = v.T("error.otp", max(opaygate.OTPMaxAttempts-o.OTPAttempts, 0))
-		case checkoutErrors[key]:
+		case checkoutErrors[key] || p.text["EN"]["error."+key] != "" && key != "":
 			v.Error = v.T("error." + key)
 		}
 		if q.Get("notice") == "resent" {
 			v.Notice = v.T("notice.resent")
 		}
 	}
-	if v.Sandbox {
-		v.Cards = sandboxCards
-		if page == "otp" {
-			v.OTPHint, _ = p.sandbox.LastOTP(o.OrderNo)
+	if v.Sandbox && page == "otp" {
+		v.OTPHint, _ = p.sandbox.LastOTP(o.OrderNo)
+	}
+	if page == "checkout" {
+		var err error
+		if v.Order.Methods, err = p.renderSections(v, p.offered(c)); err != nil {
+			p.payFailed(w, r, c.lang, err)
+			return
 		}
 	}
 	p.renderPay(w, r, http.StatusOK, page, v)
@@ -323,18 +339,31 @@ func (p *Pages) checkoutStep(w http.ResponseWriter, r *http.Request, invalidKey 
 
 func (c *checkout) key() opaygate.OrderKey { return opaygate.OrderKey{ID: c.o.ID} }
 
-// checkoutValU starts ValU with the customer's account: the next page offers its plans.
-func (p *Pages) checkoutValU(w http.ResponseWriter, r *http.Request) {
-	p.checkoutStep(w, r, "account", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
-		account := stripSpaces(f.Get("account"))
-		if !opaygate.ValUAccount(account) {
-			return "", payFormError("account")
+// checkoutStart starts the method whose section the customer filled in. A method not offered
+// for this order (another country, not enabled, or not the order's payMethod) is refused with
+// the "method" message; the method's own form decides what else is refused.
+func (p *Pages) checkoutStart(w http.ResponseWriter, r *http.Request) {
+	m, ok := p.methods.BySlug(r.PathValue("method"))
+	if !ok {
+		p.payNotFound(w, r, "")
+		return
+	}
+	p.checkoutStep(w, r, m.Refused(), func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		params, problem := m.Form(f)
+		if problem != "" {
+			return "", payFormError(problem)
 		}
-		if c.o.Country != "EG" || c.m.Check(opaygate.FuncValU, c.o.Country) != nil {
+		if !slices.ContainsFunc(p.offered(c), func(o method.Method) bool { return o.Name() == m.Name() }) {
 			return "", payFormError("method")
 		}
-		_, err := p.orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodValU, account)
-		return "", err
+		o, err := p.orders.StartPayment(ctx, c.o.MerchantID, c.key(), m.Name(), params)
+		if err != nil {
+			return "", err
+		}
+		if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
+			return "/3ds?orderToken=" + o.Token, nil
+		}
+		return "", nil
 	})
 }
 
@@ -374,61 +403,6 @@ func (p *Pages) checkoutResend(w http.ResponseWriter, r *http.Request) {
 		}
 		return "/checkout?orderToken=" + o.Token + "&notice=resent", nil
 	})
-}
-
-// checkoutCard pays by card. The page always asks for 3-D Secure, so the next page is the
-// confirmation; an expired card fails the order at once (code 54), as over the API.
-func (p *Pages) checkoutCard(w http.ResponseWriter, r *http.Request) {
-	p.checkoutStep(w, r, "card_number", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
-		card, err := formCard(f)
-		if err != nil {
-			return "", err
-		}
-		if c.m.Check(opaygate.FuncBankCard, c.o.Country) != nil {
-			return "", payFormError("method")
-		}
-		o, err := p.orders.StartPayment(ctx, c.o.MerchantID, c.key(), opaygate.PayMethodBankCard, card)
-		if err != nil {
-			return "", err
-		}
-		if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
-			return "/3ds?orderToken=" + o.Token, nil
-		}
-		return "", nil
-	})
-}
-
-// formCard reads the card form. The number may be typed with spaces or dashes; the expiry as
-// MM/YY or MMYY. No field is ever echoed back: a refused card leaves the form empty.
-func formCard(f url.Values) (opaygate.Card, error) {
-	number := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, f.Get("cardNumber"))
-	if !opaygate.Luhn(number) {
-		return opaygate.Card{}, payFormError("card_number")
-	}
-	exp := stripSpaces(f.Get("expiry"))
-	mm, yy, ok := strings.Cut(exp, "/")
-	if !ok && len(exp) == 4 {
-		mm, yy = exp[:2], exp[2:]
-	}
-	month, year, ok := opaygate.ParseExpiry(mm, yy)
-	if !ok {
-		return opaygate.Card{}, payFormError("card_expiry")
-	}
-	cvv := stripSpaces(f.Get("cvv"))
-	if (len(cvv) != 3 && len(cvv) != 4) || !opaygate.Digits(cvv) {
-		return opaygate.Card{}, payFormError("card_cvv")
-	}
-	name := strings.TrimSpace(f.Get("cardHolderName"))
-	if opaygate.CheckText("cardHolderName", name, opaygate.MaxNameLength, false) != nil {
-		return opaygate.Card{}, payFormError("card_name")
-	}
-	return opaygate.Card{HolderName: name, Number: number, CVV: cvv, ExpiryMonth: month, ExpiryYear: year,
-		Enable3DS: true}, nil
 }
 
 // checkoutCancel closes the order for the customer and sends them to the merchant's cancelUrl,

@@ -9,23 +9,29 @@
 // live at the root of the public URL, so they keep working behind a proxy that adds a path
 // prefix. Redirects are absolute, built from Deps.PublicURL like cashierUrl is.
 //
-// The pages call the domain services of the root package and nothing else: they must not
-// import package server (which imports this one to mount it), the dashboard, sqlstore or the
-// simulator. Their shared mechanics come from server/internal (web, httplog, validate).
+// The checkout lists the payment methods of package method: each method brings its section
+// of the page (its template, its form, its words), and the shared steps that follow (plan,
+// OTP, 3-D Secure) are pages of this package. The pages call the domain services of the root
+// package and nothing else: they must not import package server (which imports this one to
+// mount it), the dashboard, sqlstore or the simulator. Their shared mechanics come from
+// server/internal (web, httplog).
 package pay
 
 import (
 	"embed"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/server/internal/httplog"
 	"github.com/opaygate/opaygate/server/internal/web"
 )
@@ -46,6 +52,9 @@ type Deps struct {
 	Merchants opaygate.MerchantService
 	Orders    opaygate.OrderService
 	Invoices  opaygate.InvoiceService
+	// Methods are the payment methods the checkout offers, each with its section of the
+	// page (package method); nil = method.Default().
+	Methods *method.Set
 	// Sandbox is set in sandbox mode only: the pages then show the sandbox's banner, its test
 	// cards and the OTP just sent.
 	Sandbox Sandbox
@@ -66,16 +75,22 @@ type Pages struct {
 	merchants opaygate.MerchantService
 	orders    opaygate.OrderService
 	invoices  opaygate.InvoiceService
+	methods   *method.Set
 	sandbox   Sandbox
 	notFound  http.HandlerFunc
 	site      *web.Site
+	sections  *template.Template           // the methods' sections of the checkout page
+	text      map[string]map[string]string // payText and the methods' texts
 }
 
 // New parses the pages. It fails when a template does not parse or a page is missing: the
 // templates are embedded, so that is a bug to catch at boot.
 func New(d Deps) (*Pages, error) {
 	p := &Pages{publicURL: d.PublicURL, log: d.Logger, clock: d.Clock, merchants: d.Merchants, orders: d.Orders,
-		invoices: d.Invoices, sandbox: d.Sandbox, notFound: d.NotFound}
+		invoices: d.Invoices, methods: d.Methods, sandbox: d.Sandbox, notFound: d.NotFound}
+	if p.methods == nil {
+		p.methods = method.Default()
+	}
 	if p.log == nil {
 		p.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -89,7 +104,31 @@ func New(d Deps) (*Pages, error) {
 	if p.site, err = parsePayPages(payFiles, p.log); err != nil {
 		return nil, err
 	}
+	if p.sections, err = template.ParseFS(method.Sections, "templates/*.html"); err != nil {
+		return nil, fmt.Errorf("payment method sections: %w", err)
+	}
+	p.text = map[string]map[string]string{}
+	for lang, texts := range payText {
+		p.text[lang] = maps.Clone(texts)
+	}
+	for _, m := range p.methods.Checkout("EG") {
+		p.addTexts(m)
+	}
+	for _, m := range p.methods.Checkout("NG") {
+		p.addTexts(m)
+	}
 	return p, nil
+}
+
+// addTexts adds a method's words to the pages' dictionary, and checks that its section
+// exists, so a method without one fails the boot.
+func (p *Pages) addTexts(m method.Method) {
+	for lang, texts := range m.Texts() {
+		if p.text[lang] == nil {
+			p.text[lang] = map[string]string{}
+		}
+		maps.Copy(p.text[lang], texts)
+	}
 }
 
 // payPageNames are the customer pages the handlers render.
@@ -116,11 +155,12 @@ func parsePayPages(files fs.FS, log *slog.Logger) (*web.Site, error) {
 // Register adds the pages' routes to mux.
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /checkout", p.checkoutPage)
-	mux.HandleFunc("POST /checkout/valu", p.checkoutValU)
+	// A method's section posts to checkout/<its slug>; the literal paths of the shared steps
+	// are more specific and win.
+	mux.HandleFunc("POST /checkout/{method}", p.checkoutStart)
 	mux.HandleFunc("POST /checkout/plan", p.checkoutPlan)
 	mux.HandleFunc("POST /checkout/otp", p.checkoutOTP)
 	mux.HandleFunc("POST /checkout/resend", p.checkoutResend)
-	mux.HandleFunc("POST /checkout/card", p.checkoutCard)
 	mux.HandleFunc("POST /checkout/cancel", p.checkoutCancel)
 	mux.HandleFunc("GET /3ds", p.threeDSPage)
 	mux.HandleFunc("POST /3ds/confirm", p.threeDSConfirm)
@@ -145,15 +185,17 @@ type payView struct {
 	Merchant string
 	Order    *orderView
 	Invoice  *invoiceView
-	Cards    []sandboxCard // the test cards, in sandbox mode
-	OTPHint  string        // the OTP just sent, in sandbox mode
+	Hints    any    // a method section's sandbox hints, while that section renders
+	OTPHint  string // the OTP just sent, in sandbox mode
+
+	text map[string]map[string]string
 }
 
 // T translates a label of the page into the page's language; with args the text is a format.
 func (v *payView) T(key string, args ...any) string {
-	text, ok := payText[v.Lang][key]
+	text, ok := v.text[v.Lang][key]
 	if !ok {
-		text, ok = payText["EN"][key]
+		text, ok = v.text["EN"][key]
 	}
 	if !ok {
 		return key // a missing translation shows its key rather than nothing; tests catch it
@@ -185,7 +227,7 @@ func (p *Pages) newPayView(lang, title string) *payView {
 	if lang != "AR" {
 		lang = "EN"
 	}
-	v := &payView{Lang: lang, Sandbox: p.sandboxPages(), Assets: p.site.Version()}
+	v := &payView{Lang: lang, Sandbox: p.sandboxPages(), Assets: p.site.Version(), text: p.text}
 	v.Title = v.T(title)
 	return v
 }

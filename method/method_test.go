@@ -1,0 +1,76 @@
+package method_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opaygate/opaygate/method"
+	"github.com/opaygate/opaygate/simulator"
+)
+
+// The test cards the card section lists are the simulator's, with the same outcome.
+func TestTestCardsAreTheSimulators(t *testing.T) {
+	var want, got []string
+	for _, c := range simulator.TestCards {
+		if len(c.Number) == 16 && c.Number[:2] != "55" { // the page lists the Visa ones
+			want = append(want, c.Number+"/"+c.Code)
+		}
+	}
+	for _, c := range method.TestCards {
+		got = append(got, strings.ReplaceAll(c.Number, " ", "")+"/"+c.Code)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("card section lists %v, simulator has %v", got, want)
+	}
+}
+
+// Every method's words exist in both languages with the same arguments.
+func TestTexts(t *testing.T) {
+	for _, country := range []string{"EG", "NG"} {
+		for _, m := range method.Default().Checkout(country) {
+			texts := m.Texts()
+			en, ar := texts["EN"], texts["AR"]
+			if len(en) == 0 || len(en) != len(ar) {
+				t.Errorf("%s: %d English texts, %d Arabic", m.Name(), len(en), len(ar))
+			}
+			for k, v := range en {
+				if a, ok := ar[k]; !ok || strings.Count(v, "%") != strings.Count(a, "%") {
+					t.Errorf("%s: %q differs in Arabic", m.Name(), k)
+				}
+			}
+		}
+	}
+}
+
+func TestSetFindsMethods(t *testing.T) {
+	s := method.Default()
+	for _, tc := range []struct {
+		name, country string
+		api, checkout bool
+	}{
+		{"VALU", "EG", true, true},
+		{"VALU", "NG", false, false},
+		{"BankCard", "EG", true, true},
+		{"BankCard", "NG", true, true},
+		{"valu", "EG", false, false}, // payMethod is case-sensitive, as OPay's
+		{"MWALLET", "EG", false, false},
+	} {
+		m, ok := s.Lookup(tc.name)
+		api := ok && method.Offered(m, tc.country, false)
+		checkout := ok && method.Offered(m, tc.country, true)
+		if api != tc.api || checkout != tc.checkout {
+			t.Errorf("%s in %s: API %v, checkout %v; want %v, %v", tc.name, tc.country, api, checkout, tc.api, tc.checkout)
+		}
+	}
+	if m, ok := s.BySlug("card"); !ok || m.Name() != "BankCard" {
+		t.Errorf("slug card: %v", m)
+	}
+	var names []string
+	for _, m := range s.Checkout("EG") {
+		names = append(names, m.Name())
+	}
+	if !slices.Equal(names, []string{"BankCard", "VALU"}) {
+		t.Errorf("EG checkout offers %v", names)
+	}
+}
