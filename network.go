@@ -1,6 +1,9 @@
 package opaygate
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The payment network sits behind these interfaces. The sandbox simulates it
 // (package simulator); a real connector can replace it.
@@ -14,6 +17,20 @@ type ValUNetwork interface {
 // OTPSender delivers a one-time password to the customer of an order.
 type OTPSender interface {
 	SendOTP(ctx context.Context, o *Order, code string) error
+}
+
+// MasterOTP is implemented by an OTPSender that accepts one code for every order besides the
+// codes it sent: the sandbox's 123456 (API.md §5). It is the network's rule, not storage's:
+// a live sender has none.
+type MasterOTP interface {
+	MasterOTP() string
+}
+
+// RefundSettler is the network's side of refunds: how long after it is made a refund is
+// settled (it moves to SUCCESS then), or 0 when the network reports settlement itself, later
+// (the refund stays PENDING until a connector records it).
+type RefundSettler interface {
+	SettleDelay() time.Duration
 }
 
 // Decision is the network's answer to a payment at its final step.

@@ -146,8 +146,7 @@ func startCluster(t testing.TB, dialect sqlstore.Dialect, n int) *cluster {
 	for i := range c.nodes {
 		nd := &node{i: i, db: dbs[i], net: simulator.New(), clock: opaygate.NewOffsetClock(nil)}
 		nd.svc = sqlstore.NewServices(nd.db, sqlstore.Deps{
-			Clock: nd.clock, ValU: nd.net, OTP: nd.net, Acquirer: nd.net,
-			SandboxOTP: "123456", Methods: method.Default(),
+			Clock: nd.clock, ValU: nd.net, OTP: nd.net, Acquirer: nd.net, Methods: method.Default(),
 		})
 		c.nodes[i] = nd
 		wg.Go(func() {

@@ -27,8 +27,9 @@ import (
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
-// SandboxOTP is accepted for every order in the sandbox (spec section 5).
-const SandboxOTP = "123456"
+// SandboxOTP is accepted for every order in the sandbox (spec section 5): the simulated
+// network's master code.
+const SandboxOTP = simulator.MasterOTP
 
 // Config is what a gateway is built from.
 type Config struct {
@@ -106,11 +107,12 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 		g.Clock = opaygate.SystemClock{}
 		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
 	} else {
-		g.SandboxClock, g.Network = opaygate.NewOffsetClock(nil), simulator.New()
+		// The sandbox's policy (the master OTP, how soon refunds settle) is the
+		// simulated network's, not storage's.
+		g.SandboxClock = opaygate.NewOffsetClock(nil)
+		g.Network = simulator.New(simulator.RefundDelay(cfg.RefundDelay))
 		g.Clock = g.SandboxClock
-		deps.ValU, deps.OTP, deps.Acquirer = g.Network, g.Network, g.Network
-		deps.SandboxOTP = SandboxOTP
-		deps.RefundDelay = cfg.RefundDelay
+		deps.ValU, deps.OTP, deps.Acquirer, deps.Settler = g.Network, g.Network, g.Network, g.Network
 	}
 	deps.Clock = g.Clock
 	g.Services = sqlstore.NewServices(db, deps)

@@ -58,7 +58,7 @@ func newFixture(t testing.TB, dialect sqlstore.Dialect, webhook string) *fixture
 // same database, for instance) with the fixture's clock and network.
 func (f *fixture) services(db *sqlstore.DB) *sqlstore.Services {
 	return sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(), Clock: f.clock, ValU: f.net, OTP: f.net, Acquirer: f.net,
-		SandboxOTP: "123456", RefundDelay: 5 * time.Second})
+		Settler: f.net})
 }
 
 // worker returns a worker on the fixture's services with cfg's settings, the

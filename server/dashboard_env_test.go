@@ -52,10 +52,10 @@ func newDashEnv(t testing.TB, opts ...dashOption) *dashEnv {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	network := simulator.New()
+	network := simulator.New(simulator.RefundDelay(time.Hour))
 	e := &dashEnv{db: db, clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
 	e.svc = sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: network, OTP: network,
-		Acquirer: network, SandboxOTP: "123456", RefundDelay: time.Hour})
+		Acquirer: network, Settler: network})
 	e.sessions = sqlstore.NewSessionService(db, e.clock)
 	e.A = e.merchant(t, "100000000000001", "Shop A")
 	e.B = e.merchant(t, "100000000000002", "Shop B")

@@ -127,10 +127,10 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	e := &env{t: t, db: db, net: simulator.New(), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
+	e := &env{t: t, db: db, net: simulator.New(simulator.RefundDelay(cfg.refundDelay)), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
 	e.svc = sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(),
 		Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net,
-		SandboxOTP: "123456", RefundDelay: cfg.refundDelay,
+		Settler: e.net,
 	})
 	if err := e.seed(ctx); err != nil {
 		t.Fatalf("seed: %v", err)

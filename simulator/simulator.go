@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -38,20 +39,47 @@ func Trigger(amount int64) (opaygate.Decision, bool) {
 	return opaygate.Decision{Code: fmt.Sprintf("%02d", amount), Reason: reason}, true
 }
 
-// Network simulates ValU, OTP delivery and the card acquirer.
+// MasterOTP is the code the sandbox accepts for every order, besides the one it sent (API.md §5).
+const MasterOTP = "123456"
+
+// Network simulates ValU, OTP delivery, the card acquirer and refund settlement: the sandbox's
+// payment network, whose rules (the master OTP, the refund delay, the amount triggers) are the
+// sandbox's policy.
 type Network struct {
-	mu   sync.Mutex
-	otps map[string]string // orderNo → last OTP sent
+	mu          sync.Mutex
+	otps        map[string]string // orderNo → last OTP sent
+	refundDelay time.Duration
 }
 
 var (
-	_ opaygate.ValUNetwork = (*Network)(nil)
-	_ opaygate.OTPSender   = (*Network)(nil)
-	_ opaygate.Acquirer    = (*Network)(nil)
+	_ opaygate.ValUNetwork   = (*Network)(nil)
+	_ opaygate.OTPSender     = (*Network)(nil)
+	_ opaygate.MasterOTP     = (*Network)(nil)
+	_ opaygate.Acquirer      = (*Network)(nil)
+	_ opaygate.RefundSettler = (*Network)(nil)
 )
 
-// New returns an empty simulated network.
-func New() *Network { return &Network{otps: make(map[string]string)} }
+// Option configures a simulated network.
+type Option func(*Network)
+
+// RefundDelay makes refunds settle d after they are made; 0 leaves them PENDING.
+func RefundDelay(d time.Duration) Option { return func(n *Network) { n.refundDelay = d } }
+
+// New returns an empty simulated network whose refunds settle after
+// opaygate.DefaultRefundDelay unless an option says otherwise.
+func New(opts ...Option) *Network {
+	n := &Network{otps: make(map[string]string), refundDelay: opaygate.DefaultRefundDelay}
+	for _, o := range opts {
+		o(n)
+	}
+	return n
+}
+
+// MasterOTP is the sandbox's code that every order accepts.
+func (n *Network) MasterOTP() string { return MasterOTP }
+
+// SettleDelay is how long a sandbox refund stays PENDING.
+func (n *Network) SettleDelay() time.Duration { return n.refundDelay }
 
 // CreditLimit gives every account the default limit except NoCreditAccount.
 func (n *Network) CreditLimit(ctx context.Context, account string) (int64, error) {

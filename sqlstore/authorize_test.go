@@ -42,7 +42,7 @@ func (a *heldAcquirer) Authorize(ctx context.Context, o *opaygate.Order) (opayga
 func (e *env) held() (*sqlstore.Services, *heldAcquirer) {
 	a := newHeldAcquirer()
 	return sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
-		Acquirer: a, SandboxOTP: "123456"}), a
+		Acquirer: a}), a
 }
 
 type result struct {

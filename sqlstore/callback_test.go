@@ -22,7 +22,7 @@ func (c fixedClock) Now() time.Time { return c.t }
 func (e *env) freeze() {
 	e.clock = opaygate.NewOffsetClock(fixedClock{time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)})
 	e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
-		Acquirer: e.net, SandboxOTP: "123456"})
+		Acquirer: e.net})
 }
 
 // closedOrders creates n orders of merchant A and closes them, which writes

@@ -73,8 +73,10 @@ func (s *RefundService) CreateRefund(ctx context.Context, r *opaygate.Refund, or
 		r.Country, r.Currency = o.Country, o.Currency
 		r.Status = opaygate.RefundPending
 		r.DueAt = time.Time{}
-		if s.deps.RefundDelay > 0 {
-			r.DueAt = now.Add(s.deps.RefundDelay)
+		if s.deps.Settler != nil {
+			if d := s.deps.Settler.SettleDelay(); d > 0 {
+				r.DueAt = now.Add(d)
+			}
 		}
 		r.CreatedAt, r.UpdatedAt = now, now
 		// The reference is checked before the amount, so that a client

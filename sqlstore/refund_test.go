@@ -11,6 +11,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
+	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -18,7 +19,7 @@ import (
 // delay after they are created (newEnv's services never complete them).
 func (e *env) refunds(delay time.Duration) *sqlstore.Services {
 	return sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
-		Acquirer: e.net, SandboxOTP: "123456", RefundDelay: delay})
+		Acquirer: e.net, Settler: simulator.New(simulator.RefundDelay(delay))})
 }
 
 // paid creates a ValU order of amount and pays it.

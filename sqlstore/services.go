@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -20,14 +19,10 @@ type Deps struct {
 	// Methods are the payment methods orders are paid with (package
 	// method's Default): storage runs their moves without knowing them.
 	Methods opaygate.MethodSet
-	// SandboxOTP is an OTP accepted for every order besides the one sent
-	// ("123456" in sandbox mode); empty in live mode.
-	SandboxOTP string
-	Logger     *slog.Logger
-	// RefundDelay is how long a refund stays PENDING before the sandbox
-	// completes it (see RefundService.CompleteRefunds); 0 means refunds
-	// stay PENDING for a real connector to decide (live mode).
-	RefundDelay time.Duration
+	// Settler says when refunds settle; nil leaves them PENDING for a
+	// connector to decide (live mode without one).
+	Settler opaygate.RefundSettler
+	Logger  *slog.Logger
 }
 
 // Services bundles the domain services on one database.

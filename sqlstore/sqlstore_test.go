@@ -34,7 +34,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 func newEnv(t testing.TB, dialect sqlstore.Dialect) *env {
 	e := &env{db: sqlstoretest.Open(t, dialect), clock: opaygate.NewOffsetClock(nil), net: simulator.New()}
 	e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net, OTP: e.net,
-		Acquirer: e.net, SandboxOTP: "123456"})
+		Acquirer: e.net})
 	e.m = e.mustMerchant(t, "256612345678901", "https://merchant.example/callback")
 	e.other = e.mustMerchant(t, "281821110129700", "")
 	return e

@@ -46,7 +46,7 @@ func TestOneInstantPerMove(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		svc := sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: &tickingClock{t: time.Now().UTC()},
-			ValU: e.net, OTP: e.net, Acquirer: e.net, SandboxOTP: "123456"})
+			ValU: e.net, OTP: e.net, Acquirer: e.net})
 		t.Run("DeclinedAtCreate", func(t *testing.T) {
 			o := &opaygate.Order{MerchantID: e.m.ID, Reference: "tick-decline", Country: "EG", Amount: 60000,
 				PayMethod: opaygate.PayMethodValU, ValUAccount: "01000000051", ProductName: "Fridge"}
