@@ -65,6 +65,26 @@ func (m *Merchant) Check(fn Function, country string) error {
 	return nil
 }
 
+// Currencies lists the currencies of the merchant's countries, in their order.
+func (m *Merchant) Currencies() []string {
+	var out []string
+	for _, c := range m.Countries {
+		if cur := CurrencyOf(c); cur != "" {
+			out = append(out, cur)
+		}
+	}
+	return out
+}
+
+// Currency is the merchant's main currency, its first country's (the first supported
+// country's when it has none): what empty statistics are counted in.
+func (m *Merchant) Currency() string {
+	if list := m.Currencies(); len(list) > 0 {
+		return list[0]
+	}
+	return CurrencyOf(Countries()[0])
+}
+
 // VAT returns the VAT on amount at the merchant's rate, rounded half up.
 func (m *Merchant) VAT(amount int64) int64 { return RoundHalfUp(amount, m.VATRateBP) }
 

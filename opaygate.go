@@ -75,5 +75,15 @@ func CurrencyOf(country string) string { return currencies[country] }
 // Countries lists the supported countries in a stable order.
 func Countries() []string { return []string{"EG", "NG"} }
 
+// KnownCurrency reports whether c is the currency of a supported country.
+func KnownCurrency(c string) bool {
+	for _, country := range Countries() {
+		if CurrencyOf(country) == c {
+			return true
+		}
+	}
+	return false
+}
+
 // MaxAmount is the largest amount in minor units the gateway accepts (10^13).
 const MaxAmount int64 = 10_000_000_000_000

@@ -161,6 +161,27 @@ type Order struct {
 	ExpireAt  time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// Lifetime is how long a new order stays payable from when it is stored (the request's
+	// expireAt); 0 is the default. Stamp turns it into ExpireAt; it is not stored.
+	Lifetime time.Duration
+}
+
+// Stamp gives a new order what every new order gets from the instant it is stored at: its
+// country's currency, its creation and update times, and its expiry — ExpireAt when the
+// caller fixed one, else Lifetime after now, else the default 30 minutes. Storage calls it
+// with the instant of the transaction that inserts the order, so every row of that move
+// carries one time.
+func (o *Order) Stamp(now time.Time) {
+	o.Currency = CurrencyOf(o.Country)
+	o.CreatedAt, o.UpdatedAt = now, now
+	switch {
+	case !o.ExpireAt.IsZero():
+	case o.Lifetime > 0:
+		o.ExpireAt = now.Add(o.Lifetime)
+	default:
+		o.ExpireAt = now.Add(DefaultExpireMinutes * time.Minute)
+	}
 }
 
 // Expired reports whether an open order is past its lifetime at now. An

@@ -8,6 +8,13 @@ type Plan struct {
 	EMI         int64 `json:"emi"`
 }
 
+// MaxTenor bounds the months a request may name for a plan; only the offered ones are
+// accepted, this only keeps absurd numbers out.
+const MaxTenor = 1200
+
+// ValidTenor reports whether months can name a plan at all.
+func ValidTenor(months int64) bool { return months > 0 && months <= MaxTenor }
+
 // PlanTable defines the offers: a flat total rate that grows with the tenor,
 // a down payment and an admin fee, all in basis points of the amount.
 type PlanTable struct {

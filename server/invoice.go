@@ -106,7 +106,7 @@ func (s *Server) invoiceStatistics(ctx context.Context, m *opaygate.Merchant, bo
 	if err != nil {
 		return nil, err
 	}
-	return statistics(lines, defaultCurrency(m)), nil
+	return statistics(lines, m.Currency()), nil
 }
 
 // newInvoice validates createSingleInvoice's request and turns it into the domain's terms.
@@ -424,14 +424,4 @@ func statistics(lines []opaygate.InvoiceStat, fallback string) opay.InvoiceStati
 		Expired:   entries(is(opaygate.InvoiceExpired)),
 		Total:     entries(func(opaygate.InvoiceStatus) bool { return true }),
 	}
-}
-
-// defaultCurrency is the currency of the merchant's first country, for empty statistics.
-func defaultCurrency(m *opaygate.Merchant) string {
-	for _, c := range m.Countries {
-		if cur := opaygate.CurrencyOf(c); cur != "" {
-			return cur
-		}
-	}
-	return opaygate.CurrencyOf(opaygate.Countries()[0])
 }

@@ -142,7 +142,7 @@ func (s *Server) inputInstallmentMonth(ctx context.Context, m *opaygate.Merchant
 	switch {
 	case req.Months <= 0:
 		return nil, invalid("months must be a positive integer")
-	case req.Months > 1200:
+	case !opaygate.ValidTenor(int64(req.Months)):
 		return nil, invalid("months must be one of the offered plans")
 	}
 	o, err := s.svc.Orders.SelectPlan(ctx, m.ID, key, int(req.Months))
@@ -303,7 +303,6 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		MerchantID:         m.ID,
 		Reference:          f.reference,
 		Country:            f.country,
-		Currency:           currency,
 		Amount:             f.amount.Total,
 		VAT:                m.VAT(f.amount.Total),
 		PayMethod:          f.payMethod,
@@ -315,8 +314,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		CallbackURL:        f.callbackURL,
 		CancelURL:          f.cancelURL,
 		User:               user,
-		ExpireAt:           now.Add(lifetime),
-		CreatedAt:          now,
+		Lifetime:           lifetime,
 	}, nil
 }
 

@@ -35,19 +35,10 @@ func amountCurrency(field, got, want string) error {
 	switch {
 	case got == "":
 		return invalid("%s.currency is required", field)
-	case !knownCurrency(got):
+	case !opaygate.KnownCurrency(got):
 		return invalid("%s.currency must be one of EGP, NGN", field)
 	case got != want:
 		return invalid("%s.currency must be %s for this country", field, want)
 	}
 	return nil
-}
-
-func knownCurrency(c string) bool {
-	for _, country := range opaygate.Countries() {
-		if opaygate.CurrencyOf(country) == c {
-			return true
-		}
-	}
-	return false
 }

@@ -297,6 +297,7 @@ func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, return
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("find invoice order: %w", err)
 		}
+		// The order expires by default, or with the invoice if it is due sooner.
 		expire := now.Add(opaygate.DefaultExpireMinutes * time.Minute)
 		if inv.DueTime.Before(expire) {
 			expire = inv.DueTime
@@ -308,13 +309,14 @@ func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, return
 			inv.Attempts++
 			o = &opaygate.Order{
 				MerchantID: inv.MerchantID, Reference: fmt.Sprintf("INV%s-%d", inv.InvoiceNo, inv.Attempts),
-				Country: inv.Country, Currency: inv.Currency, Amount: inv.Amount + inv.ServiceFee,
+				Country: inv.Country, Amount: inv.Amount + inv.ServiceFee,
 				Channel: opaygate.ChannelWeb, Status: opaygate.StatusInitial, ProductName: inv.Name,
 				ProductDescription: inv.Description, ReturnURL: returnURL, Token: randomHex(16),
 				InvoiceID: inv.ID, InvoiceNo: inv.InvoiceNo, User: opaygate.UserInfo{Name: inv.Customer.Name,
 					Email: inv.Customer.Email, Mobile: inv.Customer.Mobile},
-				ExpireAt: expire, CreatedAt: now, UpdatedAt: now,
+				ExpireAt: expire,
 			}
+			o.Stamp(now)
 			err := s.orders.insertOrder(ctx, tx, o)
 			if opaygate.ErrorCode(err) == opaygate.EDUPLICATE {
 				continue

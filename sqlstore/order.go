@@ -95,14 +95,13 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 	})
 }
 
-// prepareOrder checks a new order's essentials and fills in what every new
-// order gets: its currency and channel, a checkout token, and the INITIAL
-// status. Its times are the inserting transaction's (stampNew).
+// prepareOrder checks a new order's essentials and fills in its channel, a
+// checkout token, and the INITIAL status. Its currency and times come when it
+// is inserted (stampNew).
 func (s *OrderService) prepareOrder(o *opaygate.Order, channel string) error {
 	if o.MerchantID == "" || o.Reference == "" || o.Amount <= 0 || opaygate.CurrencyOf(o.Country) == "" {
 		return opaygate.Invalid("merchant, reference, country and a positive amount are required")
 	}
-	o.Currency = opaygate.CurrencyOf(o.Country)
 	if o.Channel == "" {
 		o.Channel = channel
 	}
@@ -111,15 +110,12 @@ func (s *OrderService) prepareOrder(o *opaygate.Order, channel string) error {
 	return nil
 }
 
-// stampNew gives a new order the instant of the transaction that inserts it:
-// its creation and update times and, unless the merchant chose expireAt,
-// the default lifetime from then.
+// stampNew gives a new order the instant of the transaction that inserts it
+// (opaygate.Order.Stamp). expireAt is the expiry the caller fixed, if any: a
+// transaction run again starts from it, not from the first attempt's.
 func stampNew(o *opaygate.Order, now, expireAt time.Time) {
 	o.ExpireAt = expireAt
-	if o.ExpireAt.IsZero() {
-		o.ExpireAt = now.Add(opaygate.DefaultExpireMinutes * time.Minute)
-	}
-	o.CreatedAt, o.UpdatedAt = now, now
+	o.Stamp(now)
 }
 
 // insertOrder writes a new order and the first event of its timeline. A

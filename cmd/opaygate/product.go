@@ -89,7 +89,7 @@ func (c *CLI) productAdd(ctx context.Context, args []string) error {
 		return usageErrorf("product add: --name is required")
 	case p.Price <= 0 || p.Price > opaygate.MaxAmount:
 		return usageErrorf("product add: --price must be a positive number of minor units")
-	case !knownCurrency(p.Currency):
+	case !opaygate.KnownCurrency(p.Currency):
 		return usageErrorf("product add: unknown --currency %q", p.Currency)
 	}
 
@@ -153,15 +153,6 @@ func (c *CLI) productList(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.ProductNo, p.MerchantProductNo, p.Name, p.Price, p.Currency, image)
 	}
 	return tw.Flush()
-}
-
-func knownCurrency(cur string) bool {
-	for _, country := range opaygate.Countries() {
-		if opaygate.CurrencyOf(country) == cur {
-			return true
-		}
-	}
-	return false
 }
 
 // describeErr shows a domain error's message (safe, written for people) and

@@ -182,14 +182,3 @@ func pageNumber(q url.Values) int {
 	}
 	return n
 }
-
-// currencies lists the currencies of the merchant's countries.
-func currencies(m *opaygate.Merchant) []string {
-	var out []string
-	for _, c := range m.Countries {
-		if cur := opaygate.CurrencyOf(c); cur != "" {
-			out = append(out, cur)
-		}
-	}
-	return out
-}

@@ -34,7 +34,7 @@ type productForm struct {
 }
 
 func (d *Dashboard) newProductPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	d.showProductForm(w, r, v, http.StatusOK, "", productForm{Currency: firstOr(currencies(v.m), "")})
+	d.showProductForm(w, r, v, http.StatusOK, "", productForm{Currency: firstOr(v.m.Currencies(), "")})
 }
 
 func (d *Dashboard) editProductPage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -48,7 +48,7 @@ func (d *Dashboard) editProductPage(w http.ResponseWriter, r *http.Request, v *v
 }
 
 func (d *Dashboard) showProductForm(w http.ResponseWriter, r *http.Request, v *visit, status int, problem string, f productForm) {
-	f.Currencies = currencies(v.m)
+	f.Currencies = v.m.Currencies()
 	f.Action = "/dashboard/products"
 	title := "New product"
 	if f.Edit {
@@ -77,8 +77,8 @@ func readProduct(v *visit, f productForm) (*opaygate.Product, error) {
 	if err := opaygate.CheckURL("image", f.Image, false); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(currencies(v.m), f.Currency) {
-		return nil, errForm("currency must be one of %s", strings.Join(currencies(v.m), ", "))
+	if !slices.Contains(v.m.Currencies(), f.Currency) {
+		return nil, errForm("currency must be one of %s", strings.Join(v.m.Currencies(), ", "))
 	}
 	price, err := parseMoney("price", f.Price)
 	if err != nil {

@@ -58,7 +58,7 @@ func (d *Dashboard) stats(w http.ResponseWriter, r *http.Request, v *visit) {
 		d.fail(w, r, v, err)
 		return
 	}
-	data := statsPage{From: date(from), To: date(to), Lines: statLines(stats, defaultCurrency(v.m))}
+	data := statsPage{From: date(from), To: date(to), Lines: statLines(stats, v.m.Currency())}
 	data.Charts, err = d.volume(r.Context(), v.m, today)
 	if err != nil {
 		d.fail(w, r, v, err)
@@ -127,7 +127,7 @@ func (d *Dashboard) volume(ctx context.Context, m *opaygate.Merchant, today time
 		curs = append(curs, c)
 	}
 	if len(curs) == 0 {
-		curs = []string{defaultCurrency(m)}
+		curs = []string{m.Currency()}
 		sums[curs[0]] = new([chartDays]dayVolume)
 	}
 	slices.Sort(curs)
@@ -216,9 +216,4 @@ func niceCeil(v int64) int64 {
 		}
 	}
 	return 10 * p
-}
-
-// defaultCurrency is the currency of the merchant's first country, for empty statistics.
-func defaultCurrency(m *opaygate.Merchant) string {
-	return firstOr(currencies(m), opaygate.CurrencyOf(opaygate.Countries()[0]))
 }

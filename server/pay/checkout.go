@@ -371,7 +371,7 @@ func (p *Pages) checkoutStart(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) checkoutPlan(w http.ResponseWriter, r *http.Request) {
 	p.checkoutStep(w, r, "plan", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		months, err := strconv.Atoi(f.Get("months"))
-		if err != nil || months <= 0 || months > 1200 {
+		if err != nil || !opaygate.ValidTenor(int64(months)) {
 			return "", payFormError("plan")
 		}
 		_, err = p.orders.SelectPlan(ctx, c.o.MerchantID, c.key(), months)
@@ -383,7 +383,7 @@ func (p *Pages) checkoutPlan(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) checkoutOTP(w http.ResponseWriter, r *http.Request) {
 	p.checkoutStep(w, r, "otp_format", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
 		otp := stripSpaces(f.Get("otp"))
-		if len(otp) != opaygate.OTPLength || !opaygate.Digits(otp) {
+		if !opaygate.ValidOTP(otp) {
 			return "", payFormError("otp_format")
 		}
 		_, err := p.orders.SubmitOTP(ctx, c.o.MerchantID, c.key(), otp)
