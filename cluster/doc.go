@@ -13,5 +13,6 @@
 //     and 00000 again without a restart once it is back.
 //
 // PostgreSQL tests follow package sqlstoretest: they skip outside CI when no
-// server is reachable and fail under CI.
+// server is reachable and fail under CI. It imports the gateway's packages
+// as a deployment would; nothing imports it.
 package cluster

@@ -1,11 +1,11 @@
 // Package gateway assembles one opaygate gateway: its database, the payment
-// network (the simulator in the sandbox, none in live mode), the domain
-// services, the sandbox's control surface, the HTTP handler and the
+// network (the simulator in the sandbox, none in live mode), the payment
+// methods (package method), the domain services, the sandbox's control surface, the HTTP handler and the
 // background work that keeps the state moving (the expiry sweeper, the
 // sandbox's refund completer). `opaygate serve`, opaytest and the benchmark
 // all build their gateway here, so the three cannot drift apart.
 //
-// It wires the gateway's packages together (sqlstore, simulator, server) and
+// It wires the gateway's packages together (sqlstore, simulator, method, server) and
 // nothing imports it but cmd/opaygate, opaytest and bench. Policies of a
 // particular program — flags, banners, callback delivery settings, what a
 // live gateway needs before it starts — stay with that program.

@@ -1,7 +1,10 @@
 // Package simulator is the sandbox's payment network: ValU credit limits, an
-// OTP sender that records what it sends, and a card acquirer that declines by
-// OPay's amount-trigger rule and by the test cards' last digits. It depends
-// only on the root package.
+// OTP sender that records what it sends (and accepts the sandbox's master
+// OTP), a card acquirer that declines by OPay's amount-trigger rule and by the
+// test cards' last digits, and refunds that settle after a delay. A payment
+// method's sandbox behaviour is what this network answers it. It depends only
+// on the root package: it must not import storage, the HTTP layer or the
+// methods.
 package simulator
 
 import (

@@ -1,9 +1,18 @@
-// Command opaygate is the gateway's one binary: it serves OPay Checkout's
-// merchant API (serve), prepares its database (migrate), administers
-// merchants and products, and computes request signatures (sign).
+// Command opaygate is the gateway's one binary. Its subcommands:
+//
+//   - serve: the gateway (sandbox or live), built by package gateway;
+//   - migrate: apply the database's pending migrations;
+//   - merchant add|list|disable|enable|update|passwd: administer merchants;
+//   - product add|list: a merchant's catalog;
+//   - sign: the signature of a request body;
+//   - call: call an endpoint of a gateway (or OPay), signed;
+//   - callback list|show|resend: the callback outbox;
+//   - bench: load a gateway and report throughput and latency (package bench).
 //
 // main is thin on purpose: everything it does is in run and Main, which the
-// tests drive directly.
+// tests drive directly. It is the top of the dependency graph: nothing imports
+// it, and it reaches storage, the network and the HTTP layer only through
+// package gateway (and sqlstore for the administration commands).
 package main
 
 import (

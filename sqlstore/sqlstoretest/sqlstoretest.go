@@ -4,6 +4,7 @@
 //
 // PostgreSQL tests never skip under CI: when CI is set and PostgreSQL cannot
 // be reached, the test fails. Outside CI they skip with a message saying so.
+// It is for tests only and imports sqlstore and nothing else of ours.
 package sqlstoretest
 
 import (
