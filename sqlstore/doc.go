@@ -4,5 +4,6 @@
 // and PostgreSQL (pgx). The state machine lives here, next to the
 // transactions that enforce it, so both backends share every line of it.
 //
-// It depends on the root package only; it must not import server or cmd.
+// It depends on the root package only; it must not import server, cmd, the
+// simulator or the payment methods, which it reaches through opaygate.Method.
 package sqlstore
