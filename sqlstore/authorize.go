@@ -105,27 +105,12 @@ func (s *OrderService) finishAuthorization(ctx context.Context, id int64, d opay
 func (s *OrderService) resumeAuthorizations(ctx context.Context, limit int) (int, error) {
 	var due []*opaygate.Order
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
-		due = due[:0]
-		lock := ""
-		if s.db.dialect == Postgres {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
-		rows, err := tx.query(ctx, `SELECT `+orderColumns+` FROM orders
-			WHERE step = ? AND authorizing_at <= ? ORDER BY authorizing_at LIMIT ?`+lock,
+		var err error
+		due, err = queryAll(ctx, tx, scanOrder, `SELECT `+orderColumns+` FROM orders
+			WHERE step = ? AND authorizing_at <= ? ORDER BY authorizing_at LIMIT ?`+s.db.skipLocked(),
 			opaygate.StepAuthorizing, ms(tx.now.Add(-authorizeStale)), limit)
 		if err != nil {
 			return fmt.Errorf("find stale authorizations: %w", err)
-		}
-		for rows.Next() {
-			o, err := scanOrder(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("find stale authorizations: %w", err)
-			}
-			due = append(due, o)
-		}
-		if err := rows.Close(); err != nil {
-			return err
 		}
 		for _, o := range due {
 			if _, err := tx.exec(ctx, `UPDATE orders SET authorizing_at = ? WHERE id = ? AND step = ?`,

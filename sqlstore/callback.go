@@ -64,28 +64,13 @@ func (s *CallbackService) ClaimCallbacks(ctx context.Context, limit int, lease t
 	args = append(args, limit)
 	var claimed []*opaygate.Callback
 	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
-		claimed = claimed[:0]
 		now := tx.now
-		lock := ""
-		if s.db.dialect == Postgres {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
 		args[1], args[2] = ms(now), ms(now)
-		rows, err := tx.query(ctx, `SELECT `+callbackColumns+` FROM callbacks
+		var err error
+		claimed, err = queryAll(ctx, tx, scanCallback, `SELECT `+callbackColumns+` FROM callbacks
 			WHERE state = ? AND next_attempt_at <= ? AND lease_until <= ?`+skipping+`
-			ORDER BY next_attempt_at, id LIMIT ?`+lock, args...)
+			ORDER BY next_attempt_at, id LIMIT ?`+s.db.skipLocked(), args...)
 		if err != nil {
-			return fmt.Errorf("claim callbacks: %w", err)
-		}
-		for rows.Next() {
-			c, err := scanCallback(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("claim callbacks: %w", err)
-			}
-			claimed = append(claimed, c)
-		}
-		if err := rows.Close(); err != nil {
 			return fmt.Errorf("claim callbacks: %w", err)
 		}
 		until := now.Add(lease)

@@ -52,6 +52,15 @@ func (db *DB) forUpdate() string {
 	return ""
 }
 
+// skipLocked is the lock of a claim: on PostgreSQL rows another node is claiming are skipped,
+// never waited for or taken twice; SQLite's one writer needs none.
+func (db *DB) skipLocked() string {
+	if db.dialect == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 func (db *DB) retryable(err error) bool {
 	if err == nil {
 		return false

@@ -38,6 +38,15 @@ func (s *OrderService) expireIfDue(ctx context.Context, tx *Tx, o *opaygate.Orde
 // act runs one customer action: lock the order, expire it if due (then the
 // action is refused but the expiry is committed), then fn.
 func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.OrderKey, fn func(tx *Tx, o *opaygate.Order) error) (*opaygate.Order, error) {
+	return s.onOrder(ctx, merchantID, key, true, fn)
+}
+
+// onOrder runs fn on the merchant's order, locked in one transaction, after
+// closing it for good if it has expired: then refuseExpired refuses the
+// action (the expiry is committed all the same). An order in flight refuses
+// every action.
+func (s *OrderService) onOrder(ctx context.Context, merchantID string, key opaygate.OrderKey, refuseExpired bool,
+	fn func(tx *Tx, o *opaygate.Order) error) (*opaygate.Order, error) {
 	var o *opaygate.Order
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
@@ -46,7 +55,7 @@ func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.
 		}
 		if expired, err := s.expireIfDue(ctx, tx, o); err != nil {
 			return err
-		} else if expired {
+		} else if expired && refuseExpired {
 			return commitThen(errOrderState("order expired"))
 		}
 		if o.Step == opaygate.StepAuthorizing {
@@ -59,18 +68,8 @@ func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.
 
 // CloseOrder closes an open order; see opaygate.OrderService.
 func (s *OrderService) CloseOrder(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
-	var o *opaygate.Order
-	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
-		var err error
-		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
-			return err
-		}
-		if _, err := s.expireIfDue(ctx, tx, o); err != nil {
-			return err
-		}
-		if o.Step == opaygate.StepAuthorizing {
-			return errAuthorizing()
-		}
+	// Closing an order that just expired answers CLOSE, like closing it twice.
+	o, err := s.onOrder(ctx, merchantID, key, false, func(tx *Tx, o *opaygate.Order) error {
 		switch o.Status {
 		case opaygate.StatusInitial, opaygate.StatusPending:
 			return s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailClosed, "closed by merchant")
@@ -200,28 +199,12 @@ func (s *OrderService) expireOrders(ctx context.Context, limit int) (int, error)
 	var n int
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		n = 0
-		lock := ""
-		if s.db.dialect == Postgres {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
-		rows, err := tx.query(ctx, `SELECT `+orderColumns+` FROM orders
+		due, err := queryAll(ctx, tx, scanOrder, `SELECT `+orderColumns+` FROM orders
 			WHERE status IN ('INITIAL', 'PENDING') AND expire_at <= ? AND step <> ?
-			ORDER BY expire_at LIMIT ?`+lock,
+			ORDER BY expire_at LIMIT ?`+s.db.skipLocked(),
 			ms(tx.now), opaygate.StepAuthorizing, limit)
 		if err != nil {
 			return fmt.Errorf("find expired orders: %w", err)
-		}
-		var due []*opaygate.Order
-		for rows.Next() {
-			o, err := scanOrder(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("find expired orders: %w", err)
-			}
-			due = append(due, o)
-		}
-		if err := rows.Close(); err != nil {
-			return err
 		}
 		for _, o := range due {
 			if err := s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailExpired, "order expired"); err != nil {

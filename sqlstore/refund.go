@@ -188,27 +188,11 @@ func (s *RefundService) CompleteRefunds(ctx context.Context, limit int) (int, er
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		n = 0
 		now := tx.now
-		lock := ""
-		if s.db.dialect == Postgres {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
-		rows, err := tx.query(ctx, `SELECT `+refundColumns+` FROM refunds
-			WHERE status = ? AND due_at > 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?`+lock,
+		due, err := queryAll(ctx, tx, scanRefund, `SELECT `+refundColumns+` FROM refunds
+			WHERE status = ? AND due_at > 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?`+s.db.skipLocked(),
 			opaygate.RefundPending, ms(now), limit)
 		if err != nil {
 			return fmt.Errorf("find due refunds: %w", err)
-		}
-		var due []*opaygate.Refund
-		for rows.Next() {
-			r, err := scanRefund(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("find due refunds: %w", err)
-			}
-			due = append(due, r)
-		}
-		if err := rows.Close(); err != nil {
-			return err
 		}
 		slices.SortFunc(due, func(a, b *opaygate.Refund) int {
 			return cmp.Or(cmp.Compare(a.OrderID, b.OrderID), cmp.Compare(a.ID, b.ID))

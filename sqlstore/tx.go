@@ -58,6 +58,27 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
+// queryAll runs q inside tx and scans every row with scan.
+func queryAll[T any](ctx context.Context, tx *Tx, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
+}
+
 // readRow and readRows run a query on the read pool.
 func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := db.prepared(db.read, q); st != nil {
