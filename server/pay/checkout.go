@@ -287,6 +287,16 @@ type payFormError string
 
 func (e payFormError) Error() string { return "form: " + string(e) }
 
+// formCheckout reads a form of a checkout page and the order its orderToken names, or answers
+// the request itself (a 404 page for a form too large or a token unknown) and returns false.
+func (p *Pages) formCheckout(w http.ResponseWriter, r *http.Request) (*checkout, bool) {
+	if err := parsePayForm(w, r); err != nil {
+		p.payNotFound(w, r, "")
+		return nil, false
+	}
+	return p.loadCheckout(w, r, r.PostForm.Get("orderToken"))
+}
+
 // step is one customer action on the order; it returns where to send the customer ("" means
 // back to the checkout page).
 type step func(ctx context.Context, c *checkout, form url.Values) (string, error)
@@ -294,11 +304,7 @@ type step func(ctx context.Context, c *checkout, form url.Values) (string, error
 // checkoutStep runs one step from a form and redirects. invalidKey is the message key of the
 // step's own EINVALID errors.
 func (p *Pages) checkoutStep(w http.ResponseWriter, r *http.Request, invalidKey string, fn step) {
-	if err := parsePayForm(w, r); err != nil {
-		p.payNotFound(w, r, "")
-		return
-	}
-	c, ok := p.loadCheckout(w, r, r.PostForm.Get("orderToken"))
+	c, ok := p.formCheckout(w, r)
 	if !ok {
 		return
 	}

@@ -48,11 +48,7 @@ func (p *Pages) threeDSCancel(w http.ResponseWriter, r *http.Request) {
 // (EORDERSTATE) and is sent where the first one was: nothing is paid twice.
 func (p *Pages) threeDSStep(w http.ResponseWriter, r *http.Request,
 	fn func(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error)) {
-	if err := parsePayForm(w, r); err != nil {
-		p.payNotFound(w, r, "")
-		return
-	}
-	c, ok := p.loadCheckout(w, r, r.PostForm.Get("orderToken"))
+	c, ok := p.formCheckout(w, r)
 	if !ok {
 		return
 	}
