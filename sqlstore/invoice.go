@@ -214,12 +214,8 @@ func (s *InvoiceService) CancelInvoice(ctx context.Context, merchantID, invoiceN
 	var inv *opaygate.Invoice
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
-		inv, err = scanInvoice(tx.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices
-			WHERE invoice_no = ? AND merchant_id = ?`+s.db.forUpdate(), invoiceNo, merchantID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errInvoiceNotFound()
-		} else if err != nil {
-			return fmt.Errorf("lock invoice: %w", err)
+		if inv, err = s.lockInvoice(ctx, tx, "invoice_no = ? AND merchant_id = ?", invoiceNo, merchantID); err != nil {
+			return err
 		}
 		now := tx.now
 		inv.ApplyExpiry(now)
@@ -271,17 +267,26 @@ func (s *InvoiceService) InvoiceStats(ctx context.Context, merchantID string, fr
 	return stats, rows.Err()
 }
 
+// lockInvoice reads the invoice where cond holds, locked for update inside tx.
+func (s *InvoiceService) lockInvoice(ctx context.Context, tx *Tx, cond string, args ...any) (*opaygate.Invoice, error) {
+	inv, err := scanInvoice(tx.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE `+cond+s.db.forUpdate(), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errInvoiceNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("lock invoice: %w", err)
+	}
+	return inv, nil
+}
+
 // PayInvoice returns the open order that pays the invoice, creating it (with
 // reference INV<invoiceNo>-<n>) when there is none, so a customer who
 // reloads the page or clicks twice keeps paying the same order.
 func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, returnURL string) (*opaygate.Order, error) {
 	var o *opaygate.Order
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
-		inv, err := scanInvoice(tx.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ?`+s.db.forUpdate(), invoiceID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errInvoiceNotFound()
-		} else if err != nil {
-			return fmt.Errorf("lock invoice: %w", err)
+		inv, err := s.lockInvoice(ctx, tx, "id = ?", invoiceID)
+		if err != nil {
+			return err
 		}
 		now := tx.now
 		inv.ApplyExpiry(now)

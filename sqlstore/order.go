@@ -121,12 +121,10 @@ func stampNew(o *opaygate.Order, now, expireAt time.Time) {
 // insertOrder writes a new order and the first event of its timeline. A
 // reference the merchant already used answers EDUPLICATE with that order.
 func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Order) error {
-	id, err := tx.nextSeq(ctx, "orders")
-	if err != nil {
+	var err error
+	if o.ID, o.OrderNo, err = tx.nextNumber(ctx, "orders", o.CreatedAt); err != nil {
 		return err
 	}
-	o.ID = id
-	o.OrderNo = o.CreatedAt.Format("060102") + fmt.Sprintf("%012d", id%1_000_000_000_000)
 	var invoiceID any
 	if o.InvoiceID != 0 {
 		invoiceID = o.InvoiceID

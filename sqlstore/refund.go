@@ -100,12 +100,10 @@ func (s *RefundService) CreateRefund(ctx context.Context, r *opaygate.Refund, or
 // insertRefund writes a new refund; a reference the merchant already used for
 // a refund answers EDUPLICATE with that refund.
 func (s *RefundService) insertRefund(ctx context.Context, tx *Tx, r *opaygate.Refund) error {
-	id, err := tx.nextSeq(ctx, "refunds")
-	if err != nil {
+	var err error
+	if r.ID, r.RefundNo, err = tx.nextNumber(ctx, "refunds", r.CreatedAt); err != nil {
 		return err
 	}
-	r.ID = id
-	r.RefundNo = r.CreatedAt.Format("060102") + fmt.Sprintf("%012d", id%1_000_000_000_000)
 	res, err := tx.exec(ctx, `INSERT INTO refunds (`+refundColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (merchant_id, reference) DO NOTHING`,

@@ -58,6 +58,16 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
+// nextNumber draws the next id of a sequence and the number the gateway shows for it: the
+// day of at (YYMMDD) and the id in 12 digits, as orderNo and refund numbers are.
+func (tx *Tx) nextNumber(ctx context.Context, name string, at time.Time) (int64, string, error) {
+	id, err := tx.nextSeq(ctx, name)
+	if err != nil {
+		return 0, "", err
+	}
+	return id, at.Format("060102") + fmt.Sprintf("%012d", id%1_000_000_000_000), nil
+}
+
 // queryAll runs q inside tx and scans every row with scan.
 func queryAll[T any](ctx context.Context, tx *Tx, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
 	rows, err := tx.query(ctx, q, args...)
