@@ -19,11 +19,16 @@ const (
 	FuncBankCard Function = "bankcard" // server-to-server card payments
 	FuncInvoice  Function = "invoice"  // e-invoices
 	FuncRefund   Function = "refund"   // refunds
+
+	FuncMWallet    Function = "mwallet"    // EG mobile wallets (MWALLET)
+	FuncBankUSSD   Function = "bankussd"   // NG bank USSD codes (BankUssd)
+	FuncOpayWallet Function = "opaywallet" // NG OPay wallet (OpayWalletNgQR, OpayWalletNg)
 )
 
 // AllFunctions lists every function, in a stable order.
 func AllFunctions() []Function {
-	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund}
+	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
+		FuncMWallet, FuncBankUSSD, FuncOpayWallet}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.

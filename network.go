@@ -33,6 +33,28 @@ type RefundSettler interface {
 	SettleDelay() time.Duration
 }
 
+// declines are the decline codes of OPay's test rule (API.md §7) and their reasons: the
+// codes a sandbox amount, test card or identifier triggers, and the ones the sandbox's
+// decline control accepts.
+var declines = map[string]string{
+	"05": "Do not honour",
+	"13": "Invalid Amount",
+	"51": "Insufficient funds",
+	"54": "Expired card",
+	"57": "Transaction not permitted to cardholder",
+	"62": "Restricted card",
+}
+
+// DeclineFor returns the decision of a decline code of OPay's test table, e.g. "51" →
+// "Insufficient funds".
+func DeclineFor(code string) (Decision, bool) {
+	reason, ok := declines[code]
+	if !ok {
+		return Decision{}, false
+	}
+	return Decision{Code: code, Reason: reason}, true
+}
+
 // Decision is the network's answer to a payment at its final step.
 type Decision struct {
 	Approved bool

@@ -54,6 +54,10 @@ const (
 	StepPlan Step = "INPUT_INSTALLMENT_MONTH" // ValU: choose a plan
 	StepOTP  Step = "INPUT_OTP"               // ValU: enter the OTP
 	Step3DS  Step = "REDIRECT_3DS"            // card: confirm on the 3-D Secure page
+	// StepExternal waits for something the customer does outside the API: scan a QR code,
+	// approve in a wallet app, dial a USSD code. The payment network reports it (in the
+	// sandbox: /_sandbox/orders/pay, decline, expire).
+	StepExternal Step = "EXTERNAL"
 
 	// StepAuthorizing: the acquirer is deciding the payment. The order keeps
 	// its status (INITIAL or PENDING) until the answer is recorded, takes no
@@ -66,6 +70,9 @@ const (
 const (
 	PayMethodValU     = "VALU"
 	PayMethodBankCard = "BankCard"
+	PayMethodMWallet  = "MWALLET"        // EG: scan a QR or approve a request-to-pay
+	PayMethodBankUSSD = "BankUssd"       // NG: dial a USSD code
+	PayMethodOpayQR   = "OpayWalletNgQR" // NG: scan with the OPay app
 )
 
 // Channels say where an order came from; callbacks report them.
@@ -151,6 +158,10 @@ type Order struct {
 	Months      int
 	CardBIN     string // first six digits only
 	CardLast4   string
+	// MethodData is what a method keeps on an order besides the fields above (a QR
+	// payload, a USSD string, the customer's wallet account), by name. It is stored.
+	// DataIdentifier is the customer identifier the sandbox's identifier rule reads.
+	MethodData map[string]string
 
 	OTPAttempts int // wrong OTPs so far
 	OTPResends  int
@@ -292,6 +303,21 @@ type OrderService interface {
 	Confirm3DS(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 	Cancel3DS(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 
+	// ReportExternal records what the payment network reports about an order
+	// waiting at StepExternal: the customer did the step (d.Approved; the
+	// order's method says what follows, normally the acquirer's decision) or
+	// the step was declined (FAIL with d.Code and d.Reason). An order waiting
+	// for anything else answers EORDERSTATE.
+	ReportExternal(ctx context.Context, merchantID string, key OrderKey, d Decision) (*Order, error)
+
+	// ExpireNow closes an open order as if its expireAt had passed (CLOSE,
+	// ORDER_EXPIRED, with its callback): the sandbox's "let it expire".
+	ExpireNow(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
+	// FindOrderByNo returns an order by its orderNo, whichever merchant's: for
+	// the sandbox's controls, which act as the payment network does.
+	FindOrderByNo(ctx context.Context, orderNo string) (*Order, error)
+
 	// CancelOrder closes an INITIAL or PENDING order the customer cancelled
 	// on the hosted page (CLOSE, ORDER_CANCELLED).
 	CancelOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
@@ -306,6 +332,11 @@ type OrderService interface {
 	// returns how many orders it closed or finished.
 	ExpireOrders(ctx context.Context, limit int) (int, error)
 }
+
+// DataIdentifier names the customer identifier in an order's MethodData (a wallet account,
+// a phone number): what the network knows the customer by, and what the sandbox's
+// identifier rule reads (METHODS.md §8.0).
+const DataIdentifier = "identifier"
 
 // Bounds of expireAt read as an absolute deadline rather than minutes (METHODS.md §8.y).
 const (

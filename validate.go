@@ -38,9 +38,16 @@ func ValidCVV(s string) bool { return (len(s) == 3 || len(s) == 4) && Digits(s) 
 // ValidOTP reports whether s has an OTP's shape: OTPLength digits.
 func ValidOTP(s string) bool { return len(s) == OTPLength && Digits(s) }
 
-// ValUAccount reports whether s is a ValU account: an Egyptian mobile number, 01 and 9 more
-// digits.
-func ValUAccount(s string) bool { return len(s) == 11 && strings.HasPrefix(s, "01") && Digits(s) }
+// EgyptianMobile reports whether s is an Egyptian mobile number written nationally: 01 and 9
+// more digits. ValU accounts and Egyptian wallets are such numbers.
+func EgyptianMobile(s string) bool { return len(s) == 11 && strings.HasPrefix(s, "01") && Digits(s) }
+
+// ValUAccount reports whether s is a ValU account: an Egyptian mobile number.
+func ValUAccount(s string) bool { return EgyptianMobile(s) }
+
+// Phone reports whether s is a phone number in international form: + and 8 to 15 digits
+// (METHODS.md §8.0 accepts any such number, as OPay's samples do).
+func Phone(s string) bool { return len(s) >= 9 && len(s) <= 16 && s[0] == '+' && Digits(s[1:]) }
 
 // CheckText validates a single-line free-text field of at most max characters: EINVALID
 // naming the field when it is missing (and required), too long, or holds control characters.

@@ -66,9 +66,17 @@ func NewSet(methods ...Method) *Set {
 	return s
 }
 
-// Default is every method the gateway has, with the default ValU plan table.
+// Default is every method the gateway has, with the default ValU plan table, in the order
+// the hosted checkout lists them (METHODS.md §8.y).
 func Default() *Set {
-	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()})
+	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()}, MWallet{}, OpayQR{}, BankUSSD{})
+}
+
+// SandboxOnly reports whether a method is simulated only: a live gateway has no network
+// connector for it and refuses it with 02002 (METHODS.md §8.0).
+func SandboxOnly(m Method) bool {
+	s, ok := m.(interface{ SandboxOnly() bool })
+	return ok && s.SandboxOnly()
 }
 
 // BySlug finds a method by the slug of its checkout form.

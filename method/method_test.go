@@ -54,7 +54,12 @@ func TestSetFindsMethods(t *testing.T) {
 		{"BankCard", "EG", true, true},
 		{"BankCard", "NG", true, true},
 		{"valu", "EG", false, false}, // payMethod is case-sensitive, as OPay's
-		{"MWALLET", "EG", false, false},
+		{"MWALLET", "EG", true, false},
+		{"MWALLET", "NG", false, false},
+		{"BankUssd", "NG", true, false},
+		{"BankUssd", "EG", false, false},
+		{"OpayWalletNgQR", "NG", true, false},
+		{"Shahry", "EG", false, false}, // not built yet
 	} {
 		m, ok := s.Lookup(tc.name)
 		api := ok && method.Offered(m, tc.country, false)

@@ -249,9 +249,15 @@ const (
 	PayMethodValU     = "VALU"
 	PayMethodBankCard = "BankCard"
 
+	PayMethodMWallet  = "MWALLET"
+	PayMethodBankUSSD = "BankUssd"
+	PayMethodOpayQR   = "OpayWalletNgQR"
+
 	ActionInstallmentMonth = "INPUT_INSTALLMENT_MONTH"
 	ActionOTP              = "INPUT_OTP"
 	ActionRedirect3DS      = "REDIRECT_3DS"
+	ActionScanQR           = "SCAN_QR_CODE"
+	ActionShowUSSD         = "SHOW_USSD"
 )
 
 // Order statuses as the wire spells them. Clients must tolerate values they do not know.
@@ -353,6 +359,10 @@ type PaymentCreateRequest struct {
 	Reference         string        `json:"reference"`
 	ReturnURL         string        `json:"returnUrl,omitempty"`
 	ValUAccountNumber string        `json:"valUAccountNumber,omitempty"`
+	WalletAccount     string        `json:"walletAccount,omitempty"` // MWALLET: 01 + 9 digits
+	BankCode          string        `json:"bankCode,omitempty"`      // BankUssd: the customer's bank
+	CustomerName      string        `json:"customerName,omitempty"`
+	UserPhone         string        `json:"userPhone,omitempty"` // E.164, e.g. +2348031234567
 	BankCard          *BankCard     `json:"bankcard,omitempty"`
 	UserInfo          *UserInfo     `json:"userInfo,omitempty"`
 	ExpireAt          Int64String   `json:"expireAt,omitempty"`
@@ -367,11 +377,18 @@ type Plan struct {
 	EMI         Amount `json:"emi"`
 }
 
-// NextAction tells the client what the order waits for.
+// NextAction tells the client what the order waits for: actionType, then the members of that
+// type (METHODS.md §8.x). Clients must tolerate action types they do not know.
 type NextAction struct {
 	ActionType  string `json:"actionType"`
-	Plans       []Plan `json:"plans,omitempty"`
-	RedirectURL string `json:"redirectUrl,omitempty"`
+	Plans       []Plan `json:"plans,omitempty"`       // INPUT_INSTALLMENT_MONTH
+	RedirectURL string `json:"redirectUrl,omitempty"` // REDIRECT_3DS
+	QRCode      string `json:"qrCode,omitempty"`      // SCAN_QR_CODE: the payload to show as a QR image
+	// WalletAccount is the wallet the request-to-pay went to (SCAN_QR_CODE of MWALLET).
+	WalletAccount string `json:"walletAccount,omitempty"`
+	USSD          string `json:"USSD,omitempty"` // SHOW_USSD: the code to dial, e.g. "*919*000*2103#"
+	// ExpiredTimestamp is when the order expires, in epoch milliseconds (SCAN_QR_CODE).
+	ExpiredTimestamp int64 `json:"expiredTimestamp,omitempty"`
 }
 
 // PaymentCreateData is the data of payment/create. An order that failed at once (no ValU

@@ -154,6 +154,13 @@ func (s *Server) routes() *http.ServeMux {
 		mux.HandleFunc("/_sandbox/clock/advance", s.methodNotAllowed)
 		mux.HandleFunc("POST /_sandbox/reset", s.sandboxReset)
 		mux.HandleFunc("/_sandbox/reset", s.methodNotAllowed)
+		for path, act := range map[string]func(context.Context, *opaygate.Order, sandboxOrderRequest) (*opaygate.Order, error){
+			"/_sandbox/orders/pay": s.sandboxPay, "/_sandbox/orders/decline": s.sandboxDecline,
+			"/_sandbox/orders/expire": s.sandboxExpire,
+		} {
+			mux.HandleFunc("POST "+path, s.sandboxOrderAction(act))
+			mux.HandleFunc(path, s.methodNotAllowed)
+		}
 		if s.svc.Callbacks != nil {
 			mux.HandleFunc("GET /_sandbox/callbacks", s.sandboxCallbacks)
 			mux.HandleFunc("/_sandbox/callbacks", s.methodNotAllowed)

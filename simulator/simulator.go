@@ -22,24 +22,16 @@ const DefaultCreditLimit int64 = 20_000_000
 // NoCreditAccount is the sandbox ValU account whose limit is zero.
 const NoCreditAccount = "01000000051"
 
-// triggers maps OPay's test amounts to the decline they cause: "enter the
-// desired error code as the transaction amount".
-var triggers = map[int64]string{
-	5:  "Do not honour",
-	13: "Invalid Amount",
-	51: "Insufficient funds",
-	54: "Expired card",
-	57: "Transaction not permitted to cardholder",
-	62: "Restricted card",
-}
-
-// Trigger returns the decline an amount triggers, if any.
+// Trigger returns the decline an amount triggers, if any: OPay's rule, "enter the desired
+// error code as the transaction amount" (opaygate.DeclineFor has the codes).
 func Trigger(amount int64) (opaygate.Decision, bool) {
-	reason, ok := triggers[amount]
-	if !ok {
+	if amount < 0 || amount > 99 {
 		return opaygate.Decision{Approved: true}, false
 	}
-	return opaygate.Decision{Code: fmt.Sprintf("%02d", amount), Reason: reason}, true
+	if d, ok := opaygate.DeclineFor(fmt.Sprintf("%02d", amount)); ok {
+		return d, true
+	}
+	return opaygate.Decision{Approved: true}, false
 }
 
 // MasterOTP is the code the sandbox accepts for every order, besides the one it sent (API.md §5).
@@ -122,6 +114,14 @@ func (n *Network) Authorize(ctx context.Context, o *opaygate.Order) (opaygate.De
 	if d, ok := Trigger(o.Amount); ok {
 		return d, nil
 	}
-	d, _ := CardTrigger(o.CardLast4)
-	return d, nil
+	if d, ok := CardTrigger(o.CardLast4); ok {
+		return d, nil
+	}
+	// The identifier rule (METHODS.md §8.0): a wallet account or phone number ending in 00
+	// and a decline code declines as a test card does.
+	if id := o.MethodData[opaygate.DataIdentifier]; len(id) >= 4 {
+		d, _ := CardTrigger(id[len(id)-4:])
+		return d, nil
+	}
+	return opaygate.Decision{Approved: true}, nil
 }

@@ -24,12 +24,12 @@ const orderColumns = `id, order_no, merchant_id, reference, country, currency, a
 	channel, status, step, failure_code, failure_reason, product_name, product_description,
 	return_url, callback_url, cancel_url, user_id, user_name, user_email, user_mobile, token,
 	invoice_id, invoice_no, valu_account, plans, months, card_bin, card_last4, otp_attempts,
-	otp_resends, otp_issued_at, voided, refunded, expire_at, created_at, updated_at, products`
+	otp_resends, otp_issued_at, voided, refunded, expire_at, created_at, updated_at, products, method_data`
 
 func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 	var o opaygate.Order
 	var invoiceID sql.NullInt64
-	var plans, products string
+	var plans, products, methodData string
 	var otpIssued, expire, created, updated int64
 	if err := row.Scan(&o.ID, &o.OrderNo, &o.MerchantID, &o.Reference, &o.Country, &o.Currency,
 		&o.Amount, &o.VAT, &o.PayMethod, &o.Channel, &o.Status, &o.Step, &o.FailureCode,
@@ -37,7 +37,7 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 		&o.CancelURL, &o.User.ID, &o.User.Name, &o.User.Email, &o.User.Mobile, &o.Token,
 		&invoiceID, &o.InvoiceNo, &o.ValUAccount, &plans, &o.Months, &o.CardBIN, &o.CardLast4,
 		&o.OTPAttempts, &o.OTPResends, &otpIssued, &o.Voided, &o.Refunded, &expire, &created,
-		&updated, &products); err != nil {
+		&updated, &products, &methodData); err != nil {
 		return nil, err
 	}
 	o.InvoiceID = invoiceID.Int64
@@ -51,6 +51,11 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 			return nil, fmt.Errorf("order %s products: %w", o.OrderNo, err)
 		}
 	}
+	if methodData != "" {
+		if err := json.Unmarshal([]byte(methodData), &o.MethodData); err != nil {
+			return nil, fmt.Errorf("order %s method data: %w", o.OrderNo, err)
+		}
+	}
 	o.OTPIssuedAt, o.ExpireAt = fromMS(otpIssued), fromMS(expire)
 	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
 	return &o, nil
@@ -59,6 +64,15 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 // EncodePlans is how an order's offered plans are stored (orders.plans),
 // for the benchmark's bulk loader, which writes rows without the services.
 func EncodePlans(plans []opaygate.Plan) string { return encodeList(plans) }
+
+// encodeMap writes a map column as JSON, and an empty map as the empty string.
+func encodeMap(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
 
 // encodeList writes a list column as JSON, and an empty list as the empty string.
 func encodeList[T any](list []T) string {
@@ -130,14 +144,14 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 		invoiceID = o.InvoiceID
 	}
 	res, err := tx.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (merchant_id, reference) DO NOTHING`,
 		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
 		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
 		o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
 		invoiceID, o.InvoiceNo, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
 		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
-		ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products))
+		ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products), encodeMap(o.MethodData))
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
 	}
@@ -305,6 +319,14 @@ func (s *OrderService) FindOrderByToken(ctx context.Context, token string) (*opa
 		return nil, errOrderNotFound()
 	}
 	return s.findOrder(ctx, "token = ?", token)
+}
+
+// FindOrderByNo returns an order by its orderNo; see opaygate.OrderService.
+func (s *OrderService) FindOrderByNo(ctx context.Context, orderNo string) (*opaygate.Order, error) {
+	if orderNo == "" {
+		return nil, errOrderNotFound()
+	}
+	return s.findOrder(ctx, "order_no = ?", orderNo)
 }
 
 func (s *OrderService) findOrder(ctx context.Context, where string, args ...any) (*opaygate.Order, error) {

@@ -112,9 +112,9 @@ func (s *OrderService) StartPayment(ctx context.Context, merchantID string, key 
 		}
 		copyMethodFields(o, &started)
 		res, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ?, card_bin = ?,
-			card_last4 = ?, updated_at = ? WHERE id = ? AND status = ?`,
-			o.PayMethod, o.ValUAccount, EncodePlans(o.Plans), o.CardBIN, o.CardLast4, ms(tx.now),
-			o.ID, opaygate.StatusInitial)
+			card_last4 = ?, method_data = ?, updated_at = ? WHERE id = ? AND status = ?`,
+			o.PayMethod, o.ValUAccount, EncodePlans(o.Plans), o.CardBIN, o.CardLast4, encodeMap(o.MethodData),
+			ms(tx.now), o.ID, opaygate.StatusInitial)
 		if err != nil {
 			return fmt.Errorf("start %s: %w", name, err)
 		}
@@ -132,7 +132,7 @@ func (s *OrderService) StartPayment(ctx context.Context, merchantID string, key 
 // copyMethodFields takes the fields a method's Start may set.
 func copyMethodFields(dst, src *opaygate.Order) {
 	dst.PayMethod, dst.ValUAccount, dst.Plans = src.PayMethod, src.ValUAccount, src.Plans
-	dst.CardBIN, dst.CardLast4 = src.CardBIN, src.CardLast4
+	dst.CardBIN, dst.CardLast4, dst.MethodData = src.CardBIN, src.CardLast4, src.MethodData
 }
 
 // next applies what o's method does after the customer completed step done, in tx.
@@ -208,4 +208,47 @@ func (s *OrderService) finish(ctx context.Context, o *opaygate.Order, move opayg
 		s.sendOTP(ctx, o, code)
 	}
 	return s.authorize(ctx, o)
+}
+
+// ReportExternal records what the network reports about a step the customer did outside the
+// API; see opaygate.OrderService.
+func (s *OrderService) ReportExternal(ctx context.Context, merchantID string, key opaygate.OrderKey, d opaygate.Decision) (*opaygate.Order, error) {
+	var move opaygate.Move
+	o, err := s.act(ctx, merchantID, key, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepExternal {
+			return errOrderState("order is not waiting for a step outside the API (it is %s%s)", o.Status, stepSuffix(o.Step))
+		}
+		if !d.Approved {
+			move = opaygate.Decline(d.Code, d.Reason)
+			return s.apply(ctx, tx, o, move, "")
+		}
+		var err error
+		move, err = s.next(ctx, tx, o, opaygate.StepExternal, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, o, move, "")
+}
+
+// ExpireNow closes an open order as expired; see opaygate.OrderService.
+func (s *OrderService) ExpireNow(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
+	return s.onOrder(ctx, merchantID, key, false, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status.Final() {
+			if o.FailureCode == opaygate.FailExpired {
+				return nil // expired already: the same answer
+			}
+			return errOrderState("order is %s", o.Status)
+		}
+		return s.moveOrder(ctx, tx, o, opaygate.StatusClose, opaygate.StepNone, opaygate.FailExpired, "order expired")
+	})
+}
+
+// stepSuffix names the step an order waits at, for an EORDERSTATE message.
+func stepSuffix(step opaygate.Step) string {
+	if step == opaygate.StepNone {
+		return ""
+	}
+	return " at " + string(step)
 }

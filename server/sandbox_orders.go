@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
+)
+
+// The sandbox's control of the customer's steps outside the API (METHODS.md §8.13): the
+// payment network's side of a QR scan, a wallet approval, a dialled USSD code. Sandbox mode
+// only, like the rest of /_sandbox/.
+//
+//	POST /_sandbox/orders/pay      {"orderNo":"…"} or {"merchantId":"…","reference":"…"}
+//	     The customer did the awaited step; the acquirer then decides as for every payment
+//	     (amount triggers, identifier rule): SUCCESS or FAIL.
+//	POST /_sandbox/orders/decline  the finder and an optional "failureCode" (05, 13, 51, 54,
+//	     57, 62; default 05): FAIL with that code.
+//	POST /_sandbox/orders/expire   the finder: CLOSE ORDER_EXPIRED now, without moving the clock.
+//
+// Each answers the order as cashier/status shows it. An order waiting for something the API
+// must do (a plan, an OTP) or already final is 02010; no such order is 02006.
+
+// sandboxOrderRequest finds the order a sandbox control acts on.
+type sandboxOrderRequest struct {
+	OrderNo     string `json:"orderNo"`
+	MerchantID  string `json:"merchantId"`
+	Reference   string `json:"reference"`
+	FailureCode string `json:"failureCode"`
+}
+
+// sandboxOrderAction runs one control on the order the request names.
+func (s *Server) sandboxOrderAction(act func(ctx context.Context, o *opaygate.Order, req sandboxOrderRequest) (*opaygate.Order, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, status, err := readBody(w, r)
+		if err != nil {
+			s.writeStatus(w, r, status, err)
+			return
+		}
+		var req sandboxOrderRequest
+		if err := decode(body, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ctx := r.Context()
+		var o *opaygate.Order
+		switch {
+		case req.OrderNo != "":
+			o, err = s.svc.Orders.FindOrderByNo(ctx, req.OrderNo)
+		case req.MerchantID != "" && req.Reference != "":
+			o, err = s.svc.Orders.FindOrder(ctx, req.MerchantID, opaygate.OrderKey{Reference: req.Reference})
+		default:
+			err = invalid("orderNo, or merchantId and reference, is required")
+		}
+		if err == nil {
+			o, err = act(ctx, o, req)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d := opay.CashierStatusData{Reference: o.Reference, OrderNo: o.OrderNo, Status: string(o.Status),
+			VAT: vatOf(o), Amount: amountOf(o), CreateTime: o.CreatedAt.UnixMilli(), IsVoided: o.Voided}
+		d.FailureCode, d.FailureReason = failureOf(o)
+		s.ok(w, r, d)
+	}
+}
+
+func (s *Server) sandboxPay(ctx context.Context, o *opaygate.Order, _ sandboxOrderRequest) (*opaygate.Order, error) {
+	return s.svc.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, opaygate.Decision{Approved: true})
+}
+
+func (s *Server) sandboxDecline(ctx context.Context, o *opaygate.Order, req sandboxOrderRequest) (*opaygate.Order, error) {
+	code := req.FailureCode
+	if code == "" {
+		code = "05"
+	}
+	d, ok := opaygate.DeclineFor(code)
+	if !ok {
+		return nil, invalid("failureCode must be one of 05, 13, 51, 54, 57, 62")
+	}
+	return s.svc.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, d)
+}
+
+func (s *Server) sandboxExpire(ctx context.Context, o *opaygate.Order, _ sandboxOrderRequest) (*opaygate.Order, error) {
+	return s.svc.Orders.ExpireNow(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID})
+}
