@@ -241,3 +241,33 @@ func (g *Gateway) AddProduct(p Product) (string, error) {
 	}
 	return dp.ProductNo, nil
 }
+
+// PayOutside is the customer doing the step a payment waits for outside the API — scanning
+// its QR code, approving the request in the wallet app, dialling its USSD code — as the
+// sandbox's /_sandbox/orders/pay reports it. The acquirer then decides (the amount triggers
+// and the identifier rule apply), and the Payment says how it ended.
+func (g *Gateway) PayOutside(order string) (*Payment, error) {
+	return g.outside(order, "pay", opaygate.Decision{Approved: true})
+}
+
+// DeclineOutside is that step declined by the customer's wallet or bank with code, one of
+// OPay's test codes (05, 13, 51, 54, 57, 62): the order is FAIL with it.
+func (g *Gateway) DeclineOutside(order, code string) (*Payment, error) {
+	d, ok := opaygate.DeclineFor(code)
+	if !ok {
+		return nil, fmt.Errorf("opaytest: decline: %w", opaygate.Invalid("code %q is not one of 05, 13, 51, 54, 57, 62", code))
+	}
+	return g.outside(order, "decline", d)
+}
+
+func (g *Gateway) outside(order, what string, d opaygate.Decision) (*Payment, error) {
+	ctx := context.Background()
+	o, err := g.findOrder(ctx, order)
+	if err != nil {
+		return nil, fmt.Errorf("opaytest: %s: %w", what, err)
+	}
+	if o, err = g.svcs.Orders.ReportExternal(ctx, g.Merchant.ID, opaygate.OrderKey{OrderNo: o.OrderNo}, d); err != nil {
+		return nil, fmt.Errorf("opaytest: %s: %w", what, err)
+	}
+	return g.done(ctx, o)
+}
