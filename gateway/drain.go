@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/opaygate/opaygate"
 )
 
 // The background work that moves state nobody is asking about: expired
@@ -23,6 +25,37 @@ const RefundBatch = 500
 func (g *Gateway) Sweep(ctx context.Context, interval time.Duration) {
 	DrainEvery(ctx, g.cfg.Logger, interval, SweepBatch, g.Services.Orders.ExpireOrders,
 		"closed expired orders", "expire orders")
+}
+
+// AutoPay is the sandbox's --sandbox-autopay: every interval until ctx ends it does the
+// customer's step of the orders that have waited outside the API (a QR scan, a wallet
+// approval, a USSD dial) for after, for clients that only poll. The acquirer then decides as
+// for every payment.
+func (g *Gateway) AutoPay(ctx context.Context, interval, after time.Duration) {
+	DrainEvery(ctx, g.cfg.Logger, interval, SweepBatch, func(ctx context.Context, limit int) (int, error) {
+		return g.autoPay(ctx, after, limit)
+	}, "paid orders waiting outside the API (sandbox autopay)", "sandbox autopay")
+}
+
+// autoPay pays up to limit orders that have waited outside the API for after.
+func (g *Gateway) autoPay(ctx context.Context, after time.Duration, limit int) (int, error) {
+	due, err := g.Services.Orders.WaitingOutside(ctx, g.Clock.Now().Add(-after), limit)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range due {
+		_, err := g.Services.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, opaygate.Decision{Approved: true})
+		switch opaygate.ErrorCode(err) {
+		case "":
+			n++
+		case opaygate.EORDERSTATE:
+			// Closed, expired or paid by someone else meanwhile: nothing left to do.
+		default:
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // CompleteRefunds is the sandbox's refund processor: every interval until ctx

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/gateway"
@@ -79,5 +80,51 @@ func TestLive(t *testing.T) {
 		PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678", ProductName: "Tea"}
 	if err := g.Services.Orders.CreatePayment(ctx, o, nil); err == nil || errors.As(err, new(*opaygate.Error)) {
 		t.Fatalf("live ValU order without a network: %v", err)
+	}
+}
+
+// TestAutoPay: --sandbox-autopay pays an order that has waited outside the API long enough,
+// and leaves a younger one waiting.
+func TestAutoPay(t *testing.T) {
+	for _, dialect := range sqlstoretest.Backends {
+		t.Run(string(dialect), func(t *testing.T) {
+			g := open(t, gateway.Config{DB: sqlstoretest.URL(t, dialect)})
+			ctx := context.Background()
+			m := g.Seeded[0]
+			create := func(ref string) *opaygate.Order {
+				o := &opaygate.Order{MerchantID: m.ID, Reference: ref, Country: "EG", Amount: 1000,
+					ProductName: "Tea", PayMethod: opaygate.PayMethodMWallet}
+				if err := g.Services.Orders.CreatePayment(ctx, o, "01012345678"); err != nil {
+					t.Fatal(err)
+				}
+				return o
+			}
+			old := create("autopay-old")
+			g.SandboxClock.Advance(time.Minute)
+			young := create("autopay-young")
+
+			autoCtx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { g.AutoPay(autoCtx, time.Millisecond, 30*time.Second); close(done) }()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				o, err := g.Services.Orders.FindOrder(ctx, m.ID, opaygate.OrderKey{ID: old.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.Status == opaygate.StatusSuccess {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the old order is still %s", o.Status)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			stop()
+			<-done
+			if o, _ := g.Services.Orders.FindOrder(ctx, m.ID, opaygate.OrderKey{ID: young.ID}); o.Status != opaygate.StatusPending {
+				t.Errorf("the young order is %s, want PENDING", o.Status)
+			}
+		})
 	}
 }

@@ -321,6 +321,27 @@ func (s *OrderService) FindOrderByToken(ctx context.Context, token string) (*opa
 	return s.findOrder(ctx, "token = ?", token)
 }
 
+// WaitingOutside lists up to limit orders waiting at StepExternal that were created at or
+// before before, oldest first: the sandbox's autopay does their customer's step.
+func (s *OrderService) WaitingOutside(ctx context.Context, before time.Time, limit int) ([]*opaygate.Order, error) {
+	rows, err := s.db.readRows(ctx, `SELECT `+orderColumns+` FROM orders
+		WHERE status = ? AND step = ? AND created_at <= ? ORDER BY created_at, id LIMIT ?`,
+		opaygate.StatusPending, opaygate.StepExternal, ms(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find orders waiting outside: %w", err)
+	}
+	defer rows.Close()
+	var out []*opaygate.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find orders waiting outside: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 // FindOrderByNo returns an order by its orderNo; see opaygate.OrderService.
 func (s *OrderService) FindOrderByNo(ctx context.Context, orderNo string) (*opaygate.Order, error) {
 	if orderNo == "" {

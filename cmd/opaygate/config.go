@@ -32,6 +32,9 @@ type Config struct {
 	LogFormat     string        // text or json
 	NoMigrate     bool          // do not apply pending migrations at start-up
 	SweepInterval time.Duration // how often expired orders are closed for good
+	// SandboxAutopay, when positive, makes the sandbox do the customer's step of an order
+	// waiting outside the API (QR, wallet, USSD) that long after it was created; 0 is off.
+	SandboxAutopay time.Duration
 
 	// DBMaxConns caps the node's database connections; 0 keeps the
 	// default of package sqlstore (see sqlstore.DefaultMaxConns). With N
@@ -100,6 +103,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.SweepInterval = d
 	}
+	if v := getenv("OPAYGATE_SANDBOX_AUTOPAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_SANDBOX_AUTOPAY=%q is not a duration (e.g. 10s)", v)
+		}
+		c.SandboxAutopay = d
+	}
 	if v := getenv("OPAYGATE_DB_MAX_CONNS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -134,6 +144,8 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"do not apply pending migrations at start-up (OPAYGATE_NO_MIGRATE)")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval,
 		"how often expired orders are closed for good (OPAYGATE_SWEEP_INTERVAL)")
+	fs.DurationVar(&c.SandboxAutopay, "sandbox-autopay", c.SandboxAutopay,
+		"sandbox: pay orders waiting outside the API (QR, wallet, USSD) this long after creation; 0 = off (OPAYGATE_SANDBOX_AUTOPAY)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", c.DBMaxConns,
 		"most database connections this node opens; 0 = max(8, 4 × CPUs) on PostgreSQL (OPAYGATE_DB_MAX_CONNS)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout,
@@ -180,6 +192,12 @@ func (c *Config) Validate() error {
 	}
 	if c.SweepInterval <= 0 {
 		return fmt.Errorf("--sweep-interval %s must be positive", c.SweepInterval)
+	}
+	if c.SandboxAutopay < 0 {
+		return fmt.Errorf("--sandbox-autopay %s must not be negative", c.SandboxAutopay)
+	}
+	if c.SandboxAutopay > 0 && c.Mode == ModeLive {
+		return errors.New("--sandbox-autopay is a sandbox setting; a live gateway pays only what the network reports")
 	}
 	if c.DBMaxConns < 0 {
 		return fmt.Errorf("--db-max-conns %d must be 0 (the default) or positive", c.DBMaxConns)

@@ -10,12 +10,13 @@ import (
 
 func TestConfig_Precedence(t *testing.T) {
 	env := map[string]string{
-		"OPAYGATE_ADDR":           "0.0.0.0:9000",
-		"OPAYGATE_DB":             "/tmp/env.db",
-		"OPAYGATE_MODE":           "live",
-		"OPAYGATE_SWEEP_INTERVAL": "5s",
-		"OPAYGATE_NO_MIGRATE":     "true",
-		"OPAYGATE_DB_MAX_CONNS":   "12",
+		"OPAYGATE_ADDR":            "0.0.0.0:9000",
+		"OPAYGATE_DB":              "/tmp/env.db",
+		"OPAYGATE_MODE":            "live",
+		"OPAYGATE_SWEEP_INTERVAL":  "5s",
+		"OPAYGATE_NO_MIGRATE":      "true",
+		"OPAYGATE_DB_MAX_CONNS":    "12",
+		"OPAYGATE_SANDBOX_AUTOPAY": "1m",
 	}
 	cfg := DefaultConfig()
 	if err := cfg.applyEnv(func(k string) string { return env[k] }); err != nil {
@@ -24,12 +25,12 @@ func TestConfig_Precedence(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfg.registerFlags(fs)
-	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s"}); err != nil {
+	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s", "--sandbox-autopay", "20s"}); err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
 		Addr: "0.0.0.0:9000", DB: "/tmp/env.db", Mode: "sandbox", LogLevel: "info",
-		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second,
+		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second, SandboxAutopay: 20 * time.Second,
 		DBMaxConns: 12, RequestTimeout: 3 * time.Second, Callbacks: DefaultCallbackConfig(),
 		Dashboard: DefaultDashboardConfig(),
 	}
@@ -43,7 +44,7 @@ func TestConfig_Precedence(t *testing.T) {
 
 func TestConfig_ErrBadEnvironment(t *testing.T) {
 	for k, v := range map[string]string{"OPAYGATE_SWEEP_INTERVAL": "often", "OPAYGATE_NO_MIGRATE": "perhaps",
-		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5"} {
+		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5", "OPAYGATE_SANDBOX_AUTOPAY": "soon"} {
 		cfg := DefaultConfig()
 		if err := cfg.applyEnv(func(name string) string {
 			if name == k {
@@ -67,6 +68,8 @@ func TestConfig_Validate(t *testing.T) {
 		"ErrSweepInterval": func(c *Config) { c.SweepInterval = 0 },
 		"ErrDBMaxConns":    func(c *Config) { c.DBMaxConns = -1 },
 		"ErrTimeout":       func(c *Config) { c.RequestTimeout = 0 },
+		"ErrAutopayLive":   func(c *Config) { c.Mode, c.SandboxAutopay = ModeLive, time.Second },
+		"ErrAutopayNeg":    func(c *Config) { c.SandboxAutopay = -time.Second },
 	} {
 		cfg := DefaultConfig()
 		change(&cfg)

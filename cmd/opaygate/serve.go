@@ -156,6 +156,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.stopSweep = stop
 	m.sweeping.Add(1)
 	go m.sweep(sweepCtx, m.gw.Services.Orders)
+	if cfg.SandboxAutopay > 0 {
+		m.sweeping.Go(func() { m.gw.AutoPay(sweepCtx, cfg.SweepInterval, cfg.SandboxAutopay) })
+	}
 	m.startDelivery(m.gw.Services, m.gw.Clock)
 
 	m.printBanner(ln.Addr(), m.gw.Seeded)
