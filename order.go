@@ -250,6 +250,14 @@ type DayVolume struct {
 	Amount   int64
 }
 
+// MethodVolume is the count and sum of SUCCESS orders paid with one method in one currency.
+type MethodVolume struct {
+	PayMethod string
+	Currency  string
+	Count     int64
+	Amount    int64
+}
+
 // OrderService creates orders and moves them through the state machine. Every
 // move is one transaction with a conditional update on the current status.
 type OrderService interface {
@@ -325,6 +333,10 @@ type OrderService interface {
 	// DailyVolume sums the merchant's SUCCESS orders created in [from, to)
 	// by UTC day (counted from from) and currency.
 	DailyVolume(ctx context.Context, merchantID string, from, to time.Time) ([]DayVolume, error)
+
+	// VolumeByMethod sums the merchant's SUCCESS orders created in [from, to)
+	// by pay method and currency.
+	VolumeByMethod(ctx context.Context, merchantID string, from, to time.Time) ([]MethodVolume, error)
 
 	// ExpireOrders closes up to limit open orders past their lifetime, for
 	// good, and finishes up to limit authorizations left in flight by a

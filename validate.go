@@ -45,6 +45,16 @@ func EgyptianMobile(s string) bool { return len(s) == 11 && strings.HasPrefix(s,
 // ValUAccount reports whether s is a ValU account: an Egyptian mobile number.
 func ValUAccount(s string) bool { return EgyptianMobile(s) }
 
+// MaskIdentifier shows a customer identifier (a mobile number, a wallet or bank account) by
+// its first two and last four characters, the rest as bullets: enough to tell two customers
+// apart, not enough to reuse.
+func MaskIdentifier(s string) string {
+	if len(s) < 8 {
+		return s
+	}
+	return s[:2] + strings.Repeat("•", len(s)-6) + s[len(s)-4:]
+}
+
 // Phone reports whether s is a phone number in international form: + and 8 to 15 digits
 // (METHODS.md §8.0 accepts any such number, as OPay's samples do).
 func Phone(s string) bool { return len(s) >= 9 && len(s) <= 16 && s[0] == '+' && Digits(s[1:]) }

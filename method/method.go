@@ -79,6 +79,15 @@ func SandboxOnly(m Method) bool {
 	return ok && s.SandboxOnly()
 }
 
+// Names lists every method's payMethod value, in the set's order.
+func (s *Set) Names() []string {
+	names := make([]string, len(s.order))
+	for i, m := range s.order {
+		names[i] = m.Name()
+	}
+	return names
+}
+
 // BySlug finds a method by the slug of its checkout form.
 func (s *Set) BySlug(slug string) (Method, bool) {
 	for _, m := range s.order {

@@ -57,6 +57,8 @@ type Deps struct {
 	Invoices  opaygate.InvoiceService
 	Refunds   opaygate.RefundService   // nil: the order page offers no refunds
 	Callbacks opaygate.CallbackService // nil: the order page shows no callbacks
+	// Methods are the payMethod values the gateway has, for the orders filter.
+	Methods []string
 	// InvoiceLink is an invoice's link for its customer (the invoice page's URL).
 	InvoiceLink func(token string) string
 	// ValidateInvoice checks a new invoice exactly as the API's createSingleInvoice does and

@@ -22,6 +22,7 @@ var dashboardFuncs = template.FuncMap{
 	"join":       strings.Join,
 	"add":        func(a, b int64) int64 { return a + b },
 	"pathEscape": url.PathEscape,
+	"mask":       opaygate.MaskIdentifier,
 }
 
 // money shows an amount in minor units with its currency: "EGP 1,234.56". Both supported

@@ -25,7 +25,7 @@ type ordersPage struct {
 func (d *Dashboard) orders(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := r.URL.Query()
 	f := opaygate.OrderFilter{MerchantID: v.m.ID, Limit: pageSize}
-	data := ordersPage{Filter: q, Methods: []string{opaygate.PayMethodValU, opaygate.PayMethodBankCard},
+	data := ordersPage{Filter: q, Methods: d.svc.Methods,
 		Statuses: []opaygate.OrderStatus{opaygate.StatusInitial, opaygate.StatusPending, opaygate.StatusSuccess,
 			opaygate.StatusFail, opaygate.StatusClose}}
 	if st := opaygate.OrderStatus(q.Get("status")); st != "" {
@@ -35,9 +35,9 @@ func (d *Dashboard) orders(w http.ResponseWriter, r *http.Request, v *visit) {
 			data.Problems = append(data.Problems, "unknown status ignored")
 		}
 	}
-	switch m := q.Get("method"); m {
-	case "":
-	case opaygate.PayMethodValU, opaygate.PayMethodBankCard:
+	switch m := q.Get("method"); {
+	case m == "":
+	case slices.Contains(d.svc.Methods, m):
 		f.PayMethod = m
 	default:
 		data.Problems = append(data.Problems, "unknown pay method ignored")

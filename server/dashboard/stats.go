@@ -17,6 +17,8 @@ type statsPage struct {
 	From, To string
 	Lines    []statLine
 	Charts   []chart
+	// ByMethod sums the successful payments of the chart's 30 days by pay method.
+	ByMethod []opaygate.MethodVolume
 }
 
 // statLine is one row of the invoice statistics: a status (or the total) in one currency.
@@ -60,6 +62,12 @@ func (d *Dashboard) stats(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	data := statsPage{From: date(from), To: date(to), Lines: statLines(stats, v.m.Currency())}
 	data.Charts, err = d.volume(r.Context(), v.m, today)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	start := today.AddDate(0, 0, -(chartDays - 1))
+	data.ByMethod, err = d.svc.Orders.VolumeByMethod(r.Context(), v.m.ID, start, today.AddDate(0, 0, 1))
 	if err != nil {
 		d.fail(w, r, v, err)
 		return

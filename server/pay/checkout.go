@@ -227,12 +227,7 @@ func (p *Pages) outcome(v *payView, ov *orderView, o *opaygate.Order) {
 }
 
 // maskAccount shows a ValU account (a mobile number) by its first two and last four digits.
-func maskAccount(a string) string {
-	if len(a) < 8 {
-		return a
-	}
-	return a[:2] + strings.Repeat("•", len(a)-6) + a[len(a)-4:]
-}
+func maskAccount(a string) string { return opaygate.MaskIdentifier(a) }
 
 // checkoutPage shows the step the order is at.
 func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
