@@ -60,6 +60,10 @@ type Move struct {
 	// in the transaction, the code is sent after the commit.
 	SendOTP bool
 
+	// Notice, when set, is sent to the customer after the move commits (a wallet's
+	// request-to-pay), through the network's Notifier.
+	Notice *Notice
+
 	// Note is the timeline's reason for a move that is not a failure, e.g. "6 months".
 	Note string
 }

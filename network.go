@@ -26,6 +26,26 @@ type MasterOTP interface {
 	MasterOTP() string
 }
 
+// Notice is a message the payment network sends the customer of an order: a wallet's
+// request-to-pay, a reference code by SMS or email. (OTPs go through OTPSender.)
+type Notice struct {
+	Channel string // "SMS", "EMAIL" or "WALLET"
+	To      string // the phone number, address or wallet account
+	Text    string
+}
+
+// SentNotice is a notice as the sandbox's network recorded it.
+type SentNotice struct {
+	Notice
+	At time.Time
+}
+
+// Notifier delivers notices. The sandbox's records them (/_sandbox/messages); a live
+// gateway without one sends none.
+type Notifier interface {
+	Notify(ctx context.Context, o *Order, n Notice) error
+}
+
 // RefundSettler is the network's side of refunds: how long after it is made a refund is
 // settled (it moves to SUCCESS then), or 0 when the network reports settlement itself, later
 // (the refund stays PENDING until a connector records it).

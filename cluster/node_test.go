@@ -226,6 +226,9 @@ func (b *lockedBuffer) Len() int {
 type sandbox struct{ nd *node }
 
 func (s sandbox) LastOTP(orderNo string) (string, bool) { return s.nd.net.LastOTP(orderNo) }
+func (s sandbox) Messages(orderNo string) []opaygate.SentNotice {
+	return s.nd.net.Messages(orderNo)
+}
 func (s sandbox) Advance(d time.Duration)               { s.nd.clock.Advance(d) }
 func (s sandbox) Reset(ctx context.Context) error       { return errors.New("no reset in cluster tests") }
 

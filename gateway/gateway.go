@@ -110,9 +110,10 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 		// The sandbox's policy (the master OTP, how soon refunds settle) is the
 		// simulated network's, not storage's.
 		g.SandboxClock = opaygate.NewOffsetClock(nil)
-		g.Network = simulator.New(simulator.RefundDelay(cfg.RefundDelay))
+		g.Network = simulator.New(simulator.RefundDelay(cfg.RefundDelay), simulator.WithClock(g.SandboxClock))
 		g.Clock = g.SandboxClock
 		deps.ValU, deps.OTP, deps.Acquirer, deps.Settler = g.Network, g.Network, g.Network, g.Network
+		deps.Notifier = g.Network
 	}
 	deps.Clock = g.Clock
 	g.Services = sqlstore.NewServices(db, deps)
@@ -216,6 +217,9 @@ func (g *Gateway) Control() server.Sandbox {
 type control struct{ g *Gateway }
 
 func (c control) LastOTP(orderNo string) (string, bool) { return c.g.Network.LastOTP(orderNo) }
+func (c control) Messages(orderNo string) []opaygate.SentNotice {
+	return c.g.Network.Messages(orderNo)
+}
 
 func (c control) Advance(d time.Duration) { c.g.SandboxClock.Advance(d) }
 

@@ -2,6 +2,7 @@ package method
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -82,7 +83,10 @@ func (MWallet) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order, p
 	if !opaygate.EgyptianMobile(wallet) {
 		return opaygate.Move{}, opaygate.Invalid("walletAccount must be 01 followed by 9 digits")
 	}
-	return wait(o, map[string]string{opaygate.DataIdentifier: wallet, "walletAccount": wallet}), nil
+	m := wait(o, map[string]string{opaygate.DataIdentifier: wallet, "walletAccount": wallet})
+	m.Notice = &opaygate.Notice{Channel: "WALLET", To: wallet,
+		Text: fmt.Sprintf("Request to pay %s %d.%02d for %s", opaygate.CurrencyOf(o.Country), o.Amount/100, o.Amount%100, o.ProductName)}
+	return m, nil
 }
 
 // NextAction shows the QR code, the wallet the request went to, and the expiry.

@@ -326,6 +326,9 @@ func (g *Gateway) LastOTP(orderNo string) string {
 type sandbox struct{ g *Gateway }
 
 func (s sandbox) LastOTP(orderNo string) (string, bool) { return s.g.network.LastOTP(orderNo) }
+func (s sandbox) Messages(orderNo string) []opaygate.SentNotice {
+	return s.g.network.Messages(orderNo)
+}
 
 func (s sandbox) Advance(d time.Duration) {
 	if err := s.g.advance(context.Background(), d); err != nil {

@@ -84,6 +84,9 @@ func (b *lockedBuffer) String() string {
 type testSandbox struct{ e *env }
 
 func (s testSandbox) LastOTP(orderNo string) (string, bool) { return s.e.net.LastOTP(orderNo) }
+func (s testSandbox) Messages(orderNo string) []opaygate.SentNotice {
+	return s.e.net.Messages(orderNo)
+}
 func (s testSandbox) Advance(d time.Duration)               { s.e.clock.Advance(d) }
 func (s testSandbox) Reset(ctx context.Context) error {
 	if err := s.e.db.Reset(ctx); err != nil {
@@ -130,7 +133,7 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	e := &env{t: t, db: db, net: simulator.New(simulator.RefundDelay(cfg.refundDelay)), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
 	e.svc = sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(),
 		Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net,
-		Settler: e.net,
+		Settler: e.net, Notifier: e.net,
 	})
 	if err := e.seed(ctx); err != nil {
 		t.Fatalf("seed: %v", err)

@@ -236,3 +236,32 @@ func TestExternalPayRacesClose(t *testing.T) {
 		t.Errorf("callbacks %v, final %s", got, final.Status)
 	}
 }
+
+// TestSandboxMessages: what the sandbox "sent" an order's customer — the wallet's
+// request-to-pay, OTPs — newest first.
+func TestSandboxMessages(t *testing.T) {
+	e := newTestServer(t)
+	d := data[opay.PaymentCreateData](t, must(t, e.call(t, e.A, pathPaymentCreate,
+		externalRequest(opay.PayMethodMWallet, "msg-1", 2500, nil)), opay.CodeSuccess))
+	type message struct{ Channel, To, Text, At string }
+	get := func(query string) []message {
+		t.Helper()
+		return data[[]message](t, must(t, e.do(t, "GET", "/_sandbox/messages?"+query, nil, nil), opay.CodeSuccess))
+	}
+	got := get("orderNo=" + d.OrderNo)
+	if len(got) != 1 || got[0].Channel != "WALLET" || got[0].To != "01012345678" ||
+		got[0].Text != "Request to pay EGP 25.00 for Tea" || got[0].At == "" {
+		t.Fatalf("messages %+v", got)
+	}
+	// A ValU payment's OTP is an SMS to the account, listed before the older message.
+	v := e.valu(t, e.A, "msg-valu", 60000, "01012345678")
+	must(t, e.call(t, e.A, pathMonth, map[string]any{"orderNo": v.OrderNo, "months": 6}), opay.CodeSuccess)
+	must(t, e.call(t, e.A, pathResendOTP, map[string]any{"orderNo": v.OrderNo}), opay.CodeSuccess)
+	otp := e.sandboxOTP(t, v.OrderNo)
+	got = get("merchantId=" + e.A.ID + "&reference=msg-valu")
+	if len(got) != 2 || got[0].Channel != "SMS" || got[0].To != "01012345678" || got[0].Text != "Your OPay verification code is "+otp {
+		t.Fatalf("messages %+v", got)
+	}
+	must(t, e.do(t, "GET", "/_sandbox/messages?orderNo=261128999999999999", nil, nil), opay.CodeNotFound)
+	must(t, e.do(t, "GET", "/_sandbox/messages", nil, nil), opay.CodeInvalidParams)
+}

@@ -67,6 +67,41 @@ func (s *Server) sandboxOrderAction(act func(ctx context.Context, o *opaygate.Or
 	}
 }
 
+// sandboxMessage is one message of GET /_sandbox/messages.
+type sandboxMessage struct {
+	Channel string `json:"channel"`
+	To      string `json:"to"`
+	Text    string `json:"text"`
+	At      string `json:"at"`
+}
+
+// sandboxMessages lists what the sandbox "sent" for an order — OTPs, a wallet's
+// request-to-pay, notices — newest first:
+//
+//	GET /_sandbox/messages?orderNo=…   or   ?merchantId=…&reference=…
+func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var o *opaygate.Order
+	var err error
+	switch {
+	case q.Get("orderNo") != "":
+		o, err = s.svc.Orders.FindOrderByNo(r.Context(), q.Get("orderNo"))
+	case q.Get("merchantId") != "" && q.Get("reference") != "":
+		o, err = s.svc.Orders.FindOrder(r.Context(), q.Get("merchantId"), opaygate.OrderKey{Reference: q.Get("reference")})
+	default:
+		err = invalid("orderNo, or merchantId and reference, is required")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list := []sandboxMessage{}
+	for _, m := range s.svc.Sandbox.Messages(o.OrderNo) {
+		list = append(list, sandboxMessage{Channel: m.Channel, To: m.To, Text: m.Text, At: rfc3339(m.At)})
+	}
+	s.ok(w, r, list)
+}
+
 func (s *Server) sandboxPay(ctx context.Context, o *opaygate.Order, _ sandboxOrderRequest) (*opaygate.Order, error) {
 	return s.svc.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, opaygate.Decision{Approved: true})
 }

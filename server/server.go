@@ -43,6 +43,7 @@ type RateLimit = dashboard.RateLimit
 // exist only when it is not nil (and Mode is not "live").
 type Sandbox interface {
 	LastOTP(orderNo string) (string, bool)
+	Messages(orderNo string) []opaygate.SentNotice
 	Advance(d time.Duration)
 	Reset(ctx context.Context) error
 }
@@ -154,6 +155,8 @@ func (s *Server) routes() *http.ServeMux {
 		mux.HandleFunc("/_sandbox/clock/advance", s.methodNotAllowed)
 		mux.HandleFunc("POST /_sandbox/reset", s.sandboxReset)
 		mux.HandleFunc("/_sandbox/reset", s.methodNotAllowed)
+		mux.HandleFunc("GET /_sandbox/messages", s.sandboxMessages)
+		mux.HandleFunc("/_sandbox/messages", s.methodNotAllowed)
 		for path, act := range map[string]func(context.Context, *opaygate.Order, sandboxOrderRequest) (*opaygate.Order, error){
 			"/_sandbox/orders/pay": s.sandboxPay, "/_sandbox/orders/decline": s.sandboxDecline,
 			"/_sandbox/orders/expire": s.sandboxExpire,

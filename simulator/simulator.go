@@ -42,8 +42,10 @@ const MasterOTP = "123456"
 // sandbox's policy.
 type Network struct {
 	mu          sync.Mutex
-	otps        map[string]string // orderNo → last OTP sent
+	otps        map[string]string                // orderNo → last OTP sent
+	messages    map[string][]opaygate.SentNotice // orderNo → what was "sent", oldest first
 	refundDelay time.Duration
+	clock       opaygate.Clock
 }
 
 var (
@@ -52,6 +54,7 @@ var (
 	_ opaygate.MasterOTP     = (*Network)(nil)
 	_ opaygate.Acquirer      = (*Network)(nil)
 	_ opaygate.RefundSettler = (*Network)(nil)
+	_ opaygate.Notifier      = (*Network)(nil)
 )
 
 // Option configures a simulated network.
@@ -60,10 +63,15 @@ type Option func(*Network)
 // RefundDelay makes refunds settle d after they are made; 0 leaves them PENDING.
 func RefundDelay(d time.Duration) Option { return func(n *Network) { n.refundDelay = d } }
 
+// WithClock stamps the recorded messages with c (the sandbox's movable clock); the wall
+// clock by default.
+func WithClock(c opaygate.Clock) Option { return func(n *Network) { n.clock = c } }
+
 // New returns an empty simulated network whose refunds settle after
 // opaygate.DefaultRefundDelay unless an option says otherwise.
 func New(opts ...Option) *Network {
-	n := &Network{otps: make(map[string]string), refundDelay: opaygate.DefaultRefundDelay}
+	n := &Network{otps: make(map[string]string), messages: make(map[string][]opaygate.SentNotice),
+		refundDelay: opaygate.DefaultRefundDelay, clock: opaygate.SystemClock{}}
 	for _, o := range opts {
 		o(n)
 	}
@@ -87,10 +95,41 @@ func (n *Network) CreditLimit(ctx context.Context, account string) (int64, error
 // SendOTP records the OTP instead of texting it, so the sandbox control API
 // and tests can read it.
 func (n *Network) SendOTP(ctx context.Context, o *opaygate.Order, code string) error {
+	to := o.ValUAccount
+	if id := o.MethodData[opaygate.DataIdentifier]; id != "" {
+		to = id
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.otps[o.OrderNo] = code
+	n.record(o.OrderNo, opaygate.Notice{Channel: "SMS", To: to, Text: "Your OPay verification code is " + code})
 	return nil
+}
+
+// Notify records a notice instead of sending it.
+func (n *Network) Notify(ctx context.Context, o *opaygate.Order, notice opaygate.Notice) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.record(o.OrderNo, notice)
+	return nil
+}
+
+// record keeps a message; n.mu is held.
+func (n *Network) record(orderNo string, notice opaygate.Notice) {
+	n.messages[orderNo] = append(n.messages[orderNo], opaygate.SentNotice{Notice: notice, At: n.clock.Now()})
+}
+
+// Messages returns what was "sent" for an order (OTPs, requests-to-pay, notices), newest
+// first.
+func (n *Network) Messages(orderNo string) []opaygate.SentNotice {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	list := n.messages[orderNo]
+	out := make([]opaygate.SentNotice, len(list))
+	for i, m := range list {
+		out[len(list)-1-i] = m
+	}
+	return out
 }
 
 // LastOTP returns the last OTP sent for an order.
@@ -106,6 +145,7 @@ func (n *Network) Reset() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	clear(n.otps)
+	clear(n.messages)
 }
 
 // Authorize approves every payment except the amount triggers and, for

@@ -207,6 +207,13 @@ func (s *OrderService) finish(ctx context.Context, o *opaygate.Order, move opayg
 	if move.SendOTP && o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP {
 		s.sendOTP(ctx, o, code)
 	}
+	if move.Notice != nil && s.deps.Notifier != nil {
+		// After the commit, like OTPs: a retried transaction never sends twice. A failed
+		// notice is logged; the order waits all the same.
+		if err := s.deps.Notifier.Notify(ctx, o, *move.Notice); err != nil {
+			s.deps.Logger.Error("notice delivery failed", "orderNo", o.OrderNo, "channel", move.Notice.Channel, "err", err)
+		}
+	}
 	return s.authorize(ctx, o)
 }
 

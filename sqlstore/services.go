@@ -19,6 +19,9 @@ type Deps struct {
 	// Methods are the payment methods orders are paid with (package
 	// method's Default): storage runs their moves without knowing them.
 	Methods opaygate.MethodSet
+	// Notifier sends the notices a method's move asks for (a wallet's
+	// request-to-pay); nil sends none.
+	Notifier opaygate.Notifier
 	// Settler says when refunds settle; nil leaves them PENDING for a
 	// connector to decide (live mode without one).
 	Settler opaygate.RefundSettler
