@@ -229,8 +229,8 @@ func (s sandbox) LastOTP(orderNo string) (string, bool) { return s.nd.net.LastOT
 func (s sandbox) Messages(orderNo string) []opaygate.SentNotice {
 	return s.nd.net.Messages(orderNo)
 }
-func (s sandbox) Advance(d time.Duration)               { s.nd.clock.Advance(d) }
-func (s sandbox) Reset(ctx context.Context) error       { return errors.New("no reset in cluster tests") }
+func (s sandbox) Advance(d time.Duration)         { s.nd.clock.Advance(d) }
+func (s sandbox) Reset(ctx context.Context) error { return errors.New("no reset in cluster tests") }
 
 // sweep is serve's expiry sweeper, faster: every node runs one, and on
 // PostgreSQL they must never close one order twice (SKIP LOCKED).

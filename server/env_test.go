@@ -87,7 +87,7 @@ func (s testSandbox) LastOTP(orderNo string) (string, bool) { return s.e.net.Las
 func (s testSandbox) Messages(orderNo string) []opaygate.SentNotice {
 	return s.e.net.Messages(orderNo)
 }
-func (s testSandbox) Advance(d time.Duration)               { s.e.clock.Advance(d) }
+func (s testSandbox) Advance(d time.Duration) { s.e.clock.Advance(d) }
 func (s testSandbox) Reset(ctx context.Context) error {
 	if err := s.e.db.Reset(ctx); err != nil {
 		return err
