@@ -100,6 +100,7 @@ type testConfig struct {
 	live        bool          // live mode: no sandbox routes, 02000 reasons only in the log
 	refunds     bool          // wire the refund and callback services
 	refundDelay time.Duration // sandbox refunds succeed this long after they are created
+	server      server.Config // its CallbackTargets are used
 }
 
 // withRefunds wires the refund and callback services, with sandbox refunds that succeed
@@ -107,6 +108,11 @@ type testConfig struct {
 // service and answers refund calls 02002.
 func withRefunds(delay time.Duration) testOption {
 	return func(c *testConfig) { c.refunds, c.refundDelay = true, delay }
+}
+
+// withServerConfig sets the server's CallbackTargets from c.
+func withServerConfig(c server.Config) testOption {
+	return func(tc *testConfig) { tc.server = c }
 }
 
 // withLive runs the server in live mode.
@@ -155,7 +161,8 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	}
 	s := server.New(server.Config{
 		Mode: mode, PublicURL: "http://" + e.srv.Listener.Addr().String(),
-		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:          slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		CallbackTargets: cfg.server.CallbackTargets,
 	}, services)
 	e.srv.Config.Handler = s.Handler()
 	e.srv.Start()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
+	"github.com/opaygate/opaygate/notify"
 	"github.com/opaygate/opaygate/server/dashboard"
 	"github.com/opaygate/opaygate/server/pay"
 )
@@ -30,6 +31,12 @@ type Config struct {
 	PublicURL string       // e.g. "http://127.0.0.1:8080"; prefix of cashierUrl and invoiceLink
 	Logger    *slog.Logger // nil = discard
 	Dashboard DashboardConfig
+
+	// CallbackTargets refuses, at create time, a callbackUrl its delivery would refuse
+	// (docs/CONTRACT.md). Live mode always checks, with the strict guard when this is nil, so
+	// that a wiring that forgets it cannot accept what delivery then retries for 72 h; a
+	// sandbox checks only when it is set (a sandbox reachable from the network).
+	CallbackTargets *notify.Guard
 }
 
 // DashboardConfig configures the merchant dashboard (package dashboard); zero fields take the
@@ -85,6 +92,9 @@ func New(cfg Config, svc Services) *Server {
 	}
 	for len(cfg.PublicURL) > 0 && cfg.PublicURL[len(cfg.PublicURL)-1] == '/' {
 		cfg.PublicURL = cfg.PublicURL[:len(cfg.PublicURL)-1]
+	}
+	if cfg.Mode == "live" && cfg.CallbackTargets == nil {
+		cfg.CallbackTargets = &notify.Guard{}
 	}
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
 	// The pages show the sandbox's hints only where the control API exists too.

@@ -138,9 +138,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.URL = cfg.publicURL(ln.Addr())
 	dashboard := server.DashboardConfig{Sessions: cfg.Dashboard.policy()}
+	guard := cfg.Callbacks.guard(cfg.Mode == ModeSandbox)
 	m.http = &http.Server{
 		Handler: m.gw.Handler(gateway.HandlerConfig{PublicURL: m.URL, Dashboard: &dashboard,
-			RequestTimeout: cfg.RequestTimeout}),
+			RequestTimeout: cfg.RequestTimeout, CallbackTargets: &guard}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
