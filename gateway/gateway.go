@@ -144,6 +144,9 @@ type HandlerConfig struct {
 	// delivery would refuse (see server.Config); nil: live mode's strict
 	// guard in live mode, no check in the sandbox.
 	CallbackTargets *notify.Guard
+	// SandboxToken, when set, is required on the /_sandbox/ routes (see
+	// server.Config); ignored in live mode.
+	SandboxToken string
 }
 
 // Handler returns the gateway's HTTP handler: the API, the hosted pages, the
@@ -156,7 +159,8 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 	} else if sandbox = hc.Sandbox; sandbox == nil {
 		sandbox = g.Control()
 	}
-	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger, CallbackTargets: hc.CallbackTargets}
+	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger,
+		CallbackTargets: hc.CallbackTargets, SandboxToken: hc.SandboxToken}
 	svcs := server.Services{
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,

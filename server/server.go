@@ -37,6 +37,10 @@ type Config struct {
 	// that a wiring that forgets it cannot accept what delivery then retries for 72 h; a
 	// sandbox checks only when it is set (a sandbox reachable from the network).
 	CallbackTargets *notify.Guard
+	// SandboxToken, when set, is required on every /_sandbox/ route (sandbox.go): a sandbox
+	// others can reach must not let them move its clock, wipe it, or read its callbacks'
+	// outcomes. Empty: the routes are open, as on a developer's machine.
+	SandboxToken string
 }
 
 // DashboardConfig configures the merchant dashboard (package dashboard); zero fields take the
@@ -156,19 +160,20 @@ func (s *Server) routes() *http.ServeMux {
 
 	// The control API moves time and wipes data: never in live mode, whatever is wired.
 	if s.svc.Sandbox != nil && s.cfg.Mode != "live" {
-		mux.HandleFunc("GET /_sandbox/otp", s.sandboxOTP)
-		mux.HandleFunc("/_sandbox/otp", s.methodNotAllowed)
-		mux.HandleFunc("GET /_sandbox/clock", s.sandboxClock)
-		mux.HandleFunc("/_sandbox/clock", s.methodNotAllowed)
-		mux.HandleFunc("POST /_sandbox/clock/advance", s.sandboxAdvance)
-		mux.HandleFunc("/_sandbox/clock/advance", s.methodNotAllowed)
-		mux.HandleFunc("POST /_sandbox/reset", s.sandboxReset)
-		mux.HandleFunc("/_sandbox/reset", s.methodNotAllowed)
+		sandbox := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.sandboxAuth(h)) }
+		sandbox("GET /_sandbox/otp", s.sandboxOTP)
+		sandbox("/_sandbox/otp", s.methodNotAllowed)
+		sandbox("GET /_sandbox/clock", s.sandboxClock)
+		sandbox("/_sandbox/clock", s.methodNotAllowed)
+		sandbox("POST /_sandbox/clock/advance", s.sandboxAdvance)
+		sandbox("/_sandbox/clock/advance", s.methodNotAllowed)
+		sandbox("POST /_sandbox/reset", s.sandboxReset)
+		sandbox("/_sandbox/reset", s.methodNotAllowed)
 		if s.svc.Callbacks != nil {
-			mux.HandleFunc("GET /_sandbox/callbacks", s.sandboxCallbacks)
-			mux.HandleFunc("/_sandbox/callbacks", s.methodNotAllowed)
-			mux.HandleFunc("POST /_sandbox/callbacks/resend", s.sandboxResendCallback)
-			mux.HandleFunc("/_sandbox/callbacks/resend", s.methodNotAllowed)
+			sandbox("GET /_sandbox/callbacks", s.sandboxCallbacks)
+			sandbox("/_sandbox/callbacks", s.methodNotAllowed)
+			sandbox("POST /_sandbox/callbacks/resend", s.sandboxResendCallback)
+			sandbox("/_sandbox/callbacks/resend", s.methodNotAllowed)
 		}
 	}
 

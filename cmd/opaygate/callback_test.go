@@ -459,15 +459,22 @@ func TestCallbackConfig(t *testing.T) {
 	if cfg.Callbacks != want {
 		t.Fatalf("callbacks %+v, want %+v", cfg.Callbacks, want)
 	}
-	live := DefaultCallbackConfig().notifyConfig(ModeLive, nil, nil)
+	live := DefaultCallbackConfig().notifyConfig(ModeLive, false, nil, nil)
 	if live.Schedule != opaygate.DefaultRetrySchedule() || live.AllowPrivate || live.Timeout != 10*time.Second {
 		t.Errorf("live: %+v", live)
 	}
-	sandbox := DefaultCallbackConfig().notifyConfig(ModeSandbox, nil, nil)
+	sandbox := DefaultCallbackConfig().notifyConfig(ModeSandbox, false, nil, nil)
 	if sandbox.Schedule != opaygate.SandboxRetrySchedule() || !sandbox.AllowPrivate || sandbox.Interval != 250*time.Millisecond {
 		t.Errorf("sandbox: %+v", sandbox)
 	}
-	listed := CallbackConfig{AllowTargets: "10.0.0.5:8080"}.notifyConfig(ModeLive, nil, nil)
+	exposed := CallbackConfig{AllowTargets: "10.0.0.5:8080"}.notifyConfig(ModeSandbox, true, nil, nil)
+	if exposed.AllowPrivate || len(exposed.AllowTargets) != 1 || exposed.Schedule != opaygate.SandboxRetrySchedule() {
+		t.Errorf("sandbox reachable from the network: %+v", exposed)
+	}
+	if (CallbackConfig{AllowPrivate: true}).notifyConfig(ModeSandbox, true, nil, nil).AllowPrivate != true {
+		t.Error("--callback-allow-private does not apply to a sandbox reachable from the network")
+	}
+	listed := CallbackConfig{AllowTargets: "10.0.0.5:8080"}.notifyConfig(ModeLive, false, nil, nil)
 	if listed.AllowPrivate || len(listed.AllowTargets) != 1 || listed.AllowTargets[0].String() != "10.0.0.5:8080" {
 		t.Errorf("live with an allow-list: %+v", listed)
 	}
@@ -477,7 +484,7 @@ func TestCallbackConfig(t *testing.T) {
 	if err := (CallbackConfig{}).guard(false).CheckURL("http://10.0.0.5/cb"); err == nil {
 		t.Error("live accepts a private callbackUrl")
 	}
-	custom := CallbackConfig{Timeout: time.Second, Workers: 1, RetryFirst: time.Minute, GiveUp: 24 * time.Hour}.notifyConfig(ModeLive, nil, nil)
+	custom := CallbackConfig{Timeout: time.Second, Workers: 1, RetryFirst: time.Minute, GiveUp: 24 * time.Hour}.notifyConfig(ModeLive, false, nil, nil)
 	if custom.Schedule != (opaygate.RetrySchedule{First: time.Minute, Max: time.Hour, GiveUpAfter: 24 * time.Hour}) {
 		t.Errorf("custom: %+v", custom.Schedule)
 	}
