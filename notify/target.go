@@ -154,13 +154,14 @@ func (g Guard) CheckURL(raw string) error {
 	case "":
 		return nil
 	case "loopback":
-		// localhost is its loopback addresses (RFC 6761): allowed where they are.
+		// localhost is its loopback addresses (RFC 6761), usually both of them; delivery
+		// refuses a name when any of its addresses is refused, so both must be allowed.
 		for _, a := range []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()} {
-			if g.Check(netip.AddrPortFrom(a, port)) == nil {
-				return nil
+			if g.Check(netip.AddrPortFrom(a, port)) != nil {
+				return &BlockedError{Host: host, Reason: reason}
 			}
 		}
-		return &BlockedError{Host: host, Reason: reason}
+		return nil
 	default:
 		// An allow-list names addresses; whether this name resolves to one of them is for
 		// delivery to find out.

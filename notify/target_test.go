@@ -106,11 +106,12 @@ func TestGuardCheckURL(t *testing.T) {
 		})
 	}
 
-	allow, _ := notify.ParseTargets("127.0.0.1:8080,10.0.0.5:443")
+	allow, _ := notify.ParseTargets("127.0.0.1:8080,10.0.0.5:443,127.0.0.1:9000,[::1]:9000")
 	g := notify.Guard{Allow: allow}
 	for url, ok := range map[string]bool{
 		"http://127.0.0.1:8080/cb":   true,
-		"http://localhost:8080/cb":   true, // localhost is 127.0.0.1 here
+		"http://localhost:8080/cb":   false, // localhost may be ::1 too, which is not listed
+		"http://localhost:9000/cb":   true,  // both of its addresses are
 		"http://localhost:8081/cb":   false,
 		"http://127.0.0.1/cb":        false, // port 80
 		"https://10.0.0.5/cb":        true,  // port 443 by the scheme
