@@ -5,7 +5,8 @@
 // sandbox's refund completer). `opaygate serve`, opaytest and the benchmark
 // all build their gateway here, so the three cannot drift apart.
 //
-// It wires the gateway's packages together (sqlstore, simulator, method, server) and
+// It wires the gateway's packages together (sqlstore, simulator, method, server, notify's
+// callback guard) and
 // nothing imports it but cmd/opaygate, opaytest and bench. Policies of a
 // particular program — flags, banners, callback delivery settings, what a
 // live gateway needs before it starts — stay with that program.
@@ -22,6 +23,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
+	"github.com/opaygate/opaygate/notify"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
@@ -139,6 +141,13 @@ type HandlerConfig struct {
 	// would hold requests for as long as TCP waits, and the deadline turns
 	// that into 50003 instead.
 	RequestTimeout time.Duration
+	// CallbackTargets refuses at create time a callbackUrl that callback
+	// delivery would refuse (see server.Config); nil: live mode's strict
+	// guard in live mode, no check in the sandbox.
+	CallbackTargets *notify.Guard
+	// SandboxToken, when set, is required on the /_sandbox/ routes (see
+	// server.Config); ignored in live mode.
+	SandboxToken string
 }
 
 // Handler returns the gateway's HTTP handler: the API, the hosted pages, the
@@ -151,7 +160,8 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 	} else if sandbox = hc.Sandbox; sandbox == nil {
 		sandbox = g.Control()
 	}
-	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger}
+	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger,
+		CallbackTargets: hc.CallbackTargets, SandboxToken: hc.SandboxToken}
 	svcs := server.Services{
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,

@@ -8,12 +8,13 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"syscall"
 	"time"
 )
 
 // BlockedError is a callback target refused because its address is internal
-// (server-side request forgery protection of live mode).
+// (server-side request forgery protection of live mode and of a sandbox
+// reachable from the network). Addr is not valid when a name was refused
+// without being resolved (Guard.CheckURL).
 type BlockedError struct {
 	Host   string
 	Addr   netip.Addr
@@ -21,6 +22,9 @@ type BlockedError struct {
 }
 
 func (e *BlockedError) Error() string {
+	if !e.Addr.IsValid() {
+		return fmt.Sprintf("target %s is a %s name, which callbacks may not reach", e.Host, e.Reason)
+	}
 	if e.Host != "" && e.Host != e.Addr.String() {
 		return fmt.Sprintf("target %s resolves to %s, a %s address, which callbacks may not reach", e.Host, e.Addr, e.Reason)
 	}
@@ -79,17 +83,17 @@ func CheckAddr(addr netip.Addr) error {
 
 // newTransport returns the HTTP transport of callbacks. It never uses a
 // proxy (the environment's proxy would be the address checked, not the
-// target). Unless allowPrivate, every address the target's host resolves to
-// must pass CheckAddr, and the connection is made to those checked addresses
-// only; the dialer's Control hook checks again the address actually
+// target). Unless the guard allows every address, every address the target's
+// host resolves to must pass it, and the connection is made to those checked
+// addresses only; the dialer's Control hook checks again the address actually
 // connected to, so DNS answers that change between the check and the
 // connection (rebinding) cannot reach an internal address either.
-func newTransport(allowPrivate bool) *http.Transport {
+func newTransport(g Guard) *http.Transport {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	dial := dialer.DialContext
-	if !allowPrivate {
-		dialer.Control = controlDial
-		dial = guardedDial(dialer)
+	if !g.AllowPrivate {
+		dialer.Control = g.control
+		dial = guardedDial(dialer, g)
 	}
 	return &http.Transport{
 		Proxy:                 nil,
@@ -103,19 +107,10 @@ func newTransport(allowPrivate bool) *http.Transport {
 	}
 }
 
-// controlDial runs just before each connect(2), with the literal address.
-func controlDial(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("callback dial: unexpected address %q", address)
-	}
-	return CheckAddr(ap.Addr())
-}
-
 // guardedDial resolves the host itself, refuses it when any of its addresses
 // is internal (a host that resolves to one internal address is not a
 // merchant's public endpoint), and dials the checked addresses in order.
-func guardedDial(dialer *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+func guardedDial(dialer *net.Dialer, g Guard) func(ctx context.Context, network, address string) (net.Conn, error) {
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
 		host, portStr, err := net.SplitHostPort(address)
 		if err != nil {
@@ -135,7 +130,7 @@ func guardedDial(dialer *net.Dialer) func(ctx context.Context, network, address 
 			return nil, fmt.Errorf("callback dial: %s has no address", host)
 		}
 		for _, a := range addrs {
-			if err := CheckAddr(a); err != nil {
+			if err := g.Check(netip.AddrPortFrom(a, uint16(port))); err != nil {
 				var be *BlockedError
 				if errors.As(err, &be) {
 					be.Host = host

@@ -15,7 +15,7 @@ func TestControlHookRefusesAtConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	d := &net.Dialer{Control: controlDial}
+	d := &net.Dialer{Control: Guard{}.control}
 	_, err = d.DialContext(context.Background(), "tcp", ln.Addr().String())
 	var be *BlockedError
 	if !errors.As(err, &be) || be.Reason != "loopback" {

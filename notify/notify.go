@@ -45,6 +45,9 @@ type Config struct {
 	// addresses. Live mode keeps it off (server-side request forgery); the
 	// sandbox turns it on so a merchant's local receiver works.
 	AllowPrivate bool
+	// AllowTargets are internal addresses callbacks may reach although
+	// AllowPrivate is off: a merchant's receiver on a private network.
+	AllowTargets []Target
 	// Transport replaces the guarded transport, for tests.
 	Transport http.RoundTripper
 	// Clock is when attempts happen, and what the store's schedule reads.
@@ -131,7 +134,7 @@ func New(cfg Config, callbacks opaygate.CallbackService, merchants opaygate.Merc
 	cfg = cfg.withDefaults()
 	transport := cfg.Transport
 	if transport == nil {
-		transport = newTransport(cfg.AllowPrivate)
+		transport = newTransport(Guard{AllowPrivate: cfg.AllowPrivate, Allow: cfg.AllowTargets})
 	}
 	return &Worker{
 		cfg:       cfg,

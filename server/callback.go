@@ -63,9 +63,10 @@ func (s *Server) sandboxCallbacks(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	full := s.sandboxTrusted(r)
 	out := make([]sandboxCallback, len(list))
 	for i, c := range list {
-		out[i] = callbackView(c)
+		out[i] = callbackView(c, full)
 	}
 	s.ok(w, r, out)
 }
@@ -92,10 +93,15 @@ func (s *Server) sandboxResendCallback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, callbackView(c))
+	s.ok(w, r, callbackView(c, s.sandboxTrusted(r)))
 }
 
-func callbackView(c *opaygate.Callback) sandboxCallback {
+// attemptHidden replaces the outcome of a failed attempt for a caller who may not see it.
+const attemptHidden = "failed (present the sandbox token to see why)"
+
+// callbackView shows c; without full, its attempts keep their time and lose what the network
+// answered (error text, HTTP status, duration): see sandboxTrusted.
+func callbackView(c *opaygate.Callback, full bool) sandboxCallback {
 	v := sandboxCallback{
 		ID: c.ID, MerchantID: c.MerchantID, OrderNo: c.OrderNo, Reference: c.Reference,
 		Status: string(c.Status), Refunded: c.Refunded, TargetURL: c.TargetURL, State: string(c.State),
@@ -106,8 +112,15 @@ func callbackView(c *opaygate.Callback) sandboxCallback {
 		v.NextAttemptAt = ""
 	}
 	for _, a := range c.History {
-		v.History = append(v.History, sandboxCallbackTry{At: rfc3339(a.At), HTTPStatus: a.HTTPStatus,
-			Error: a.Error, DurationMs: a.Duration.Milliseconds()})
+		try := sandboxCallbackTry{At: rfc3339(a.At), HTTPStatus: a.HTTPStatus, Error: a.Error,
+			DurationMs: a.Duration.Milliseconds()}
+		if !full {
+			try = sandboxCallbackTry{At: try.At}
+			if a.Error != "" {
+				try.Error = attemptHidden
+			}
+		}
+		v.History = append(v.History, try)
 	}
 	return v
 }

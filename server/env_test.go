@@ -103,6 +103,7 @@ type testConfig struct {
 	live        bool          // live mode: no sandbox routes, 02000 reasons only in the log
 	refunds     bool          // wire the refund and callback services
 	refundDelay time.Duration // sandbox refunds succeed this long after they are created
+	server      server.Config // its CallbackTargets and SandboxToken are used
 }
 
 // withRefunds wires the refund and callback services, with sandbox refunds that succeed
@@ -110,6 +111,11 @@ type testConfig struct {
 // service and answers refund calls 02002.
 func withRefunds(delay time.Duration) testOption {
 	return func(c *testConfig) { c.refunds, c.refundDelay = true, delay }
+}
+
+// withServerConfig sets the server's CallbackTargets and SandboxToken from c.
+func withServerConfig(c server.Config) testOption {
+	return func(tc *testConfig) { tc.server = c }
 }
 
 // withLive runs the server in live mode.
@@ -158,7 +164,8 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	}
 	s := server.New(server.Config{
 		Mode: mode, PublicURL: "http://" + e.srv.Listener.Addr().String(),
-		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:          slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		CallbackTargets: cfg.server.CallbackTargets, SandboxToken: cfg.server.SandboxToken,
 	}, services)
 	e.srv.Config.Handler = s.Handler()
 	e.srv.Start()

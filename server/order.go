@@ -234,7 +234,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 	if err := opaygate.CheckURL("returnUrl", f.returnURL, f.returnRequired); err != nil {
 		return nil, err
 	}
-	if err := opaygate.CheckURL("callbackUrl", f.callbackURL, false); err != nil {
+	if err := s.checkCallbackURL(f.callbackURL); err != nil {
 		return nil, err
 	}
 	if err := opaygate.CheckURL("cancelUrl", f.cancelURL, false); err != nil {

@@ -31,6 +31,9 @@ func (s *Server) refundCreate(ctx context.Context, m *opaygate.Merchant, body []
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkCallbackURL(req.CallbackURL); err != nil {
+		return nil, err
+	}
 	if err := m.Check(opaygate.FuncRefund, req.Country); err != nil {
 		return nil, err
 	}

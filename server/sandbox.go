@@ -8,8 +8,9 @@ import (
 )
 
 // The sandbox control API — only in sandbox mode, i.e. when Services.Sandbox is not nil. It is
-// a local development tool: it takes no merchant credentials, and every answer uses the API's
-// envelope ({"code","message","data"}).
+// a development tool: it takes no merchant credentials, only the sandbox token when one is
+// configured (sandboxauth.go), and every answer uses the API's envelope
+// ({"code","message","data"}).
 //
 //	GET  /_sandbox/otp?orderNo=<orderNo>
 //	GET  /_sandbox/otp?merchantId=<merchantId>&reference=<reference>

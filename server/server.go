@@ -20,6 +20,7 @@ import (
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
+	"github.com/opaygate/opaygate/notify"
 	"github.com/opaygate/opaygate/server/dashboard"
 	"github.com/opaygate/opaygate/server/pay"
 )
@@ -30,6 +31,16 @@ type Config struct {
 	PublicURL string       // e.g. "http://127.0.0.1:8080"; prefix of cashierUrl and invoiceLink
 	Logger    *slog.Logger // nil = discard
 	Dashboard DashboardConfig
+
+	// CallbackTargets refuses, at create time, a callbackUrl its delivery would refuse
+	// (docs/CONTRACT.md). Live mode always checks, with the strict guard when this is nil, so
+	// that a wiring that forgets it cannot accept what delivery then retries for 72 h; a
+	// sandbox checks only when it is set (a sandbox reachable from the network).
+	CallbackTargets *notify.Guard
+	// SandboxToken, when set, is required on every /_sandbox/ route (sandbox.go): a sandbox
+	// others can reach must not let them move its clock, wipe it, or read its callbacks'
+	// outcomes. Empty: the routes are open, as on a developer's machine.
+	SandboxToken string
 }
 
 // DashboardConfig configures the merchant dashboard (package dashboard); zero fields take the
@@ -86,6 +97,9 @@ func New(cfg Config, svc Services) *Server {
 	}
 	for len(cfg.PublicURL) > 0 && cfg.PublicURL[len(cfg.PublicURL)-1] == '/' {
 		cfg.PublicURL = cfg.PublicURL[:len(cfg.PublicURL)-1]
+	}
+	if cfg.Mode == "live" && cfg.CallbackTargets == nil {
+		cfg.CallbackTargets = &notify.Guard{}
 	}
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
 	// The pages show the sandbox's hints only where the control API exists too.
@@ -147,28 +161,29 @@ func (s *Server) routes() *http.ServeMux {
 
 	// The control API moves time and wipes data: never in live mode, whatever is wired.
 	if s.svc.Sandbox != nil && s.cfg.Mode != "live" {
-		mux.HandleFunc("GET /_sandbox/otp", s.sandboxOTP)
-		mux.HandleFunc("/_sandbox/otp", s.methodNotAllowed)
-		mux.HandleFunc("GET /_sandbox/clock", s.sandboxClock)
-		mux.HandleFunc("/_sandbox/clock", s.methodNotAllowed)
-		mux.HandleFunc("POST /_sandbox/clock/advance", s.sandboxAdvance)
-		mux.HandleFunc("/_sandbox/clock/advance", s.methodNotAllowed)
-		mux.HandleFunc("POST /_sandbox/reset", s.sandboxReset)
-		mux.HandleFunc("/_sandbox/reset", s.methodNotAllowed)
-		mux.HandleFunc("GET /_sandbox/messages", s.sandboxMessages)
-		mux.HandleFunc("/_sandbox/messages", s.methodNotAllowed)
+		sandbox := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.sandboxAuth(h)) }
+		sandbox("GET /_sandbox/otp", s.sandboxOTP)
+		sandbox("/_sandbox/otp", s.methodNotAllowed)
+		sandbox("GET /_sandbox/clock", s.sandboxClock)
+		sandbox("/_sandbox/clock", s.methodNotAllowed)
+		sandbox("POST /_sandbox/clock/advance", s.sandboxAdvance)
+		sandbox("/_sandbox/clock/advance", s.methodNotAllowed)
+		sandbox("POST /_sandbox/reset", s.sandboxReset)
+		sandbox("/_sandbox/reset", s.methodNotAllowed)
+		sandbox("GET /_sandbox/messages", s.sandboxMessages)
+		sandbox("/_sandbox/messages", s.methodNotAllowed)
 		for path, act := range map[string]func(context.Context, *opaygate.Order, sandboxOrderRequest) (*opaygate.Order, error){
 			"/_sandbox/orders/pay": s.sandboxPay, "/_sandbox/orders/decline": s.sandboxDecline,
 			"/_sandbox/orders/expire": s.sandboxExpire,
 		} {
-			mux.HandleFunc("POST "+path, s.sandboxOrderAction(act))
-			mux.HandleFunc(path, s.methodNotAllowed)
+			sandbox("POST "+path, s.sandboxOrderAction(act))
+			sandbox(path, s.methodNotAllowed)
 		}
 		if s.svc.Callbacks != nil {
-			mux.HandleFunc("GET /_sandbox/callbacks", s.sandboxCallbacks)
-			mux.HandleFunc("/_sandbox/callbacks", s.methodNotAllowed)
-			mux.HandleFunc("POST /_sandbox/callbacks/resend", s.sandboxResendCallback)
-			mux.HandleFunc("/_sandbox/callbacks/resend", s.methodNotAllowed)
+			sandbox("GET /_sandbox/callbacks", s.sandboxCallbacks)
+			sandbox("/_sandbox/callbacks", s.methodNotAllowed)
+			sandbox("POST /_sandbox/callbacks/resend", s.sandboxResendCallback)
+			sandbox("/_sandbox/callbacks/resend", s.methodNotAllowed)
 		}
 	}
 

@@ -42,3 +42,21 @@ func amountCurrency(field, got, want string) error {
 	}
 	return nil
 }
+
+// checkCallbackURL validates a callbackUrl and, where the gateway guards callback targets
+// (Config.CallbackTargets), refuses one that delivery would refuse: better a 02001 now than a
+// callback retried against a closed door for days. It resolves nothing, so it costs no
+// network call and holds no transaction open; a name that resolves to an internal address is
+// refused by delivery instead (notify.Guard.CheckURL).
+func (s *Server) checkCallbackURL(u string) error {
+	if err := opaygate.CheckURL("callbackUrl", u, false); err != nil || u == "" {
+		return err
+	}
+	if s.cfg.CallbackTargets == nil {
+		return nil
+	}
+	if err := s.cfg.CallbackTargets.CheckURL(u); err != nil {
+		return invalid("callbackUrl must not name an internal address: %v", err)
+	}
+	return nil
+}

@@ -170,7 +170,8 @@ type CallbackConfig struct {
 	RetryFirst   time.Duration // wait after the first failure
 	RetryMax     time.Duration // cap of the doubling waits
 	GiveUp       time.Duration // dead this long after the first attempt
-	AllowPrivate bool          // live mode: let callbacks reach internal addresses
+	AllowPrivate bool          // live mode, exposed sandbox: let callbacks reach internal addresses
+	AllowTargets string        // internal addresses callbacks may reach all the same (notify.ParseTargets)
 	RefundDelay  time.Duration // sandbox: a refund succeeds this long after it is created
 }
 
@@ -205,6 +206,9 @@ func (c *CallbackConfig) applyEnv(getenv func(string) string) error {
 		}
 		c.Workers = n
 	}
+	if v := getenv("OPAYGATE_CALLBACK_ALLOW_TARGETS"); v != "" {
+		c.AllowTargets = v
+	}
 	if v := getenv("OPAYGATE_CALLBACK_ALLOW_PRIVATE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -225,7 +229,9 @@ func (c *CallbackConfig) registerFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.GiveUp, "callback-give-up", c.GiveUp,
 		"a callback is dead this long after its first attempt; 0 = 72h live, 10m sandbox (OPAYGATE_CALLBACK_GIVE_UP)")
 	fs.BoolVar(&c.AllowPrivate, "callback-allow-private", c.AllowPrivate,
-		"live mode: let callbacks reach loopback, private and link-local addresses (the sandbox always does) (OPAYGATE_CALLBACK_ALLOW_PRIVATE)")
+		"let callbacks reach loopback, private and link-local addresses in live mode and in a sandbox reachable from the network (a sandbox on loopback always does) (OPAYGATE_CALLBACK_ALLOW_PRIVATE)")
+	fs.StringVar(&c.AllowTargets, "callback-allow-targets", c.AllowTargets,
+		"internal `addresses` callbacks may reach where internal targets are refused: 10.0.0.5:8080,10.1.0.0/16,[fd00::5]:443 (OPAYGATE_CALLBACK_ALLOW_TARGETS)")
 	fs.DurationVar(&c.RefundDelay, "refund-delay", c.RefundDelay,
 		"sandbox: how long a refund stays PENDING before it succeeds (OPAYGATE_REFUND_DELAY)")
 }
@@ -244,17 +250,32 @@ func (c *CallbackConfig) Validate() error {
 	case c.RefundDelay < 0:
 		return fmt.Errorf("--refund-delay %s must not be negative", c.RefundDelay)
 	}
+	if _, err := notify.ParseTargets(c.AllowTargets); err != nil {
+		return fmt.Errorf("--callback-allow-targets: %v", err)
+	}
 	return nil
 }
 
-// notifyConfig is the delivery worker's configuration in mode.
-func (c CallbackConfig) notifyConfig(mode string, clock opaygate.Clock, logger *slog.Logger) notify.Config {
+// guard is what callbacks may reach: public addresses always; internal ones
+// everywhere when allowPrivate (a sandbox on the developer's machine) or
+// --callback-allow-private, else only those --callback-allow-targets lists.
+// Delivery enforces it, and the API applies it to callbackUrl at create time.
+func (c CallbackConfig) guard(allowPrivate bool) notify.Guard {
+	targets, _ := notify.ParseTargets(c.AllowTargets) // Validate has refused what does not parse
+	return notify.Guard{AllowPrivate: allowPrivate || c.AllowPrivate, Allow: targets}
+}
+
+// notifyConfig is the delivery worker's configuration in mode; exposed is a
+// sandbox others can reach (sandboxExposed), whose callbacks reach internal
+// addresses only as live mode's do.
+func (c CallbackConfig) notifyConfig(mode string, exposed bool, clock opaygate.Clock, logger *slog.Logger) notify.Config {
 	nc := notify.DefaultConfig()
 	if mode == ModeSandbox {
 		nc = notify.SandboxConfig()
 	}
 	nc.Timeout, nc.Concurrency, nc.Clock, nc.Logger = c.Timeout, c.Workers, clock, logger
-	nc.AllowPrivate = nc.AllowPrivate || c.AllowPrivate
+	g := c.guard(mode == ModeSandbox && !exposed)
+	nc.AllowPrivate, nc.AllowTargets = g.AllowPrivate, g.Allow
 	if c.RetryFirst > 0 {
 		nc.Schedule.First = c.RetryFirst
 	}
@@ -286,11 +307,12 @@ func formatSchedule(s opaygate.RetrySchedule) string {
 func (m *Main) startDelivery(svcs *sqlstore.Services, clock opaygate.Clock) {
 	ctx, stop := context.WithCancel(context.Background())
 	m.stopDelivery = stop
-	nc := m.Config.Callbacks.notifyConfig(m.Config.Mode, clock, m.Logger)
+	nc := m.Config.Callbacks.notifyConfig(m.Config.Mode, m.sandboxExposed, clock, m.Logger)
 	w := notify.New(nc, svcs.Callbacks, svcs.Merchants)
 	m.delivering.Go(func() { w.Run(ctx) })
 	m.Logger.Info("callback delivery started", "workers", nc.Concurrency, "timeout", nc.Timeout.String(),
-		"retries", formatSchedule(nc.Schedule), "allow_private_targets", nc.AllowPrivate)
+		"retries", formatSchedule(nc.Schedule), "allow_private_targets", nc.AllowPrivate,
+		"allow_targets", len(nc.AllowTargets))
 	if m.Config.Mode == ModeSandbox {
 		m.delivering.Go(func() { m.completeRefunds(ctx, svcs.Refunds, nc.Interval) })
 	}

@@ -449,31 +449,51 @@ func TestCallbackCLI(t *testing.T) {
 func TestCallbackConfig(t *testing.T) {
 	cfg := DefaultConfig()
 	env := map[string]string{"OPAYGATE_CALLBACK_TIMEOUT": "3s", "OPAYGATE_CALLBACK_WORKERS": "8",
-		"OPAYGATE_CALLBACK_ALLOW_PRIVATE": "true", "OPAYGATE_REFUND_DELAY": "1s"}
+		"OPAYGATE_CALLBACK_ALLOW_PRIVATE": "true", "OPAYGATE_REFUND_DELAY": "1s",
+		"OPAYGATE_CALLBACK_ALLOW_TARGETS": "10.0.0.5:8080,10.1.0.0/16"}
 	if err := cfg.applyEnv(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
-	want := CallbackConfig{Timeout: 3 * time.Second, Workers: 8, AllowPrivate: true, RefundDelay: time.Second}
+	want := CallbackConfig{Timeout: 3 * time.Second, Workers: 8, AllowPrivate: true, RefundDelay: time.Second,
+		AllowTargets: "10.0.0.5:8080,10.1.0.0/16"}
 	if cfg.Callbacks != want {
 		t.Fatalf("callbacks %+v, want %+v", cfg.Callbacks, want)
 	}
-	live := DefaultCallbackConfig().notifyConfig(ModeLive, nil, nil)
+	live := DefaultCallbackConfig().notifyConfig(ModeLive, false, nil, nil)
 	if live.Schedule != opaygate.DefaultRetrySchedule() || live.AllowPrivate || live.Timeout != 10*time.Second {
 		t.Errorf("live: %+v", live)
 	}
-	sandbox := DefaultCallbackConfig().notifyConfig(ModeSandbox, nil, nil)
+	sandbox := DefaultCallbackConfig().notifyConfig(ModeSandbox, false, nil, nil)
 	if sandbox.Schedule != opaygate.SandboxRetrySchedule() || !sandbox.AllowPrivate || sandbox.Interval != 250*time.Millisecond {
 		t.Errorf("sandbox: %+v", sandbox)
 	}
-	custom := CallbackConfig{Timeout: time.Second, Workers: 1, RetryFirst: time.Minute, GiveUp: 24 * time.Hour}.notifyConfig(ModeLive, nil, nil)
+	exposed := CallbackConfig{AllowTargets: "10.0.0.5:8080"}.notifyConfig(ModeSandbox, true, nil, nil)
+	if exposed.AllowPrivate || len(exposed.AllowTargets) != 1 || exposed.Schedule != opaygate.SandboxRetrySchedule() {
+		t.Errorf("sandbox reachable from the network: %+v", exposed)
+	}
+	if (CallbackConfig{AllowPrivate: true}).notifyConfig(ModeSandbox, true, nil, nil).AllowPrivate != true {
+		t.Error("--callback-allow-private does not apply to a sandbox reachable from the network")
+	}
+	listed := CallbackConfig{AllowTargets: "10.0.0.5:8080"}.notifyConfig(ModeLive, false, nil, nil)
+	if listed.AllowPrivate || len(listed.AllowTargets) != 1 || listed.AllowTargets[0].String() != "10.0.0.5:8080" {
+		t.Errorf("live with an allow-list: %+v", listed)
+	}
+	if err := (CallbackConfig{AllowPrivate: true}).guard(false).CheckURL("http://10.0.0.5/cb"); err != nil {
+		t.Errorf("live with --callback-allow-private refuses a private callbackUrl: %v", err)
+	}
+	if err := (CallbackConfig{}).guard(false).CheckURL("http://10.0.0.5/cb"); err == nil {
+		t.Error("live accepts a private callbackUrl")
+	}
+	custom := CallbackConfig{Timeout: time.Second, Workers: 1, RetryFirst: time.Minute, GiveUp: 24 * time.Hour}.notifyConfig(ModeLive, false, nil, nil)
 	if custom.Schedule != (opaygate.RetrySchedule{First: time.Minute, Max: time.Hour, GiveUpAfter: 24 * time.Hour}) {
 		t.Errorf("custom: %+v", custom.Schedule)
 	}
 	for name, c := range map[string]CallbackConfig{
-		"ErrTimeout":  {Workers: 1},
-		"ErrWorkers":  {Timeout: time.Second},
-		"ErrNegative": {Timeout: time.Second, Workers: 1, GiveUp: -time.Second},
-		"ErrCap":      {Timeout: time.Second, Workers: 1, RetryFirst: time.Minute, RetryMax: time.Second},
+		"ErrTimeout":    {Workers: 1},
+		"ErrWorkers":    {Timeout: time.Second},
+		"ErrNegative":   {Timeout: time.Second, Workers: 1, GiveUp: -time.Second},
+		"ErrCap":        {Timeout: time.Second, Workers: 1, RetryFirst: time.Minute, RetryMax: time.Second},
+		"ErrTargetName": {Timeout: time.Second, Workers: 1, AllowTargets: "receiver.internal:8080"},
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)

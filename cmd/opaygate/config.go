@@ -45,6 +45,11 @@ type Config struct {
 	// answering turns into 50003 instead of a client left waiting.
 	RequestTimeout time.Duration
 
+	// SandboxToken is required on the sandbox's /_sandbox/ routes when set;
+	// when not, a sandbox reachable from the network generates one at start
+	// (sandbox.go). Never logged.
+	SandboxToken string
+
 	// Callbacks configures callback delivery and sandbox refunds
 	// (callback.go, docs/CALLBACKS.md).
 	Callbacks CallbackConfig
@@ -89,6 +94,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("OPAYGATE_MODE", &c.Mode)
 	str("OPAYGATE_LOG_LEVEL", &c.LogLevel)
 	str("OPAYGATE_LOG_FORMAT", &c.LogFormat)
+	str("OPAYGATE_SANDBOX_TOKEN", &c.SandboxToken)
 	if v := getenv("OPAYGATE_NO_MIGRATE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -150,6 +156,8 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"most database connections this node opens; 0 = max(8, 4 × CPUs) on PostgreSQL (OPAYGATE_DB_MAX_CONNS)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout,
 		"longest a request may take before it answers 50003 (OPAYGATE_REQUEST_TIMEOUT)")
+	fs.StringVar(&c.SandboxToken, "sandbox-token", c.SandboxToken,
+		"`token` the /_sandbox/ routes require; default: none on loopback, generated when reachable from the network (OPAYGATE_SANDBOX_TOKEN, which ps does not show)")
 	c.Callbacks.registerFlags(fs)
 	c.Dashboard.registerFlags(fs)
 }
@@ -204,6 +212,11 @@ func (c *Config) Validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		return fmt.Errorf("--request-timeout %s must be positive", c.RequestTimeout)
+	}
+	if c.SandboxToken != "" {
+		if err := validSandboxToken(c.SandboxToken); err != nil {
+			return err
+		}
 	}
 	if err := c.Callbacks.Validate(); err != nil {
 		return err

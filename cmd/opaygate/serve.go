@@ -22,7 +22,8 @@ const serveUsage = `Usage: opaygate serve [flags]
 
 Runs the gateway. In sandbox mode (the default) it pre-loads OPay's
 documentation merchants and products, accepts OTP 123456, applies the amount
-triggers and serves the /_sandbox/ control API. Live mode does none of that
+triggers and serves the /_sandbox/ control API, which wants a token when the
+sandbox is reachable from the network (see docs/sandbox.md). Live mode does none of that
 and refuses to start until a merchant exists (see 'opaygate merchant add').
 Every flag can also be set with the environment variable shown.
 
@@ -30,6 +31,7 @@ Examples:
 
 	opaygate serve
 	opaygate serve --addr 0.0.0.0:8080 --public-url https://pay.example.com --db /var/lib/opaygate/opaygate.db --mode live
+	OPAYGATE_SANDBOX_TOKEN=$(openssl rand -hex 16) opaygate serve --addr 0.0.0.0:8080 --callback-allow-targets 10.0.0.5:8080
 	OPAYGATE_DB='postgres://opaygate@db/opaygate' opaygate serve --log-format json
 `
 
@@ -93,6 +95,12 @@ type Main struct {
 	stopSweep context.CancelFunc
 	sweeping  sync.WaitGroup
 
+	// sandboxExposed is a sandbox others can reach (sandboxExposed); its
+	// sandboxToken is the configured one or, if none, one generated at start.
+	sandboxExposed   bool
+	sandboxToken     string
+	sandboxGenerated bool
+
 	// The callback worker and, in the sandbox, the refund completer.
 	stopDelivery context.CancelFunc
 	delivering   sync.WaitGroup
@@ -137,10 +145,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.URL = cfg.publicURL(ln.Addr())
+	if cfg.Mode == ModeSandbox {
+		m.sandboxExposed = sandboxExposed(ln.Addr(), cfg.PublicURL)
+		m.sandboxToken = cfg.SandboxToken
+		if m.sandboxToken == "" && m.sandboxExposed {
+			m.sandboxToken, m.sandboxGenerated = newSandboxToken(), true
+		}
+	}
 	dashboard := server.DashboardConfig{Sessions: cfg.Dashboard.policy()}
+	guard := cfg.Callbacks.guard(cfg.Mode == ModeSandbox && !m.sandboxExposed)
 	m.http = &http.Server{
 		Handler: m.gw.Handler(gateway.HandlerConfig{PublicURL: m.URL, Dashboard: &dashboard,
-			RequestTimeout: cfg.RequestTimeout}),
+			RequestTimeout: cfg.RequestTimeout, CallbackTargets: &guard, SandboxToken: m.sandboxToken}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -161,6 +177,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.startDelivery(m.gw.Services, m.gw.Clock)
 
+	if m.sandboxToken != "" {
+		// Whether one is needed, never the token itself.
+		m.Logger.Info("sandbox control API requires a token", "generated", m.sandboxGenerated,
+			"reachable_from_network", m.sandboxExposed)
+	}
 	m.printBanner(ln.Addr(), m.gw.Seeded)
 	return nil
 }
@@ -222,6 +243,23 @@ func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
 		}
 		tw.Flush()
 		fmt.Fprintf(w, "\nSandbox OTP %s is always accepted. Control API: %s/_sandbox/\n", gateway.SandboxOTP, m.URL)
+		m.printSandboxAccess(w)
 	}
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
+}
+
+// printSandboxAccess says what the control API needs and where callbacks may go. A generated
+// token is printed because nobody could use the sandbox otherwise; a configured one never is.
+func (m *Main) printSandboxAccess(w io.Writer) {
+	switch {
+	case m.sandboxGenerated:
+		fmt.Fprintf(w, "This sandbox is reachable from the network: the control API needs this token, new at each start\n"+
+			"(set OPAYGATE_SANDBOX_TOKEN to keep one), as Authorization: Bearer <token> or X-Sandbox-Token:\n  %s\n",
+			m.sandboxToken)
+	case m.sandboxToken != "":
+		fmt.Fprintln(w, "The control API needs the sandbox token set by --sandbox-token or OPAYGATE_SANDBOX_TOKEN.")
+	}
+	if m.sandboxExposed {
+		fmt.Fprintln(w, "Callbacks may not reach loopback, private or link-local addresses except those of --callback-allow-targets.")
+	}
 }
