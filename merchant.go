@@ -23,12 +23,18 @@ const (
 	FuncMWallet    Function = "mwallet"    // EG mobile wallets (MWALLET)
 	FuncBankUSSD   Function = "bankussd"   // NG bank USSD codes (BankUssd)
 	FuncOpayWallet Function = "opaywallet" // NG OPay wallet (OpayWalletNgQR, OpayWalletNg)
+
+	FuncReferenceCode   Function = "referencecode"   // EG, NG: pay a code at a kiosk or agent (ReferenceCode)
+	FuncBankTransfer    Function = "banktransfer"    // NG: transfer to a virtual account (BankTransfer)
+	FuncBankAccount     Function = "bankaccount"     // NG: debit a bank account (BankAccount)
+	FuncBankInstallment Function = "bankinstallment" // EG: a bank's card installment plan (BankInstallment)
 )
 
 // AllFunctions lists every function, in a stable order.
 func AllFunctions() []Function {
 	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
-		FuncMWallet, FuncBankUSSD, FuncOpayWallet}
+		FuncMWallet, FuncBankUSSD, FuncOpayWallet,
+		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.

@@ -46,6 +46,14 @@ type Notifier interface {
 	Notify(ctx context.Context, o *Order, n Notice) error
 }
 
+// PINChecker is implemented by a network that verifies a card's PIN (METHODS.md §8.1): the
+// issuer's answer, never storage's, and the PIN is passed through, never kept. The sandbox
+// accepts 1234. Storage calls it with no transaction open. A network without one cannot take
+// a PIN (02002).
+type PINChecker interface {
+	CheckPIN(ctx context.Context, o *Order, pin string) (bool, error)
+}
+
 // RefundSettler is the network's side of refunds: how long after it is made a refund is
 // settled (it moves to SUCCESS then), or 0 when the network reports settlement itself, later
 // (the refund stays PENDING until a connector records it).

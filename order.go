@@ -58,6 +58,9 @@ const (
 	// approve in a wallet app, dial a USSD code. The payment network reports it (in the
 	// sandbox: /_sandbox/orders/pay, decline, expire).
 	StepExternal Step = "EXTERNAL"
+	// StepPIN waits for the card's PIN (NG cards whose issuer asks for one, METHODS.md §8.1).
+	// The PIN goes to the network and is never stored.
+	StepPIN Step = "INPUT_PIN"
 
 	// StepAuthorizing: the acquirer is deciding the payment. The order keeps
 	// its status (INITIAL or PENDING) until the answer is recorded, takes no
@@ -73,6 +76,11 @@ const (
 	PayMethodMWallet  = "MWALLET"        // EG: scan a QR or approve a request-to-pay
 	PayMethodBankUSSD = "BankUssd"       // NG: dial a USSD code
 	PayMethodOpayQR   = "OpayWalletNgQR" // NG: scan with the OPay app
+
+	PayMethodReferenceCode   = "ReferenceCode"   // EG, NG: pay a code at a kiosk or agent
+	PayMethodBankTransfer    = "BankTransfer"    // NG: transfer to a virtual account
+	PayMethodBankAccount     = "BankAccount"     // NG: debit a bank account, confirmed by OTP
+	PayMethodBankInstallment = "BankInstallment" // EG: a bank's installment plan on a card
 )
 
 // Channels say where an order came from; callbacks report them.
@@ -88,6 +96,13 @@ const (
 	FailExpired     = "ORDER_EXPIRED"
 	FailOTPAttempts = "OTP_ATTEMPTS_EXCEEDED"
 	FailCancelled   = "ORDER_CANCELLED" // the customer cancelled on the hosted page
+)
+
+// PIN rules (METHODS.md §8.1): the third wrong PIN fails the order with 55.
+const (
+	PINMaxAttempts = 3
+	CodeWrongPIN   = "55"
+	ReasonWrongPIN = "Incorrect PIN"
 )
 
 // Default and limits of an order's lifetime, in minutes.
@@ -172,6 +187,10 @@ type Order struct {
 	ExpireAt  time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// MerchantName is the merchant's name as payment/create found it, for a method that
+	// shows it (BankTransfer's account name); it is not stored.
+	MerchantName string
 
 	// Lifetime is how long a new order stays payable from when it is stored (the request's
 	// expireAt); 0 is the default. Stamp turns it into ExpireAt; it is not stored.
@@ -298,6 +317,18 @@ type OrderService interface {
 	// method says what follows (ValU: an OTP is sent).
 	SelectPlan(ctx context.Context, merchantID string, key OrderKey, months int) (*Order, error)
 
+	// SubmitPIN checks a card's PIN with the network (PINChecker); after a
+	// correct one the order's method says what follows (an OTP, or the
+	// acquirer). The PIN is never stored. The third wrong PIN fails the order
+	// with 55.
+	SubmitPIN(ctx context.Context, merchantID string, key OrderKey, pin string) (*Order, error)
+
+	// FindOrderByIdentifier returns the order a method identifier names, whichever
+	// merchant's: a reference code or a transfer account (kind is the MethodData
+	// name, DataReferenceCode or DataTransferAccount), the newest order that
+	// carried it. For the sandbox's controls, which act as the network does.
+	FindOrderByIdentifier(ctx context.Context, kind, value string) (*Order, error)
+
 	// SubmitOTP checks the OTP; after a correct one the order's method says
 	// what follows (ValU: the acquirer decides).
 	SubmitOTP(ctx context.Context, merchantID string, key OrderKey, otp string) (*Order, error)
@@ -349,6 +380,19 @@ type OrderService interface {
 // a phone number): what the network knows the customer by, and what the sandbox's
 // identifier rule reads (METHODS.md §8.0).
 const DataIdentifier = "identifier"
+
+// The method identifiers the network finds an order by (the sandbox's pay control), and which
+// are unique among open orders: storage keeps the one an order has in an indexed column and
+// draws another (a new Start) when an open order holds it already. A method names it in its
+// MethodData under DataLookup: the kind (one of these names) and the value, "kind:value".
+const (
+	DataReferenceCode   = "referenceCode"
+	DataTransferAccount = "transferAccountNumber"
+	DataLookup          = "lookup"
+)
+
+// LookupKey is the value a method stores under DataLookup.
+func LookupKey(kind, value string) string { return kind + ":" + value }
 
 // Bounds of expireAt read as an absolute deadline rather than minutes (METHODS.md §8.y).
 const (

@@ -23,6 +23,23 @@ const (
 	RefundWayBankAccount = "BankAccount" // to the bank account given with the refund
 )
 
+// RefundWayFor is the refund way OPay's table fixes for an order's method (METHODS.md §8.14),
+// or "" when it fixes none (every EG order; NG methods outside the table). For NG, money that
+// arrived by bank transfer, USSD or card goes back to a bank account; wallet and bank-account
+// payments go back the way they came.
+func RefundWayFor(country, payMethod string) string {
+	if country != "NG" {
+		return ""
+	}
+	switch payMethod {
+	case PayMethodBankTransfer, PayMethodBankUSSD, PayMethodBankCard:
+		return RefundWayBankAccount
+	case PayMethodOpayQR, "OpayWalletNg", PayMethodBankAccount:
+		return RefundWayOriginal
+	}
+	return ""
+}
+
 // DefaultRefundDelay is how long a sandbox refund stays PENDING before it
 // succeeds, unless configured otherwise.
 const DefaultRefundDelay = 5 * time.Second

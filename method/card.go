@@ -12,10 +12,13 @@ import (
 
 // BankCard is a card payment (EG, NG). The card is checked (Luhn, expiry, CVV) and only its
 // BIN and last four digits are ever stored; an expired card fails at once with 54; with
-// 3-D Secure the customer confirms on the gateway's page first; the acquirer decides.
+// 3-D Secure the customer confirms on the gateway's page first; without it, an NG card's
+// issuer may ask for the PIN, an OTP or both (by BIN, METHODS.md §8.1); the acquirer decides.
 //
 //	start → FAIL 54 (expired card)
 //	      → PENDING REDIRECT_3DS (enable3DS) → confirmed → acquirer
+//	      → PENDING INPUT_PIN (NG 506099, 506100) → input-pin → [INPUT_OTP (506099)] → acquirer
+//	      → PENDING INPUT_OTP (NG 539983) → input-otp → acquirer
 //	      → acquirer
 type BankCard struct{}
 
@@ -89,19 +92,48 @@ func (BankCard) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order, 
 		return opaygate.Decline(opaygate.CodeExpiredCard, opaygate.ReasonExpiredCard), nil
 	case card.Enable3DS:
 		return opaygate.Wait(opaygate.Step3DS), nil
+	case o.Country == "NG":
+		switch o.CardBIN {
+		case BINPinOTP, BINPin:
+			return opaygate.Wait(opaygate.StepPIN), nil
+		case BINOTP:
+			return sendOTP(), nil
+		}
 	}
 	return opaygate.Authorize(), nil
 }
 
-// Next: a confirmed 3-D Secure page goes to the acquirer.
-func (BankCard) Next(_ *opaygate.Order, done opaygate.Step) opaygate.Move {
-	if done == opaygate.Step3DS {
+// The BINs whose issuer asks an NG card for a PIN, an OTP or both (METHODS.md §8.1); the
+// sandbox's test cards are 5060 9900 0000 0016, 5061 0000 0000 0013 and 5399 8300 0000 0016.
+const (
+	BINPinOTP = "506099" // INPUT_PIN, then INPUT_OTP
+	BINPin    = "506100" // INPUT_PIN only
+	BINOTP    = "539983" // INPUT_OTP only
+)
+
+// sendOTP waits for an OTP it sends.
+func sendOTP() opaygate.Move {
+	m := opaygate.Wait(opaygate.StepOTP)
+	m.SendOTP = true
+	return m
+}
+
+// Next: a confirmed 3-D Secure page, a correct OTP, or a correct PIN of a card that asks for
+// no OTP goes to the acquirer; a correct PIN of a card that asks for both sends the OTP.
+func (BankCard) Next(o *opaygate.Order, done opaygate.Step) opaygate.Move {
+	switch done {
+	case opaygate.StepPIN:
+		if o.CardBIN == BINPinOTP {
+			return sendOTP()
+		}
+		return opaygate.Authorize()
+	case opaygate.Step3DS, opaygate.StepOTP:
 		return opaygate.Authorize()
 	}
 	return opaygate.Move{}
 }
 
-// NextAction sends the customer to the 3-D Secure page.
+// NextAction sends the customer to the 3-D Secure page, or asks for the PIN or the OTP.
 func (BankCard) NextAction(o *opaygate.Order, links Links) *opay.NextAction { return waiting(o, links) }
 
 // The hosted checkout: the customer types the card, and the page always asks for 3-D Secure,

@@ -69,7 +69,8 @@ func NewSet(methods ...Method) *Set {
 // Default is every method the gateway has, with the default ValU plan table, in the order
 // the hosted checkout lists them (METHODS.md §8.y).
 func Default() *Set {
-	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()}, MWallet{}, OpayQR{}, BankUSSD{})
+	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()}, MWallet{}, OpayQR{}, BankUSSD{},
+		ReferenceCode{}, BankTransfer{}, BankAccount{}, BankInstallment{Banks: DefaultInstallmentBanks()})
 }
 
 // SandboxOnly reports whether a method is simulated only: a live gateway has no network
@@ -145,6 +146,8 @@ func waiting(o *opaygate.Order, links Links) *opay.NextAction {
 		return &opay.NextAction{ActionType: opay.ActionOTP}
 	case opaygate.Step3DS:
 		return &opay.NextAction{ActionType: opay.ActionRedirect3DS, RedirectURL: links.ThreeDS(o.Token)}
+	case opaygate.StepPIN:
+		return &opay.NextAction{ActionType: opay.ActionPIN}
 	}
 	return nil
 }

@@ -13,6 +13,8 @@ const (
 	PathPaymentCreate         = "/api/v1/international/payment/create"
 	PathInputInstallmentMonth = "/api/v1/payment/action/input-installment-month"
 	PathInputOTP              = "/api/v1/payment/action/input-otp"
+	PathInputPIN              = "/api/v1/payment/action/input-pin"
+	PathBankInstallment       = "/api/v1/international/payment/getBankInstallment"
 	PathResendOTP             = "/api/v1/payment/action/resend-otp"
 	PathRefundCreate          = "/api/v1/international/payment/refund/create"
 	PathRefundQuery           = "/api/v1/international/payment/refund/query"
@@ -40,6 +42,8 @@ var (
 	epPaymentCreate     = endpoint{name: "payment/create", path: PathPaymentCreate, retry: retryCreate}
 	epInstallmentMonth  = endpoint{name: "input-installment-month", path: PathInputInstallmentMonth, retry: retryUnsent}
 	epInputOTP          = endpoint{name: "input-otp", path: PathInputOTP, retry: retryUnsent}
+	epInputPIN          = endpoint{name: "input-pin", path: PathInputPIN, retry: retryUnsent}
+	epBankInstallment   = endpoint{name: "getBankInstallment", path: PathBankInstallment, retry: retryRead}
 	epResendOTP         = endpoint{name: "resend-otp", path: PathResendOTP, retry: retryUnsent}
 	epRefundCreate      = endpoint{name: "refund/create", path: PathRefundCreate, retry: retryCreate}
 	epRefundQuery       = endpoint{name: "refund/query", path: PathRefundQuery, retry: retryRead}
@@ -128,6 +132,28 @@ func (c *Client) InputOTP(ctx context.Context, req InputOTPRequest) (*InputOTPDa
 		return nil, err
 	}
 	return &d, nil
+}
+
+// InputPIN submits the card's PIN (NG cards that ask for one). The answer's NextAction asks
+// for the OTP when the issuer wants one too; a wrong PIN answers ErrInvalidOTP (the message
+// says how many attempts are left), and the third fails the order with 55. Not retried once
+// sent: every submission counts as an attempt.
+func (c *Client) InputPIN(ctx context.Context, req InputPINRequest) (*InputPINData, error) {
+	var d InputPINData
+	if _, err := c.call(ctx, epInputPIN, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// BankInstallments lists the banks' installment plans a BankInstallment payment may choose
+// from (getBankInstallment). Retried as a read.
+func (c *Client) BankInstallments(ctx context.Context, req BankInstallmentRequest) ([]InstallmentBank, error) {
+	var d []InstallmentBank
+	if _, err := c.call(ctx, epBankInstallment, req, &d); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // ResendOTP texts the customer a new OTP and invalidates the old one. Not retried once sent.

@@ -253,11 +253,19 @@ const (
 	PayMethodBankUSSD = "BankUssd"
 	PayMethodOpayQR   = "OpayWalletNgQR"
 
+	PayMethodReferenceCode   = "ReferenceCode"
+	PayMethodBankTransfer    = "BankTransfer"
+	PayMethodBankAccount     = "BankAccount"
+	PayMethodBankInstallment = "BankInstallment"
+
 	ActionInstallmentMonth = "INPUT_INSTALLMENT_MONTH"
 	ActionOTP              = "INPUT_OTP"
 	ActionRedirect3DS      = "REDIRECT_3DS"
 	ActionScanQR           = "SCAN_QR_CODE"
 	ActionShowUSSD         = "SHOW_USSD"
+	ActionPIN              = "INPUT_PIN"
+	ActionReferenceCode    = "SHOW_REFERENCE_CODE"
+	ActionTransferAccount  = "TRANSFER_ACCOUNT"
 )
 
 // Order statuses as the wire spells them. Clients must tolerate values they do not know.
@@ -366,6 +374,62 @@ type PaymentCreateRequest struct {
 	BankCard          *BankCard     `json:"bankcard,omitempty"`
 	UserInfo          *UserInfo     `json:"userInfo,omitempty"`
 	ExpireAt          Int64String   `json:"expireAt,omitempty"`
+
+	// ReferenceCode: the name the kiosk shows, and whom the code is sent to.
+	MerchantName string  `json:"merchantName,omitempty"`
+	Notify       *Notify `json:"notify,omitempty"`
+
+	// BankAccount: the account debited and its holder's BVN and date of birth (day, month
+	// and year may be sent as numbers or strings). BankCode is the account's bank.
+	BankAccountNumber string      `json:"bankAccountNumber,omitempty"` // 10 digits (NUBAN)
+	BVN               string      `json:"bvn,omitempty"`               // 11 digits; never stored
+	DobDay            Int64String `json:"dobDay,omitempty"`
+	DobMonth          Int64String `json:"dobMonth,omitempty"`
+	DobYear           Int64String `json:"dobYear,omitempty"`
+
+	// BankInstallment: the bank's plan, with BankCard.
+	BankInstallment *BankInstallment `json:"bankInstallment,omitempty"`
+}
+
+// Notify is how ReferenceCode's code is sent to the customer: NotifyMethod "EMAIL" (needs
+// NotifyUserEmail), "SMS" (needs NotifyUserMobile) or "BOTH"; NotifyLanguage "English" or
+// "Arabic".
+type Notify struct {
+	NotifyLanguage   string `json:"notifyLanguage,omitempty"`
+	NotifyMethod     string `json:"notifyMethod,omitempty"`
+	NotifyUserEmail  string `json:"notifyUserEmail,omitempty"`
+	NotifyUserMobile string `json:"notifyUserMobile,omitempty"`
+	NotifyUserName   string `json:"notifyUserName,omitempty"`
+}
+
+// BankInstallment chooses one of getBankInstallment's plans for a BankInstallment payment.
+type BankInstallment struct {
+	BankCode string      `json:"bankCode"`
+	Months   Int64String `json:"months"`
+}
+
+// BankInstallmentRequest asks for the bank installment plans (getBankInstallment). With
+// Amount, only the plans whose range holds it are listed.
+type BankInstallmentRequest struct {
+	Amount   *Amount `json:"amount,omitempty"`
+	Country  string  `json:"country"`
+	Currency string  `json:"currency"`
+}
+
+// InstallmentBank is one bank of getBankInstallment's answer and its plans.
+type InstallmentBank struct {
+	BankCode string            `json:"bankCode"`
+	BankName string            `json:"bankName"`
+	Plans    []InstallmentPlan `json:"plans"`
+}
+
+// InstallmentPlan is one bank plan: its months, its fee rate in percent (a decimal string,
+// e.g. "5"), and the order amounts it takes.
+type InstallmentPlan struct {
+	Months    int    `json:"months"`
+	FeeRate   string `json:"feeRate"`
+	MinAmount Amount `json:"minAmount"`
+	MaxAmount Amount `json:"maxAmount"`
 }
 
 // Plan is one ValU installment offer. Its sums are amount objects in the order's currency,
@@ -387,7 +451,14 @@ type NextAction struct {
 	// WalletAccount is the wallet the request-to-pay went to (SCAN_QR_CODE of MWALLET).
 	WalletAccount string `json:"walletAccount,omitempty"`
 	USSD          string `json:"USSD,omitempty"` // SHOW_USSD: the code to dial, e.g. "*919*000*2103#"
-	// ExpiredTimestamp is when the order expires, in epoch milliseconds (SCAN_QR_CODE).
+	// ReferenceCode is the 10-digit code the customer pays at a kiosk (SHOW_REFERENCE_CODE).
+	ReferenceCode string `json:"referenceCode,omitempty"`
+	// TRANSFER_ACCOUNT: the virtual account the customer transfers the exact amount to.
+	TransferAccountNumber string `json:"transferAccountNumber,omitempty"`
+	TransferAccountName   string `json:"transferAccountName,omitempty"`
+	TransferBankName      string `json:"transferBankName,omitempty"`
+	// ExpiredTimestamp is when the order expires, in epoch milliseconds (SCAN_QR_CODE,
+	// SHOW_REFERENCE_CODE, TRANSFER_ACCOUNT).
 	ExpiredTimestamp int64 `json:"expiredTimestamp,omitempty"`
 }
 
@@ -439,6 +510,26 @@ type InputOTPData struct {
 	VAT           Amount `json:"vat"`
 	FailureCode   string `json:"failureCode,omitempty"`
 	FailureReason string `json:"failureReason,omitempty"`
+}
+
+// InputPINRequest submits the card's PIN (NG cards, 4 to 6 digits).
+type InputPINRequest struct {
+	Country   string `json:"country,omitempty"`
+	OrderNo   string `json:"orderNo,omitempty"`
+	PIN       string `json:"pin"`
+	Reference string `json:"reference,omitempty"`
+}
+
+// InputPINData is the data of input-pin: the next step (INPUT_OTP), or the outcome.
+type InputPINData struct {
+	Reference     string      `json:"reference"`
+	OrderNo       string      `json:"orderNo"`
+	NextAction    *NextAction `json:"nextAction,omitempty"`
+	Status        string      `json:"status"`
+	Amount        Amount      `json:"amount"`
+	VAT           Amount      `json:"vat"`
+	FailureCode   string      `json:"failureCode,omitempty"`
+	FailureReason string      `json:"failureReason,omitempty"`
 }
 
 // ResendOTPRequest asks for a new OTP.

@@ -184,6 +184,81 @@ func (s *Server) inputOTP(ctx context.Context, m *opaygate.Merchant, body []byte
 	return d, nil
 }
 
+// inputPIN submits an NG card's PIN. A malformed one is refused here; a well-formed wrong one
+// counts as an attempt in the service. The PIN is never logged: it goes to the network only.
+func (s *Server) inputPIN(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.InputPINRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	key, err := orderKey(m, req.OrderNo, req.Reference, req.Country, false)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case req.PIN == "":
+		return nil, invalid("pin is required")
+	case len(req.PIN) < 4 || len(req.PIN) > 6 || !opaygate.Digits(req.PIN):
+		return nil, invalid("pin must be 4 to 6 digits")
+	}
+	o, err := s.svc.Orders.SubmitPIN(ctx, m.ID, key, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	d := opay.InputPINData{
+		Reference:  o.Reference,
+		OrderNo:    o.OrderNo,
+		NextAction: s.nextAction(o),
+		Status:     string(o.Status),
+		Amount:     amountOf(o),
+		VAT:        vatOf(o),
+	}
+	d.FailureCode, d.FailureReason = failureOf(o)
+	return d, nil
+}
+
+// getBankInstallment lists the bank installment plans (METHODS.md §8.5), those that take the
+// amount when one is given.
+func (s *Server) getBankInstallment(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
+	var req opay.BankInstallmentRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	currency, err := country("country", req.Country)
+	if err != nil {
+		return nil, err
+	}
+	if req.Currency != currency {
+		return nil, invalid("currency must be %s for country %s", currency, req.Country)
+	}
+	var total int64
+	if req.Amount != nil {
+		if err := amount("amount", *req.Amount, currency); err != nil {
+			return nil, err
+		}
+		total = req.Amount.Total
+	}
+	pm, ok := s.svc.Methods.Lookup(opaygate.PayMethodBankInstallment)
+	bi, isBI := pm.(method.BankInstallment)
+	if !ok || !isBI || !method.Offered(pm, req.Country, false) {
+		return nil, opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod %s is not offered in %s", opaygate.PayMethodBankInstallment, req.Country)
+	}
+	if err := m.Check(opaygate.FuncBankInstallment, req.Country); err != nil {
+		return nil, err
+	}
+	money := func(n int64) opay.Amount { return opay.Amount{Total: n, Currency: currency} }
+	banks := []opay.InstallmentBank{}
+	for _, b := range bi.Catalogue(total) {
+		ib := opay.InstallmentBank{BankCode: b.Code, BankName: b.Name}
+		for _, p := range b.Plans {
+			ib.Plans = append(ib.Plans, opay.InstallmentPlan{Months: p.Months, FeeRate: p.FeeRate,
+				MinAmount: money(p.Min), MaxAmount: money(p.Max)})
+		}
+		banks = append(banks, ib)
+	}
+	return banks, nil
+}
+
 // resendOTP issues a new OTP for an order waiting for one.
 func (s *Server) resendOTP(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
 	var req opay.ResendOTPRequest
@@ -310,6 +385,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		VAT:                m.VAT(f.amount.Total),
 		PayMethod:          f.payMethod,
 		Channel:            f.channel,
+		MerchantName:       m.Name,
 		ProductName:        name,
 		ProductDescription: f.product.Description,
 		Products:           products,

@@ -111,10 +111,11 @@ func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKe
 	if err := amount("amount", req.Amount, currency); err != nil {
 		return nil, key, err
 	}
+	// A missing refundWay stays "" here: storage gives it the way OPay's table fixes for the
+	// order's method (NG, METHODS.md §8.14), else Original.
 	way := req.RefundWay
 	switch way {
 	case "":
-		way = opaygate.RefundWayOriginal
 	case opaygate.RefundWayOriginal:
 	case opaygate.RefundWayBankAccount:
 	default:
@@ -137,7 +138,8 @@ func newRefund(req opay.RefundCreateRequest) (*opaygate.Refund, opaygate.OrderKe
 		Reference: req.Reference, Country: req.Country, Currency: currency, Amount: req.Amount.Total,
 		Way: way, Reason: req.RefundReason, CallbackURL: req.CallbackURL,
 	}
-	if bank {
+	if way != opaygate.RefundWayOriginal {
+		// Without a refundWay the order's method may fix BankAccount: keep the account.
 		r.BankCode, r.BankAccountNo = req.BankCode, req.BankAccountNo
 	}
 	return r, key, nil

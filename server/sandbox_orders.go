@@ -12,9 +12,12 @@ import (
 // payment network's side of a QR scan, a wallet approval, a dialled USSD code. Sandbox mode
 // only, like the rest of /_sandbox/.
 //
-//	POST /_sandbox/orders/pay      {"orderNo":"…"} or {"merchantId":"…","reference":"…"}
+//	POST /_sandbox/orders/pay      {"orderNo":"…"} or {"merchantId":"…","reference":"…"}, or a
+//	     method identifier, {"referenceCode":"…"} or {"transferAccountNumber":"…"} (the
+//	     kiosk's or the bank's view: it knows the code, not the merchant)
 //	     The customer did the awaited step; the acquirer then decides as for every payment
-//	     (amount triggers, identifier rule): SUCCESS or FAIL.
+//	     (amount triggers, identifier rule): SUCCESS or FAIL. A BankTransfer may say how much
+//	     arrived, "amount" (minor units): another amount than the order's fails it with 13.
 //	POST /_sandbox/orders/decline  the finder and an optional "failureCode" (05, 13, 51, 54,
 //	     57, 62; default 05): FAIL with that code.
 //	POST /_sandbox/orders/expire   the finder: CLOSE ORDER_EXPIRED now, without moving the clock.
@@ -24,10 +27,13 @@ import (
 
 // sandboxOrderRequest finds the order a sandbox control acts on.
 type sandboxOrderRequest struct {
-	OrderNo     string `json:"orderNo"`
-	MerchantID  string `json:"merchantId"`
-	Reference   string `json:"reference"`
-	FailureCode string `json:"failureCode"`
+	OrderNo               string           `json:"orderNo"`
+	MerchantID            string           `json:"merchantId"`
+	Reference             string           `json:"reference"`
+	ReferenceCode         string           `json:"referenceCode"`
+	TransferAccountNumber string           `json:"transferAccountNumber"`
+	FailureCode           string           `json:"failureCode"`
+	Amount                opay.Int64String `json:"amount"` // pay, BankTransfer: what arrived
 }
 
 // sandboxOrderAction runs one control on the order the request names.
@@ -50,8 +56,12 @@ func (s *Server) sandboxOrderAction(act func(ctx context.Context, o *opaygate.Or
 			o, err = s.svc.Orders.FindOrderByNo(ctx, req.OrderNo)
 		case req.MerchantID != "" && req.Reference != "":
 			o, err = s.svc.Orders.FindOrder(ctx, req.MerchantID, opaygate.OrderKey{Reference: req.Reference})
+		case req.ReferenceCode != "":
+			o, err = s.svc.Orders.FindOrderByIdentifier(ctx, opaygate.DataReferenceCode, req.ReferenceCode)
+		case req.TransferAccountNumber != "":
+			o, err = s.svc.Orders.FindOrderByIdentifier(ctx, opaygate.DataTransferAccount, req.TransferAccountNumber)
 		default:
-			err = invalid("orderNo, or merchantId and reference, is required")
+			err = invalid("orderNo, merchantId and reference, referenceCode or transferAccountNumber is required")
 		}
 		if err == nil {
 			o, err = act(ctx, o, req)
@@ -102,8 +112,19 @@ func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, r, list)
 }
 
-func (s *Server) sandboxPay(ctx context.Context, o *opaygate.Order, _ sandboxOrderRequest) (*opaygate.Order, error) {
-	return s.svc.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, opaygate.Decision{Approved: true})
+func (s *Server) sandboxPay(ctx context.Context, o *opaygate.Order, req sandboxOrderRequest) (*opaygate.Order, error) {
+	d := opaygate.Decision{Approved: true}
+	if req.Amount != 0 {
+		// Only a transfer's amount is the customer's to get wrong; the other methods charge
+		// the order's.
+		if o.PayMethod != opaygate.PayMethodBankTransfer {
+			return nil, invalid("amount applies to BankTransfer orders only")
+		}
+		if int64(req.Amount) != o.Amount {
+			d, _ = opaygate.DeclineFor("13")
+		}
+	}
+	return s.svc.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, d)
 }
 
 func (s *Server) sandboxDecline(ctx context.Context, o *opaygate.Order, req sandboxOrderRequest) (*opaygate.Order, error) {

@@ -148,6 +148,8 @@ func (s *Server) routes() *http.ServeMux {
 	api("/api/v1/international/payment/create", s.signed(s.paymentCreate))
 	api("/api/v1/payment/action/input-installment-month", s.signed(s.inputInstallmentMonth))
 	api("/api/v1/payment/action/input-otp", s.signed(s.inputOTP))
+	api("/api/v1/payment/action/input-pin", s.signed(s.inputPIN))
+	api("/api/v1/international/payment/getBankInstallment", s.signed(s.getBankInstallment))
 	api("/api/v1/payment/action/resend-otp", s.signed(s.resendOTP))
 	api("/api/v1/international/payment/refund/create", s.signed(s.refundCreate))
 	api("/api/v1/international/payment/refund/query", s.signed(s.refundQuery))

@@ -9,6 +9,7 @@ package simulator
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"sync"
 	"time"
@@ -37,6 +38,9 @@ func Trigger(amount int64) (opaygate.Decision, bool) {
 // MasterOTP is the code the sandbox accepts for every order, besides the one it sent (API.md §5).
 const MasterOTP = "123456"
 
+// PIN is the card PIN the sandbox's issuers accept (METHODS.md §8.1).
+const PIN = "1234"
+
 // Network simulates ValU, OTP delivery, the card acquirer and refund settlement: the sandbox's
 // payment network, whose rules (the master OTP, the refund delay, the amount triggers) are the
 // sandbox's policy.
@@ -55,6 +59,7 @@ var (
 	_ opaygate.Acquirer      = (*Network)(nil)
 	_ opaygate.RefundSettler = (*Network)(nil)
 	_ opaygate.Notifier      = (*Network)(nil)
+	_ opaygate.PINChecker    = (*Network)(nil)
 )
 
 // Option configures a simulated network.
@@ -80,6 +85,12 @@ func New(opts ...Option) *Network {
 
 // MasterOTP is the sandbox's code that every order accepts.
 func (n *Network) MasterOTP() string { return MasterOTP }
+
+// CheckPIN accepts the sandbox's PIN for every card. The comparison takes the same time
+// whatever the PIN, like a real issuer's must.
+func (n *Network) CheckPIN(ctx context.Context, o *opaygate.Order, pin string) (bool, error) {
+	return subtle.ConstantTimeCompare([]byte(pin), []byte(PIN)) == 1, nil
+}
 
 // SettleDelay is how long a sandbox refund stays PENDING.
 func (n *Network) SettleDelay() time.Duration { return n.refundDelay }

@@ -154,6 +154,60 @@ func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opa
 	return s.finish(ctx, o, move, code)
 }
 
+// SubmitPIN checks a card's PIN. The network decides whether it is correct (the acquirer's
+// opaygate.PINChecker), asked with no transaction open; the transaction then counts a wrong
+// one, the third failing the order with 55, or asks the order's method what follows a correct
+// one. The PIN itself is never stored nor logged. While an order waits at INPUT_PIN its
+// otp_attempts count wrong PINs: the OTP step that may follow issues its code with a fresh
+// count.
+func (s *OrderService) SubmitPIN(ctx context.Context, merchantID string, key opaygate.OrderKey, pin string) (*opaygate.Order, error) {
+	checker, ok := s.deps.Acquirer.(opaygate.PINChecker)
+	if !ok {
+		return nil, opaygate.Errorf(opaygate.ENOTCONFIGURED, "the payment network cannot verify a PIN")
+	}
+	current, err := s.FindOrder(ctx, merchantID, key)
+	if err != nil {
+		return nil, err
+	}
+	var correct bool
+	// Only an order waiting for a PIN is worth asking the network about; any other is refused
+	// below, in the transaction, with the reason (expired, another step, final).
+	if current.Status == opaygate.StatusPending && current.Step == opaygate.StepPIN {
+		if correct, err = checker.CheckPIN(ctx, current, pin); err != nil {
+			return nil, fmt.Errorf("check pin: %w", err)
+		}
+	}
+	code := newOTP()
+	var move opaygate.Move
+	o, err := s.act(ctx, merchantID, opaygate.OrderKey{ID: current.ID}, func(tx *Tx, o *opaygate.Order) error {
+		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepPIN {
+			return errOrderState("order is not waiting for a pin")
+		}
+		if !correct {
+			o.OTPAttempts++
+			if _, err := tx.exec(ctx, `UPDATE orders SET otp_attempts = ?, updated_at = ? WHERE id = ?`,
+				o.OTPAttempts, ms(tx.now), o.ID); err != nil {
+				return fmt.Errorf("count pin attempt: %w", err)
+			}
+			left := opaygate.PINMaxAttempts - o.OTPAttempts
+			if left <= 0 {
+				if err := s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone,
+					opaygate.CodeWrongPIN, opaygate.ReasonWrongPIN); err != nil {
+					return err
+				}
+			}
+			return commitThen(opaygate.Errorf(opaygate.EOTPINVALID, "invalid pin, %d attempts left", max(left, 0)))
+		}
+		var err error
+		move, err = s.next(ctx, tx, o, opaygate.StepPIN, code)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, o, move, code)
+}
+
 // ResendOTP issues a new OTP, invalidating the old one and restarting its
 // validity; wrong attempts so far still count.
 func (s *OrderService) ResendOTP(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/opaygate/opaygate"
@@ -30,6 +31,14 @@ func (s *OrderService) network() opaygate.Network {
 	return opaygate.Network{ValU: s.deps.ValU, OTP: s.deps.OTP, Acquirer: s.deps.Acquirer}
 }
 
+// maxLookupDraws bounds how many times a payment whose method draws an identifier unique
+// among open orders (a reference code, a transfer account) draws again after a collision.
+// With ten random digits a second draw is already rare.
+const maxLookupDraws = 8
+
+// errLookupTaken: the identifier a method drew is held by another open order.
+var errLookupTaken = errors.New("method identifier held by an open order")
+
 // CreatePayment stores a server-to-server payment (payment/create) and takes it as far as
 // its method goes at once; see opaygate.OrderService.
 func (s *OrderService) CreatePayment(ctx context.Context, o *opaygate.Order, params any) error {
@@ -40,6 +49,16 @@ func (s *OrderService) CreatePayment(ctx context.Context, o *opaygate.Order, par
 	if err := s.prepareOrder(o, opaygate.ChannelAPI); err != nil {
 		return err
 	}
+	for draw := 1; ; draw++ {
+		// Start runs again only when the identifier it drew collided: it draws another.
+		err = s.createPayment(ctx, m, o, params)
+		if !errors.Is(err, errLookupTaken) || draw == maxLookupDraws {
+			return err
+		}
+	}
+}
+
+func (s *OrderService) createPayment(ctx context.Context, m opaygate.Method, o *opaygate.Order, params any) error {
 	move, err := m.Start(ctx, s.network(), o, params, s.deps.Clock.Now())
 	if err != nil {
 		return err
@@ -60,6 +79,9 @@ func (s *OrderService) CreatePayment(ctx context.Context, o *opaygate.Order, par
 		if err := s.insertOrder(ctx, tx, o); err != nil {
 			return err
 		}
+		if err := s.setLookup(ctx, tx, o); err != nil {
+			return err
+		}
 		switch {
 		case waits && move.SendOTP:
 			return s.issueOTP(ctx, tx, o, code)
@@ -77,6 +99,31 @@ func (s *OrderService) CreatePayment(ctx context.Context, o *opaygate.Order, par
 	}
 	*o = *done
 	return nil
+}
+
+// setLookup stores the identifier o's method drew, which the unique index keeps unique among
+// open orders: a collision is errLookupTaken, and the caller draws again.
+func (s *OrderService) setLookup(ctx context.Context, tx *Tx, o *opaygate.Order) error {
+	key := o.MethodData[opaygate.DataLookup]
+	if key == "" {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `UPDATE orders SET lookup_key = ? WHERE id = ?`, key, o.ID); err != nil {
+		if isUniqueViolation(err) {
+			return errLookupTaken
+		}
+		return fmt.Errorf("store method identifier: %w", err)
+	}
+	return nil
+}
+
+// FindOrderByIdentifier returns the newest order that carried a method identifier; see
+// opaygate.OrderService. The newest, because a final order's code may be drawn again.
+func (s *OrderService) FindOrderByIdentifier(ctx context.Context, kind, value string) (*opaygate.Order, error) {
+	if kind == "" || value == "" {
+		return nil, errOrderNotFound()
+	}
+	return s.findOrder(ctx, "id = (SELECT MAX(id) FROM orders WHERE lookup_key = ?)", opaygate.LookupKey(kind, value))
 }
 
 // StartPayment starts paying an INITIAL hosted-checkout order with a method the customer
@@ -120,6 +167,9 @@ func (s *OrderService) StartPayment(ctx context.Context, merchantID string, key 
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("start %s on %s: order changed concurrently", name, o.OrderNo)
+		}
+		if err := s.setLookup(ctx, tx, o); err != nil {
+			return err
 		}
 		return s.apply(ctx, tx, o, move, code)
 	})

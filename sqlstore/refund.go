@@ -48,19 +48,22 @@ func (s *RefundService) CreateRefund(ctx context.Context, r *opaygate.Refund, or
 		return opaygate.Invalid("merchant, reference and a positive amount are required")
 	}
 	switch r.Way {
-	case opaygate.RefundWayOriginal:
-	case opaygate.RefundWayBankAccount:
-		if r.BankCode == "" || r.BankAccountNo == "" {
-			return opaygate.Invalid("bankCode and bankAccountNo are required when refundWay is BankAccount")
-		}
+	case "", opaygate.RefundWayOriginal, opaygate.RefundWayBankAccount:
 	default:
 		return opaygate.Invalid("refundWay must be Original or BankAccount")
 	}
+	asked := r.Way
 	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		now := tx.now
 		o, err := s.orders.lockOrder(ctx, tx, r.MerchantID, original)
 		if err != nil {
 			return err
+		}
+		if r.Way, err = refundWay(o, asked); err != nil {
+			return err
+		}
+		if r.Way == opaygate.RefundWayBankAccount && (r.BankCode == "" || r.BankAccountNo == "") {
+			return opaygate.Invalid("bankCode and bankAccountNo are required when refundWay is BankAccount")
 		}
 		o.ApplyExpiry(now)
 		if o.Status != opaygate.StatusSuccess {
@@ -95,6 +98,20 @@ func (s *RefundService) CreateRefund(ctx context.Context, r *opaygate.Refund, or
 		}
 		return nil
 	})
+}
+
+// refundWay is the way a refund of o takes: the one OPay's table fixes for o's method (NG,
+// METHODS.md §8.14), which a request may repeat but not contradict; else the one asked,
+// Original by default.
+func refundWay(o *opaygate.Order, asked string) (string, error) {
+	fixed := opaygate.RefundWayFor(o.Country, o.PayMethod)
+	switch {
+	case fixed == "" && asked == "":
+		return opaygate.RefundWayOriginal, nil
+	case fixed == "" || asked == "" || asked == fixed:
+		return cmp.Or(asked, fixed), nil
+	}
+	return "", opaygate.Invalid("refundWay must be %s for %s", fixed, o.PayMethod)
 }
 
 // insertRefund writes a new refund; a reference the merchant already used for

@@ -1,0 +1,166 @@
+package method
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
+)
+
+// BankInstallment is a card payment spread over one of a bank's installment plans (EG,
+// METHODS.md §8.5): the merchant lists the plans (getBankInstallment), the customer pays with
+// a card of that bank, and EG installment cards always confirm on the 3-D Secure page. The
+// order remembers the bank and the months.
+//
+//	start → FAIL 54 (expired card)
+//	      → PENDING REDIRECT_3DS → confirmed → acquirer
+type BankInstallment struct {
+	apiOnly
+	Banks []InstallmentBank // the plan catalogue; DefaultInstallmentBanks when empty
+}
+
+var _ Method = BankInstallment{}
+
+// InstallmentBank is one bank's installment plans.
+type InstallmentBank struct {
+	Code, Name string
+	Plans      []InstallmentPlan
+}
+
+// InstallmentPlan is a number of months at a fee rate (percent, as the wire's decimal string)
+// for order amounts from Min to Max, in minor units.
+type InstallmentPlan struct {
+	Months   int
+	FeeRate  string
+	Min, Max int64
+}
+
+// Every sandbox plan takes 500.00 to 500,000.00 EGP.
+const (
+	installmentMin int64 = 50_000
+	installmentMax int64 = 50_000_000
+)
+
+// DefaultInstallmentBanks is the sandbox's catalogue (METHODS.md §8.5).
+func DefaultInstallmentBanks() []InstallmentBank {
+	plans := func(rate string, months ...int) []InstallmentPlan {
+		var ps []InstallmentPlan
+		for _, m := range months {
+			ps = append(ps, InstallmentPlan{Months: m, FeeRate: rate, Min: installmentMin, Max: installmentMax})
+		}
+		return ps
+	}
+	return []InstallmentBank{
+		{Code: "CIB", Name: "Commercial International Bank", Plans: plans("0", 6, 12)},
+		{Code: "NBE", Name: "National Bank of Egypt", Plans: plans("5", 6, 12, 18)},
+		{Code: "QNB", Name: "QNB Al Ahli", Plans: plans("0", 3, 6)},
+	}
+}
+
+// Catalogue is the banks and their plans that take amount (every plan when amount is 0);
+// a bank with no such plan is left out.
+func (b BankInstallment) Catalogue(amount int64) []InstallmentBank {
+	banks := b.Banks
+	if len(banks) == 0 {
+		banks = DefaultInstallmentBanks()
+	}
+	var out []InstallmentBank
+	for _, bank := range banks {
+		fit := slices.DeleteFunc(slices.Clone(bank.Plans), func(p InstallmentPlan) bool {
+			return amount != 0 && (amount < p.Min || amount > p.Max)
+		})
+		if len(fit) > 0 {
+			out = append(out, InstallmentBank{Code: bank.Code, Name: bank.Name, Plans: fit})
+		}
+	}
+	return out
+}
+
+func (BankInstallment) Name() string                { return opaygate.PayMethodBankInstallment }
+func (BankInstallment) Function() opaygate.Function { return opaygate.FuncBankInstallment }
+func (BankInstallment) Countries() []string         { return []string{"EG"} }
+func (BankInstallment) Slug() string                { return "bankinstallment" }
+
+// installmentParams are the card and the chosen plan.
+type installmentParams struct {
+	card     opaygate.Card
+	bankCode string
+	months   int
+}
+
+// Params reads the card as BankCard does, always with 3-D Secure (so returnUrl is required),
+// and bankInstallment, which must name a plan for the order's amount.
+func (b BankInstallment) Params(req *opay.PaymentCreateRequest) (any, error) {
+	if req.BankCard == nil {
+		return nil, opaygate.Invalid("bankcard is required for payMethod BankInstallment")
+	}
+	withThreeDS := *req
+	card3DS := *req.BankCard
+	card3DS.Enable3DS = true
+	withThreeDS.BankCard = &card3DS
+	card, err := BankCard{}.Params(&withThreeDS)
+	if err != nil {
+		return nil, err
+	}
+	bi := req.BankInstallment
+	switch {
+	case bi == nil:
+		return nil, opaygate.Invalid("bankInstallment is required for payMethod BankInstallment")
+	case bi.BankCode == "":
+		return nil, opaygate.Invalid("bankInstallment.bankCode is required")
+	case bi.Months <= 0:
+		return nil, opaygate.Invalid("bankInstallment.months must be a positive integer")
+	}
+	if !b.offers(bi.BankCode, int(bi.Months), req.Amount.Total) {
+		return nil, opaygate.Invalid("bankInstallment.bankCode and months must be a plan for the amount (see getBankInstallment)")
+	}
+	return installmentParams{card: card.(opaygate.Card), bankCode: bi.BankCode, months: int(bi.Months)}, nil
+}
+
+// offers reports whether bank has a plan of months for amount.
+func (b BankInstallment) offers(bank string, months int, amount int64) bool {
+	for _, c := range b.Catalogue(amount) {
+		if c.Code == bank {
+			return slices.ContainsFunc(c.Plans, func(p InstallmentPlan) bool { return p.Months == months })
+		}
+	}
+	return false
+}
+
+// Start keeps the card's BIN and last four, the bank and the months, and waits for the 3-D
+// Secure page; an expired card fails at once with 54.
+func (b BankInstallment) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order, params any, now time.Time) (opaygate.Move, error) {
+	p, ok := params.(installmentParams)
+	if !ok {
+		return opaygate.Move{}, opaygate.Invalid("bankcard is required for payMethod BankInstallment")
+	}
+	if err := p.card.Check(); err != nil {
+		return opaygate.Move{}, err
+	}
+	if !b.offers(p.bankCode, p.months, o.Amount) {
+		return opaygate.Move{}, opaygate.Invalid("bankInstallment.bankCode and months must be a plan for the amount (see getBankInstallment)")
+	}
+	o.CardBIN, o.CardLast4 = p.card.BIN(), p.card.Last4()
+	o.Months = p.months
+	o.MethodData = map[string]string{"bankCode": p.bankCode, "months": strconv.Itoa(p.months)}
+	if p.card.Expired(now) {
+		return opaygate.Decline(opaygate.CodeExpiredCard, opaygate.ReasonExpiredCard), nil
+	}
+	return opaygate.Wait(opaygate.Step3DS), nil
+}
+
+// Next: a confirmed 3-D Secure page goes to the acquirer.
+func (BankInstallment) Next(_ *opaygate.Order, done opaygate.Step) opaygate.Move {
+	if done == opaygate.Step3DS {
+		return opaygate.Authorize()
+	}
+	return opaygate.Move{}
+}
+
+// NextAction sends the customer to the 3-D Secure page.
+func (BankInstallment) NextAction(o *opaygate.Order, links Links) *opay.NextAction {
+	return waiting(o, links)
+}

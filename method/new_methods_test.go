@@ -1,0 +1,42 @@
+package method_test
+
+import (
+	"testing"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/method"
+)
+
+// TestIssue12Methods: the methods over payment/create only, sandbox-only but for
+// BankInstallment, and the NG card's steps after a PIN.
+func TestIssue12Methods(t *testing.T) {
+	set := method.Default()
+	for name, sandboxOnly := range map[string]bool{
+		opaygate.PayMethodReferenceCode: true, opaygate.PayMethodBankTransfer: true,
+		opaygate.PayMethodBankAccount: true, opaygate.PayMethodBankInstallment: false,
+	} {
+		m, ok := set.Lookup(name)
+		if !ok {
+			t.Fatalf("%s missing", name)
+		}
+		if !m.OnAPI() || m.OnCheckout() || method.SandboxOnly(m) != sandboxOnly {
+			t.Errorf("%s: api %v checkout %v sandbox-only %v", name, m.OnAPI(), m.OnCheckout(), method.SandboxOnly(m))
+		}
+	}
+	card := method.BankCard{}
+	for bin, want := range map[string]opaygate.Move{
+		method.BINPinOTP: {Status: opaygate.StatusPending, Step: opaygate.StepOTP, SendOTP: true},
+		method.BINPin:    opaygate.Authorize(),
+	} {
+		if got := card.Next(&opaygate.Order{CardBIN: bin}, opaygate.StepPIN); got != want {
+			t.Errorf("after the PIN of %s: %+v, want %+v", bin, got, want)
+		}
+	}
+	bi := method.BankInstallment{}
+	if got := bi.Catalogue(40_000); len(got) != 0 {
+		t.Errorf("plans for 400 EGP: %+v", got)
+	}
+	if got := bi.Catalogue(0); len(got) != 3 {
+		t.Errorf("catalogue %+v", got)
+	}
+}

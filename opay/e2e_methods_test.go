@@ -1,0 +1,76 @@
+package opay_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/opaytest"
+)
+
+// TestE2E_CardPIN: an NG card whose issuer asks for the PIN and the OTP, through the SDK.
+func TestE2E_CardPIN(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	c, ctx := gw.Client(), context.Background()
+
+	d := must(c.CreatePayment(ctx, cardRequest(gw, "pin-ok", "5060990000010106", false)))(t)
+	if d.Status != opay.StatusPending || d.NextAction == nil || d.NextAction.ActionType != opay.ActionPIN {
+		t.Fatalf("payment/create = %+v", d)
+	}
+	_, err := c.InputPIN(ctx, opay.InputPINRequest{OrderNo: d.OrderNo, PIN: "9999"})
+	wantCode(t, err, opay.CodeOTPInvalid, opay.ErrInvalidOTP)
+	p := must(c.InputPIN(ctx, opay.InputPINRequest{OrderNo: d.OrderNo, PIN: "1234"}))(t)
+	if p.Status != opay.StatusPending || p.NextAction == nil || p.NextAction.ActionType != opay.ActionOTP {
+		t.Fatalf("input-pin = %+v", p)
+	}
+	o := must(c.InputOTP(ctx, opay.InputOTPRequest{OrderNo: d.OrderNo, OTP: "123456"}))(t)
+	if o.Status != opay.StatusSuccess {
+		t.Errorf("input-otp = %+v", o)
+	}
+
+	t.Run("ErrInvalidRequest", func(t *testing.T) {
+		d := must(c.CreatePayment(ctx, cardRequest(gw, "pin-bad", "5060990000010106", false)))(t)
+		_, err := c.InputPIN(ctx, opay.InputPINRequest{Reference: d.Reference, PIN: "12"})
+		wantCode(t, err, opay.CodeInvalidParams, opay.ErrInvalidRequest)
+	})
+}
+
+// TestE2E_BankInstallment: the plans, then a payment on one, waiting for 3-D Secure.
+func TestE2E_BankInstallment(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	c, ctx := gw.Client(), context.Background()
+
+	banks := must(c.BankInstallments(ctx, opay.BankInstallmentRequest{Country: "EG", Currency: "EGP",
+		Amount: &opay.Amount{Total: 1_000_000, Currency: "EGP"}}))(t)
+	if len(banks) == 0 || len(banks[0].Plans) == 0 {
+		t.Fatalf("getBankInstallment = %+v", banks)
+	}
+	req := cardRequest(gw, "bi-ok", opaytest.ApprovedCard, false)
+	req.Country, req.PayMethod, req.Amount = "EG", opay.PayMethodBankInstallment, opay.Amount{Total: 1_000_000, Currency: "EGP"}
+	req.BankInstallment = &opay.BankInstallment{BankCode: banks[0].BankCode, Months: opay.Int64String(banks[0].Plans[0].Months)}
+	d := must(c.CreatePayment(ctx, req))(t)
+	if d.Status != opay.StatusPending || d.NextAction == nil || d.NextAction.ActionType != opay.ActionRedirect3DS {
+		t.Fatalf("payment/create = %+v", d)
+	}
+	pay := must(gw.PayWithCard(d.OrderNo, ""))(t)
+	if pay.Status != opay.StatusSuccess {
+		t.Errorf("after 3-D Secure: %+v", pay)
+	}
+}
+
+// TestE2E_BankTransfer: the virtual account's members reach the SDK's NextAction.
+func TestE2E_BankTransfer(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	c, ctx := gw.Client(), context.Background()
+	d := must(c.CreatePayment(ctx, opay.PaymentCreateRequest{Reference: "trf", Country: "NG", PayMethod: opay.PayMethodBankTransfer,
+		Amount: opay.Amount{Total: 50000, Currency: "NGN"}, Product: opay.Product{Name: "Rice"},
+		CustomerName: "Ada Obi", UserPhone: "+2348031234567"}))(t)
+	n := d.NextAction
+	if d.Status != opay.StatusPending || n == nil || n.ActionType != opay.ActionTransferAccount || len(n.TransferAccountNumber) != 10 ||
+		n.TransferBankName != "OPay Sandbox Bank" || n.TransferAccountName == "" || n.ExpiredTimestamp == 0 {
+		t.Fatalf("payment/create = %+v %+v", d, n)
+	}
+}
