@@ -60,13 +60,16 @@ type Move struct {
 	// in the transaction, the code is sent after the commit.
 	SendOTP bool
 
-	// Notice, when set, is sent to the customer after the move commits (a wallet's
-	// request-to-pay), through the network's Notifier.
-	Notice *Notice
+	// Notices are sent to the customer after the move commits (a wallet's request-to-pay,
+	// a reference code by SMS or email), through the network's Notifier.
+	Notices []Notice
 
 	// Note is the timeline's reason for a move that is not a failure, e.g. "6 months".
 	Note string
 }
+
+// None reports whether m is no move at all: a method's answer to a step it has no next for.
+func (m Move) None() bool { return m.Status == "" && !m.Authorize }
 
 // Wait is a move that waits at step.
 func Wait(step Step) Move { return Move{Status: StatusPending, Step: step} }

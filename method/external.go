@@ -84,8 +84,8 @@ func (MWallet) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order, p
 		return opaygate.Move{}, opaygate.Invalid("walletAccount must be 01 followed by 9 digits")
 	}
 	m := wait(o, map[string]string{opaygate.DataIdentifier: wallet, "walletAccount": wallet})
-	m.Notice = &opaygate.Notice{Channel: "WALLET", To: wallet,
-		Text: fmt.Sprintf("Request to pay %s %d.%02d for %s", opaygate.CurrencyOf(o.Country), o.Amount/100, o.Amount%100, o.ProductName)}
+	m.Notices = []opaygate.Notice{{Channel: "WALLET", To: wallet,
+		Text: fmt.Sprintf("Request to pay %s for %s", money(o), o.ProductName)}}
 	return m, nil
 }
 
@@ -208,4 +208,9 @@ func phone(s string) (any, error) {
 		return nil, opaygate.Invalid("userPhone must be + and 8 to 15 digits")
 	}
 	return s, nil
+}
+
+// money writes an order's amount as its customer reads it: "EGP 25.00".
+func money(o *opaygate.Order) string {
+	return fmt.Sprintf("%s %d.%02d", opaygate.CurrencyOf(o.Country), o.Amount/100, o.Amount%100)
 }

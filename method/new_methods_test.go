@@ -1,6 +1,7 @@
 package method_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/opaygate/opaygate"
@@ -28,7 +29,7 @@ func TestIssue12Methods(t *testing.T) {
 		method.BINPinOTP: {Status: opaygate.StatusPending, Step: opaygate.StepOTP, SendOTP: true},
 		method.BINPin:    opaygate.Authorize(),
 	} {
-		if got := card.Next(&opaygate.Order{CardBIN: bin}, opaygate.StepPIN); got != want {
+		if got := card.Next(&opaygate.Order{CardBIN: bin}, opaygate.StepPIN); !reflect.DeepEqual(got, want) {
 			t.Errorf("after the PIN of %s: %+v, want %+v", bin, got, want)
 		}
 	}

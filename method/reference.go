@@ -2,6 +2,7 @@ package method
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -29,6 +30,7 @@ func (ReferenceCode) Slug() string                { return "referencecode" }
 type referenceParams struct {
 	merchantName string
 	phone        string // userPhone, the customer's identifier, when given
+	sms, email   string // where notify asks the code to be sent, if anywhere
 }
 
 // notifyMethods are the ways the code may be sent, and what each needs.
@@ -70,7 +72,16 @@ func (ReferenceCode) Params(req *opay.PaymentCreateRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return referenceParams{merchantName: req.MerchantName, phone: p.(string)}, nil
+	rp := referenceParams{merchantName: req.MerchantName, phone: p.(string)}
+	if n := req.Notify; n != nil {
+		if n.NotifyMethod != "EMAIL" {
+			rp.sms = n.NotifyUserMobile
+		}
+		if n.NotifyMethod != "SMS" {
+			rp.email = n.NotifyUserEmail
+		}
+	}
+	return rp, nil
 }
 
 // Start draws the code and waits for the kiosk's payment. Storage runs Start again when the
@@ -89,7 +100,16 @@ func (ReferenceCode) Start(_ context.Context, _ opaygate.Network, o *opaygate.Or
 	if p.phone != "" {
 		data[opaygate.DataIdentifier] = p.phone
 	}
-	return wait(o, data), nil
+	m := wait(o, data)
+	// The code "sent" through notify (METHODS.md §8.4); the sandbox records it.
+	text := fmt.Sprintf("Pay %s at any OPay agent or kiosk with reference code %s (%s)", money(o), code, p.merchantName)
+	if p.sms != "" {
+		m.Notices = append(m.Notices, opaygate.Notice{Channel: "SMS", To: p.sms, Text: text})
+	}
+	if p.email != "" {
+		m.Notices = append(m.Notices, opaygate.Notice{Channel: "EMAIL", To: p.email, Text: text})
+	}
+	return m, nil
 }
 
 // NextAction shows the code and when it stops being payable.

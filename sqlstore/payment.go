@@ -192,7 +192,7 @@ func (s *OrderService) next(ctx context.Context, tx *Tx, o *opaygate.Order, done
 		return opaygate.Move{}, err
 	}
 	move := m.Next(o, done)
-	if move == (opaygate.Move{}) {
+	if move.None() {
 		return move, fmt.Errorf("payMethod %s has no move after %s", o.PayMethod, done)
 	}
 	return move, s.apply(ctx, tx, o, move, code)
@@ -257,11 +257,14 @@ func (s *OrderService) finish(ctx context.Context, o *opaygate.Order, move opayg
 	if move.SendOTP && o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP {
 		s.sendOTP(ctx, o, code)
 	}
-	if move.Notice != nil && s.deps.Notifier != nil {
+	for _, n := range move.Notices {
+		if s.deps.Notifier == nil {
+			break
+		}
 		// After the commit, like OTPs: a retried transaction never sends twice. A failed
 		// notice is logged; the order waits all the same.
-		if err := s.deps.Notifier.Notify(ctx, o, *move.Notice); err != nil {
-			s.deps.Logger.Error("notice delivery failed", "orderNo", o.OrderNo, "channel", move.Notice.Channel, "err", err)
+		if err := s.deps.Notifier.Notify(ctx, o, n); err != nil {
+			s.deps.Logger.Error("notice delivery failed", "orderNo", o.OrderNo, "channel", n.Channel, "err", err)
 		}
 	}
 	return s.authorize(ctx, o)
