@@ -59,6 +59,7 @@ type env struct {
 	Demo   *opaygate.Merchant
 	client *http.Client
 	logs   *lockedBuffer
+	server *server.Server
 }
 
 // lockedBuffer collects the server's log for tests that check what it never says.
@@ -100,6 +101,12 @@ type testConfig struct {
 	live        bool          // live mode: no sandbox routes, 02000 reasons only in the log
 	refunds     bool          // wire the refund and callback services
 	refundDelay time.Duration // sandbox refunds succeed this long after they are created
+	server      func(*server.Config)
+}
+
+// withServerConfig changes the server's configuration before it is built.
+func withServerConfig(f func(*server.Config)) testOption {
+	return func(c *testConfig) { c.server = f }
 }
 
 // withRefunds wires the refund and callback services, with sandbox refunds that succeed
@@ -153,10 +160,15 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	if cfg.live {
 		mode = "live"
 	}
-	s := server.New(server.Config{
+	scfg := server.Config{
 		Mode: mode, PublicURL: "http://" + e.srv.Listener.Addr().String(),
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, services)
+	}
+	if cfg.server != nil {
+		cfg.server(&scfg)
+	}
+	s := server.New(scfg, services)
+	e.server = s
 	e.srv.Config.Handler = s.Handler()
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

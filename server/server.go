@@ -30,6 +30,14 @@ type Config struct {
 	PublicURL string       // e.g. "http://127.0.0.1:8080"; prefix of cashierUrl and invoiceLink
 	Logger    *slog.Logger // nil = discard
 	Dashboard DashboardConfig
+
+	// MaxBodyBytesInFlight bounds the bytes of API request bodies held at once; a request
+	// whose body does not fit answers 50003 without reading it (0: DefaultMaxBodyBytesInFlight,
+	// at least 2 MiB).
+	MaxBodyBytesInFlight int64
+	// BodyTimeout is how long an API request body may take to arrive once its headers are
+	// in (0: DefaultBodyTimeout).
+	BodyTimeout time.Duration
 }
 
 // DashboardConfig configures the merchant dashboard (package dashboard); zero fields take the
@@ -70,6 +78,9 @@ type Server struct {
 	handler http.Handler
 	pay     *pay.Pages           // the customer pages
 	dash    *dashboard.Dashboard // the merchant dashboard; nil without a SessionService
+
+	bodies      *bodyBudget // API request bodies held in memory
+	bodyTimeout time.Duration
 }
 
 // New returns a server for cfg and svc. A nil Clock reads the wall clock.
@@ -86,7 +97,14 @@ func New(cfg Config, svc Services) *Server {
 	for len(cfg.PublicURL) > 0 && cfg.PublicURL[len(cfg.PublicURL)-1] == '/' {
 		cfg.PublicURL = cfg.PublicURL[:len(cfg.PublicURL)-1]
 	}
-	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	if cfg.MaxBodyBytesInFlight <= 0 {
+		cfg.MaxBodyBytesInFlight = DefaultMaxBodyBytesInFlight
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger,
+		bodies: newBodyBudget(cfg.MaxBodyBytesInFlight), bodyTimeout: cfg.BodyTimeout}
 	// The pages show the sandbox's hints only where the control API exists too.
 	var sandbox pay.Sandbox
 	if svc.Sandbox != nil && cfg.Mode != "live" {
