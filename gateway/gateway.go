@@ -138,6 +138,10 @@ type HandlerConfig struct {
 	// would hold requests for as long as TCP waits, and the deadline turns
 	// that into 50003 instead.
 	RequestTimeout time.Duration
+	// MaxBodyBytesInFlight and BodyTimeout bound the API request bodies a slow or stalled
+	// client can make the node hold (see server.Config); 0 takes the server's defaults.
+	MaxBodyBytesInFlight int64
+	BodyTimeout          time.Duration
 }
 
 // Handler returns the gateway's HTTP handler: the API, the hosted pages, the
@@ -150,7 +154,8 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 	} else if sandbox = hc.Sandbox; sandbox == nil {
 		sandbox = g.Control()
 	}
-	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger}
+	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger,
+		MaxBodyBytesInFlight: hc.MaxBodyBytesInFlight, BodyTimeout: hc.BodyTimeout}
 	svcs := server.Services{
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,

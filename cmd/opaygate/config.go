@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opaygate/opaygate/server"
 )
 
 // Modes of serve.
@@ -41,6 +43,11 @@ type Config struct {
 	// RequestTimeout bounds every request, so that a database that stopped
 	// answering turns into 50003 instead of a client left waiting.
 	RequestTimeout time.Duration
+	// MaxBodyBytesInFlight bounds the bytes of API request bodies the node
+	// holds at once, and BodyTimeout how long one body may take to arrive,
+	// so that stalled clients cannot grow it without bound.
+	MaxBodyBytesInFlight int64
+	BodyTimeout          time.Duration
 
 	// Callbacks configures callback delivery and sandbox refunds
 	// (callback.go, docs/CALLBACKS.md).
@@ -60,15 +67,21 @@ func DefaultConfig() Config {
 		LogFormat:     "text",
 		SweepInterval: time.Second,
 
-		RequestTimeout: DefaultRequestTimeout,
-		Callbacks:      DefaultCallbackConfig(),
-		Dashboard:      DefaultDashboardConfig(),
+		RequestTimeout:       DefaultRequestTimeout,
+		MaxBodyBytesInFlight: server.DefaultMaxBodyBytesInFlight,
+		BodyTimeout:          server.DefaultBodyTimeout,
+		Callbacks:            DefaultCallbackConfig(),
+		Dashboard:            DefaultDashboardConfig(),
 	}
 }
 
 // DefaultRequestTimeout is long enough for any healthy request (they take
 // milliseconds) and short enough that a client sees 50003 before it gives up.
 const DefaultRequestTimeout = 5 * time.Second
+
+// minBodyBytesInFlight is the smallest body budget that admits the largest
+// body: bodies over 64 KiB may fill only half of it.
+const minBodyBytesInFlight = 2 << 20
 
 // envDB is the environment variable every command reads the database from.
 const envDB = "OPAYGATE_DB"
@@ -114,6 +127,20 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.RequestTimeout = d
 	}
+	if v := getenv("OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT=%q is not an integer", v)
+		}
+		c.MaxBodyBytesInFlight = n
+	}
+	if v := getenv("OPAYGATE_BODY_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_BODY_TIMEOUT=%q is not a duration (e.g. 5s)", v)
+		}
+		c.BodyTimeout = d
+	}
 	if err := c.Callbacks.applyEnv(getenv); err != nil {
 		return err
 	}
@@ -138,6 +165,10 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"most database connections this node opens; 0 = max(8, 4 × CPUs) on PostgreSQL (OPAYGATE_DB_MAX_CONNS)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout,
 		"longest a request may take before it answers 50003 (OPAYGATE_REQUEST_TIMEOUT)")
+	fs.Int64Var(&c.MaxBodyBytesInFlight, "max-body-bytes-in-flight", c.MaxBodyBytesInFlight,
+		"most `bytes` of API request bodies held at once; beyond, requests answer 50003 at once (OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT)")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout,
+		"longest an API request body may take to arrive once its headers are in (OPAYGATE_BODY_TIMEOUT)")
 	c.Callbacks.registerFlags(fs)
 	c.Dashboard.registerFlags(fs)
 }
@@ -186,6 +217,13 @@ func (c *Config) Validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		return fmt.Errorf("--request-timeout %s must be positive", c.RequestTimeout)
+	}
+	if c.MaxBodyBytesInFlight < minBodyBytesInFlight {
+		return fmt.Errorf("--max-body-bytes-in-flight %d must be at least %d (two of the largest bodies, 1 MiB each)",
+			c.MaxBodyBytesInFlight, minBodyBytesInFlight)
+	}
+	if c.BodyTimeout <= 0 {
+		return fmt.Errorf("--body-timeout %s must be positive", c.BodyTimeout)
 	}
 	if err := c.Callbacks.Validate(); err != nil {
 		return err

@@ -16,6 +16,8 @@ func TestConfig_Precedence(t *testing.T) {
 		"OPAYGATE_SWEEP_INTERVAL": "5s",
 		"OPAYGATE_NO_MIGRATE":     "true",
 		"OPAYGATE_DB_MAX_CONNS":   "12",
+
+		"OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT": "8388608",
 	}
 	cfg := DefaultConfig()
 	if err := cfg.applyEnv(func(k string) string { return env[k] }); err != nil {
@@ -24,13 +26,14 @@ func TestConfig_Precedence(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfg.registerFlags(fs)
-	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s"}); err != nil {
+	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s", "--body-timeout", "2s"}); err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
 		Addr: "0.0.0.0:9000", DB: "/tmp/env.db", Mode: "sandbox", LogLevel: "info",
 		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second,
-		DBMaxConns: 12, RequestTimeout: 3 * time.Second, Callbacks: DefaultCallbackConfig(),
+		DBMaxConns: 12, RequestTimeout: 3 * time.Second, MaxBodyBytesInFlight: 8 << 20,
+		BodyTimeout: 2 * time.Second, Callbacks: DefaultCallbackConfig(),
 		Dashboard: DefaultDashboardConfig(),
 	}
 	if cfg != want {
@@ -43,7 +46,8 @@ func TestConfig_Precedence(t *testing.T) {
 
 func TestConfig_ErrBadEnvironment(t *testing.T) {
 	for k, v := range map[string]string{"OPAYGATE_SWEEP_INTERVAL": "often", "OPAYGATE_NO_MIGRATE": "perhaps",
-		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5"} {
+		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5",
+		"OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT": "64MiB", "OPAYGATE_BODY_TIMEOUT": "5"} {
 		cfg := DefaultConfig()
 		if err := cfg.applyEnv(func(name string) string {
 			if name == k {
@@ -67,6 +71,8 @@ func TestConfig_Validate(t *testing.T) {
 		"ErrSweepInterval": func(c *Config) { c.SweepInterval = 0 },
 		"ErrDBMaxConns":    func(c *Config) { c.DBMaxConns = -1 },
 		"ErrTimeout":       func(c *Config) { c.RequestTimeout = 0 },
+		"ErrBodyBudget":    func(c *Config) { c.MaxBodyBytesInFlight = 1 << 20 },
+		"ErrBodyTimeout":   func(c *Config) { c.BodyTimeout = 0 },
 	} {
 		cfg := DefaultConfig()
 		change(&cfg)

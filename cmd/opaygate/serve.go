@@ -36,6 +36,9 @@ Examples:
 // shutdownTimeout is how long in-flight requests get to finish on shutdown.
 const shutdownTimeout = 10 * time.Second
 
+// maxHeaderBytes bounds the request headers one connection may send.
+const maxHeaderBytes = 64 << 10
+
 // sweepBatch is how many orders one step of the sweeper handles.
 const sweepBatch = gateway.SweepBatch
 
@@ -140,11 +143,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	dashboard := server.DashboardConfig{Sessions: cfg.Dashboard.policy()}
 	m.http = &http.Server{
 		Handler: m.gw.Handler(gateway.HandlerConfig{PublicURL: m.URL, Dashboard: &dashboard,
-			RequestTimeout: cfg.RequestTimeout}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+			RequestTimeout: cfg.RequestTimeout, MaxBodyBytesInFlight: cfg.MaxBodyBytesInFlight,
+			BodyTimeout: cfg.BodyTimeout}),
+		// A client that sends its headers slowly holds them in memory until this deadline,
+		// and MaxHeaderBytes bounds how much that can be: an API request's headers are a
+		// few hundred bytes, a dashboard request's a cookie more (net/http's default allows
+		// 1 MiB per connection).
+		ReadHeaderTimeout: 5 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
+		// ReadTimeout bounds headers and body together for the pages' and the dashboard's
+		// small forms; API bodies get --body-timeout from the end of their headers instead.
+		ReadTimeout: 15 * time.Second,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
