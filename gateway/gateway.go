@@ -57,7 +57,9 @@ type Gateway struct {
 	DB       *sqlstore.DB
 	Services *sqlstore.Services
 	Sessions *sqlstore.SessionService
-	Clock    opaygate.Clock
+	// Replay remembers accepted v2 signatures; ForgetSignatures expires them.
+	Replay *sqlstore.ReplayService
+	Clock  opaygate.Clock
 	// Methods are the payment methods, shared by storage and the HTTP side.
 	Methods *method.Set
 
@@ -117,6 +119,7 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 	deps.Clock = g.Clock
 	g.Services = sqlstore.NewServices(db, deps)
 	g.Sessions = sqlstore.NewSessionService(db, g.Clock)
+	g.Replay = sqlstore.NewReplayService(db)
 	if !cfg.Live {
 		if g.Seeded, err = cfg.Seed(ctx, g.Services); err != nil {
 			return nil, err
@@ -161,6 +164,7 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
 		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks,
 		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
+		Replay: g.Replay,
 	}
 	if hc.Dashboard != nil {
 		cfg.Dashboard = *hc.Dashboard

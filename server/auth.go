@@ -125,9 +125,9 @@ func (s *Server) checkSignature(r *http.Request, m *opaygate.Merchant, body []by
 		return authFailed("merchant %s has no private key", m.ID)
 	}
 	ts := strings.TrimSpace(r.Header.Get("RequestTimestamp"))
-	skew, fresh := s.fresh(ts)
+	stamp, skew, fresh := s.fresh(ts)
 	if ts != "" && fresh && opay.VerifyTimestamped(ts, body, auth, m.PrivateKey) {
-		return nil
+		return s.firstUse(r.Context(), m, stamp, auth)
 	}
 	if !m.RequireV2 && opay.Verify(body, auth, m.PrivateKey) {
 		return nil
@@ -176,14 +176,14 @@ func isHex(s string) bool {
 }
 
 // fresh reports whether ts, in UNIX seconds or milliseconds, is within the window of the
-// wall clock, and how far from it it is (0 when ts is not a timestamp). Values of 10^12 and
-// above are milliseconds (10^12 s is year 33658). Replay protection is about real time, so the
-// sandbox's movable clock does not count here: a client stamping requests with its own clock
-// keeps working after the sandbox clock was advanced.
-func (s *Server) fresh(ts string) (time.Duration, bool) {
+// wall clock, the instant it names, and how far from the clock it is (0 when ts is not a
+// timestamp). Values of 10^12 and above are milliseconds (10^12 s is year 33658). Replay
+// protection is about real time, so the sandbox's movable clock does not count here: a client
+// stamping requests with its own clock keeps working after the sandbox clock was advanced.
+func (s *Server) fresh(ts string) (time.Time, time.Duration, bool) {
 	n, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, false
+		return time.Time{}, 0, false
 	}
 	var t time.Time
 	if n >= 1e12 {
@@ -192,5 +192,5 @@ func (s *Server) fresh(ts string) (time.Duration, bool) {
 		t = time.Unix(n, 0)
 	}
 	d := time.Since(t)
-	return d.Abs(), d <= timestampWindow && d >= -timestampWindow
+	return t, d.Abs(), d <= timestampWindow && d >= -timestampWindow
 }

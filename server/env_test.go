@@ -102,7 +102,11 @@ type testConfig struct {
 	refunds     bool          // wire the refund and callback services
 	refundDelay time.Duration // sandbox refunds succeed this long after they are created
 	server      func(*server.Config)
+	replay      bool // wire the replay guard
 }
+
+// withReplay wires the replay guard, which refuses a v2 request seen before.
+func withReplay() testOption { return func(c *testConfig) { c.replay = true } }
 
 // withServerConfig changes the server's configuration before it is built.
 func withServerConfig(f func(*server.Config)) testOption {
@@ -155,6 +159,9 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	}
 	if cfg.refunds {
 		services.Refunds, services.Callbacks = e.svc.Refunds, e.svc.Callbacks
+	}
+	if cfg.replay {
+		services.Replay = sqlstore.NewReplayService(db)
 	}
 	mode := "sandbox"
 	if cfg.live {

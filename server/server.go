@@ -68,6 +68,9 @@ type Services struct {
 	Health    func(ctx context.Context) error // storage ping for /healthz
 	Sandbox   Sandbox
 	Methods   *method.Set // the payment methods; nil = method.Default()
+	// Replay remembers accepted v2 signatures, so an exact replay inside the window is
+	// refused; nil refuses none.
+	Replay opaygate.ReplayGuard
 }
 
 // Server serves the API.

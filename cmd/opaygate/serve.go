@@ -167,6 +167,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.stopSweep = stop
 	m.sweeping.Add(1)
 	go m.sweep(sweepCtx, m.gw.Services.Orders)
+	m.sweeping.Go(func() { m.gw.ForgetSignatures(sweepCtx, gateway.ForgetInterval) })
 	m.startDelivery(m.gw.Services, m.gw.Clock)
 
 	m.printBanner(ln.Addr(), m.gw.Seeded)
