@@ -9,7 +9,8 @@ import (
 )
 
 // The background work that moves state nobody is asking about: expired
-// orders, authorizations left in flight, and the sandbox's due refunds. Each
+// orders, authorizations left in flight, the sandbox's due refunds, and
+// remembered signatures whose window passed. Each
 // step claims its rows with FOR UPDATE SKIP LOCKED on PostgreSQL, so every
 // node may run it.
 
@@ -64,6 +65,21 @@ func (g *Gateway) autoPay(ctx context.Context, after time.Duration, limit int) (
 func (g *Gateway) CompleteRefunds(ctx context.Context, interval time.Duration) {
 	DrainEvery(ctx, g.cfg.Logger, interval, RefundBatch, g.Services.Refunds.CompleteRefunds,
 		"completed sandbox refunds", "complete refunds")
+}
+
+// ForgetBatch is how many expired signatures one step of ForgetSignatures deletes.
+const ForgetBatch = 1000
+
+// ForgetInterval is how often a node deletes expired signatures. A signature is remembered
+// for about six minutes; deleting it half a minute late costs a row, while deleting every
+// second would cost a write transaction a second on an idle node.
+const ForgetInterval = 30 * time.Second
+
+// ForgetSignatures deletes the v2 signatures whose window has passed (see
+// opaygate.ReplayGuard), every interval until ctx ends.
+func (g *Gateway) ForgetSignatures(ctx context.Context, interval time.Duration) {
+	DrainEvery(ctx, g.cfg.Logger, interval, ForgetBatch, g.Replay.ForgetExpired,
+		"forgot expired request signatures", "forget request signatures")
 }
 
 // DrainEvery runs step every interval, and again at once while it fills its

@@ -59,7 +59,9 @@ type Gateway struct {
 	DB       *sqlstore.DB
 	Services *sqlstore.Services
 	Sessions *sqlstore.SessionService
-	Clock    opaygate.Clock
+	// Replay remembers accepted v2 signatures; ForgetSignatures expires them.
+	Replay *sqlstore.ReplayService
+	Clock  opaygate.Clock
 	// Methods are the payment methods, shared by storage and the HTTP side.
 	Methods *method.Set
 
@@ -120,6 +122,7 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 	deps.Clock = g.Clock
 	g.Services = sqlstore.NewServices(db, deps)
 	g.Sessions = sqlstore.NewSessionService(db, g.Clock)
+	g.Replay = sqlstore.NewReplayService(db)
 	if !cfg.Live {
 		if g.Seeded, err = cfg.Seed(ctx, g.Services); err != nil {
 			return nil, err
@@ -148,6 +151,10 @@ type HandlerConfig struct {
 	// SandboxToken, when set, is required on the /_sandbox/ routes (see
 	// server.Config); ignored in live mode.
 	SandboxToken string
+	// MaxBodyBytesInFlight and BodyTimeout bound the API request bodies a slow or stalled
+	// client can make the node hold (see server.Config); 0 takes the server's defaults.
+	MaxBodyBytesInFlight int64
+	BodyTimeout          time.Duration
 }
 
 // Handler returns the gateway's HTTP handler: the API, the hosted pages, the
@@ -161,12 +168,14 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 		sandbox = g.Control()
 	}
 	cfg := server.Config{Mode: mode, PublicURL: hc.PublicURL, Logger: g.cfg.Logger,
-		CallbackTargets: hc.CallbackTargets, SandboxToken: hc.SandboxToken}
+		CallbackTargets: hc.CallbackTargets, SandboxToken: hc.SandboxToken,
+		MaxBodyBytesInFlight: hc.MaxBodyBytesInFlight, BodyTimeout: hc.BodyTimeout}
 	svcs := server.Services{
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
 		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks,
 		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
+		Replay: g.Replay,
 	}
 	if hc.Dashboard != nil {
 		cfg.Dashboard = *hc.Dashboard

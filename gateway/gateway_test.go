@@ -1,16 +1,20 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/gateway"
+	"github.com/opaygate/opaygate/opay"
 	"github.com/opaygate/opaygate/sqlstore/sqlstoretest"
 )
 
@@ -124,6 +128,40 @@ func TestAutoPay(t *testing.T) {
 			<-done
 			if o, _ := g.Services.Orders.FindOrder(ctx, m.ID, opaygate.OrderKey{ID: young.ID}); o.Status != opaygate.StatusPending {
 				t.Errorf("the young order is %s, want PENDING", o.Status)
+			}
+		})
+	}
+}
+
+// TestReplayGuard checks the wiring on each backend: the handler refuses the second copy of a
+// v2 request, and ForgetSignatures' step runs.
+func TestReplayGuard(t *testing.T) {
+	for _, dialect := range sqlstoretest.Backends {
+		t.Run(string(dialect), func(t *testing.T) {
+			g := open(t, gateway.Config{DB: sqlstoretest.URL(t, dialect)})
+			h := g.Handler(gateway.HandlerConfig{PublicURL: "http://127.0.0.1:1"})
+			m := g.Seeded[0]
+			body := []byte(`{"reference":"none","country":"EG"}`)
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			codes := make([]string, 2)
+			for i := range codes {
+				req := httptest.NewRequest(http.MethodPost, "/api/v1/international/cashier/status", bytes.NewReader(body))
+				req.Header.Set("MerchantId", m.ID)
+				req.Header.Set("RequestTimestamp", ts)
+				req.Header.Set("Authorization", "Bearer "+opay.SignTimestamped(ts, body, m.PrivateKey))
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				var env opay.Response
+				if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+					t.Fatal(err)
+				}
+				codes[i] = env.Code
+			}
+			if codes[0] != opay.CodeNotFound || codes[1] != opay.CodeAuthFailed {
+				t.Fatalf("codes %v, want 02006 then 02000", codes)
+			}
+			if _, err := g.Replay.ForgetExpired(context.Background(), gateway.ForgetBatch); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}

@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,9 +12,6 @@ import (
 	"github.com/opaygate/opaygate/opay"
 	"github.com/opaygate/opaygate/server/internal/httplog"
 )
-
-// maxBody bounds every request body (spec section 1).
-const maxBody = 1 << 20
 
 // timestampWindow is how far a v2 RequestTimestamp may be from the server clock.
 const timestampWindow = 300 * time.Second
@@ -40,13 +35,19 @@ func (s *Server) publicKey(h endpoint) http.Handler { return s.api(true, h) }
 
 func (s *Server) api(public bool, h endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, status, err := readBody(w, r)
+		// Who claims to call is known from the headers alone, so a stranger is answered
+		// before a byte of its body is read or held.
+		m, auth, err := s.identify(r, public)
 		if err != nil {
-			s.writeStatus(w, r, status, err)
+			s.refuseUnread(w, r, http.StatusOK, err)
 			return
 		}
-		m, err := s.authenticate(r, body, public)
-		if err != nil {
+		body, release, ok := s.readBody(w, r)
+		if !ok {
+			return
+		}
+		defer release()
+		if err := s.authenticate(r, m, body, auth, public); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -59,57 +60,47 @@ func (s *Server) api(public bool, h endpoint) http.Handler {
 	})
 }
 
-// readBody reads the whole body once, at most maxBody bytes.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
-	if r.ContentLength > maxBody {
-		return nil, http.StatusRequestEntityTooLarge, invalid("request body is larger than 1 MiB")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, http.StatusRequestEntityTooLarge, invalid("request body is larger than 1 MiB")
-	} else if err != nil {
-		return nil, http.StatusBadRequest, invalid("request body could not be read")
-	}
-	return body, http.StatusOK, nil
-}
-
-// authenticate finds the merchant named by the MerchantId header and checks Authorization
-// against it (spec section 2): a v1 signature, a v2 timestamped signature, or — where public
-// is set — the merchant's public key. A disabled merchant is refused only after it proved who
-// it is, so that 02007 tells nothing to a stranger.
-func (s *Server) authenticate(r *http.Request, body []byte, public bool) (*opaygate.Merchant, error) {
+// identify finds the merchant named by the MerchantId header and returns it with the
+// Authorization header, which authenticate then checks against the body (spec section 2).
+func (s *Server) identify(r *http.Request, public bool) (*opaygate.Merchant, string, error) {
 	id := strings.TrimSpace(r.Header.Get("MerchantId"))
 	auth := strings.TrimSpace(r.Header.Get("Authorization"))
 	switch {
 	case id == "":
-		return nil, authFailed("MerchantId header is missing")
+		return nil, "", authFailed("MerchantId header is missing")
 	case len(id) > 64:
-		return nil, authFailed("MerchantId header is longer than 64 characters")
+		return nil, "", authFailed("MerchantId header is longer than 64 characters")
 	case auth == "" && public:
-		return nil, authFailed("Authorization header is missing: send Bearer and the merchant's public key")
+		return nil, "", authFailed("Authorization header is missing: send Bearer and the merchant's public key")
 	case auth == "":
-		return nil, authFailed("Authorization header is missing: send Bearer and the HMAC-SHA512 of the body")
+		return nil, "", authFailed("Authorization header is missing: send Bearer and the HMAC-SHA512 of the body")
 	case len(auth) > 1024:
-		return nil, authFailed("Authorization header is longer than 1024 characters")
+		return nil, "", authFailed("Authorization header is longer than 1024 characters")
 	}
 	// The claimed id is logged even when authentication fails; it is not a secret.
 	httplog.From(r.Context()).Merchant = id
 	m, err := s.svc.Merchants.FindMerchant(r.Context(), id)
 	if opaygate.ErrorCode(err) == opaygate.ENOTFOUND || opaygate.ErrorCode(err) == opaygate.EINVALID {
-		return nil, authFailed("MerchantId %s is not a merchant of this gateway", headerValue(id))
+		return nil, "", authFailed("MerchantId %s is not a merchant of this gateway", headerValue(id))
 	} else if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	return m, auth, nil
+}
+
+// authenticate checks auth against merchant m and the body: a v1 signature, a v2 timestamped
+// signature, or — where public is set — the merchant's public key. A disabled merchant is
+// refused only after it proved who it is, so that 02007 tells nothing to a stranger.
+func (s *Server) authenticate(r *http.Request, m *opaygate.Merchant, body []byte, auth string, public bool) error {
 	if !(public && s.publicKeyMatches(m, auth)) {
 		if err := s.checkSignature(r, m, body, auth, public); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if m.Status == opaygate.MerchantDisabled {
-		return nil, opaygate.Errorf(opaygate.EDISABLED, "merchant %s is disabled", m.ID)
+		return opaygate.Errorf(opaygate.EDISABLED, "merchant %s is disabled", m.ID)
 	}
-	return m, nil
+	return nil
 }
 
 // publicKeyMatches compares in constant time; a merchant without a public key has none to match.
@@ -134,9 +125,9 @@ func (s *Server) checkSignature(r *http.Request, m *opaygate.Merchant, body []by
 		return authFailed("merchant %s has no private key", m.ID)
 	}
 	ts := strings.TrimSpace(r.Header.Get("RequestTimestamp"))
-	skew, fresh := s.fresh(ts)
+	stamp, skew, fresh := s.fresh(ts)
 	if ts != "" && fresh && opay.VerifyTimestamped(ts, body, auth, m.PrivateKey) {
-		return nil
+		return s.firstUse(r.Context(), m, stamp, auth)
 	}
 	if !m.RequireV2 && opay.Verify(body, auth, m.PrivateKey) {
 		return nil
@@ -185,14 +176,14 @@ func isHex(s string) bool {
 }
 
 // fresh reports whether ts, in UNIX seconds or milliseconds, is within the window of the
-// wall clock, and how far from it it is (0 when ts is not a timestamp). Values of 10^12 and
-// above are milliseconds (10^12 s is year 33658). Replay protection is about real time, so the
-// sandbox's movable clock does not count here: a client stamping requests with its own clock
-// keeps working after the sandbox clock was advanced.
-func (s *Server) fresh(ts string) (time.Duration, bool) {
+// wall clock, the instant it names, and how far from the clock it is (0 when ts is not a
+// timestamp). Values of 10^12 and above are milliseconds (10^12 s is year 33658). Replay
+// protection is about real time, so the sandbox's movable clock does not count here: a client
+// stamping requests with its own clock keeps working after the sandbox clock was advanced.
+func (s *Server) fresh(ts string) (time.Time, time.Duration, bool) {
 	n, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, false
+		return time.Time{}, 0, false
 	}
 	var t time.Time
 	if n >= 1e12 {
@@ -201,5 +192,5 @@ func (s *Server) fresh(ts string) (time.Duration, bool) {
 		t = time.Unix(n, 0)
 	}
 	d := time.Since(t)
-	return d.Abs(), d <= timestampWindow && d >= -timestampWindow
+	return t, d.Abs(), d <= timestampWindow && d >= -timestampWindow
 }

@@ -69,7 +69,7 @@ func TestExposedSandbox_CallbackAllowList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newTestServer(t, withServerConfig(server.Config{CallbackTargets: &notify.Guard{Allow: allow}}))
+	e := newTestServer(t, withServerConfig(func(c *server.Config) { c.CallbackTargets = &notify.Guard{Allow: allow} }))
 	for _, target := range []string{"http://127.0.0.1:8080/cb", "https://10.0.0.5/cb", "https://merchant.example/cb"} {
 		e.cashierOrder(t, e.A, "ok-"+target, 1000, func(b map[string]any) { b["callbackUrl"] = target })
 	}

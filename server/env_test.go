@@ -59,6 +59,7 @@ type env struct {
 	Demo   *opaygate.Merchant
 	client *http.Client
 	logs   *lockedBuffer
+	server *server.Server
 }
 
 // lockedBuffer collects the server's log for tests that check what it never says.
@@ -103,7 +104,16 @@ type testConfig struct {
 	live        bool          // live mode: no sandbox routes, 02000 reasons only in the log
 	refunds     bool          // wire the refund and callback services
 	refundDelay time.Duration // sandbox refunds succeed this long after they are created
-	server      server.Config // its CallbackTargets and SandboxToken are used
+	server      func(*server.Config)
+	replay      bool // wire the replay guard
+}
+
+// withReplay wires the replay guard, which refuses a v2 request seen before.
+func withReplay() testOption { return func(c *testConfig) { c.replay = true } }
+
+// withServerConfig changes the server's configuration before it is built.
+func withServerConfig(f func(*server.Config)) testOption {
+	return func(c *testConfig) { c.server = f }
 }
 
 // withRefunds wires the refund and callback services, with sandbox refunds that succeed
@@ -111,11 +121,6 @@ type testConfig struct {
 // service and answers refund calls 02002.
 func withRefunds(delay time.Duration) testOption {
 	return func(c *testConfig) { c.refunds, c.refundDelay = true, delay }
-}
-
-// withServerConfig sets the server's CallbackTargets and SandboxToken from c.
-func withServerConfig(c server.Config) testOption {
-	return func(tc *testConfig) { tc.server = c }
 }
 
 // withLive runs the server in live mode.
@@ -158,15 +163,22 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	if cfg.refunds {
 		services.Refunds, services.Callbacks = e.svc.Refunds, e.svc.Callbacks
 	}
+	if cfg.replay {
+		services.Replay = sqlstore.NewReplayService(db)
+	}
 	mode := "sandbox"
 	if cfg.live {
 		mode = "live"
 	}
-	s := server.New(server.Config{
+	scfg := server.Config{
 		Mode: mode, PublicURL: "http://" + e.srv.Listener.Addr().String(),
-		Logger:          slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		CallbackTargets: cfg.server.CallbackTargets, SandboxToken: cfg.server.SandboxToken,
-	}, services)
+		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if cfg.server != nil {
+		cfg.server(&scfg)
+	}
+	s := server.New(scfg, services)
+	e.server = s
 	e.srv.Config.Handler = s.Handler()
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

@@ -85,9 +85,9 @@ func invalidMessage(path, detail string) string {
 }
 
 // wireError is an answer already in wire terms, for the few cases no domain code describes
-// (a recovered panic).
+// (a recovered panic, a server too busy to read a body), with an optional detail.
 type wireError struct {
-	code, message string
+	code, message, detail string
 }
 
 func (e *wireError) Error() string { return e.code + " " + e.message }
@@ -109,7 +109,7 @@ type answer struct {
 func toWire(err error, path string) answer {
 	var we *wireError
 	if errors.As(err, &we) {
-		return answer{code: we.code, message: we.message}
+		return answer{code: we.code, message: we.message, detail: we.detail}
 	}
 	var e *opaygate.Error
 	if !errors.As(err, &e) {

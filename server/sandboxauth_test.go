@@ -17,7 +17,7 @@ const testSandboxToken = "0123456789abcdef0123456789abcdef"
 // With a sandbox token, every /_sandbox/ route answers 401 with 02000 unless the request
 // presents it, as a bearer token or in X-Sandbox-Token; the answer never shows the token.
 func TestSandboxToken_Required(t *testing.T) {
-	e := newTestServer(t, withRefunds(0), withServerConfig(server.Config{SandboxToken: testSandboxToken}))
+	e := newTestServer(t, withRefunds(0), withServerConfig(func(c *server.Config) { c.SandboxToken = testSandboxToken }))
 	routes := []struct{ method, path, body string }{
 		{"GET", "/_sandbox/otp?orderNo=261120000000000001", ""},
 		{"GET", "/_sandbox/clock", ""},
@@ -125,7 +125,7 @@ func TestSandboxCallbacks_HideNetworkErrors(t *testing.T) {
 		}
 	})
 	t.Run("Token", func(t *testing.T) {
-		e := newTestServer(t, withRefunds(0), withServerConfig(server.Config{SandboxToken: testSandboxToken}))
+		e := newTestServer(t, withRefunds(0), withServerConfig(func(c *server.Config) { c.SandboxToken = testSandboxToken }))
 		no := failedCallback(t, e)
 		tok := map[string]string{server.HeaderSandboxToken: testSandboxToken}
 		check(t, callbackHistory(t, e, no, tok), full)

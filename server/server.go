@@ -41,6 +41,13 @@ type Config struct {
 	// others can reach must not let them move its clock, wipe it, or read its callbacks'
 	// outcomes. Empty: the routes are open, as on a developer's machine.
 	SandboxToken string
+	// MaxBodyBytesInFlight bounds the bytes of API request bodies held at once; a request
+	// whose body does not fit answers 50003 without reading it (0: DefaultMaxBodyBytesInFlight,
+	// at least 2 MiB).
+	MaxBodyBytesInFlight int64
+	// BodyTimeout is how long an API request body may take to arrive once its headers are
+	// in (0: DefaultBodyTimeout).
+	BodyTimeout time.Duration
 }
 
 // DashboardConfig configures the merchant dashboard (package dashboard); zero fields take the
@@ -72,6 +79,9 @@ type Services struct {
 	Health    func(ctx context.Context) error // storage ping for /healthz
 	Sandbox   Sandbox
 	Methods   *method.Set // the payment methods; nil = method.Default()
+	// Replay remembers accepted v2 signatures, so an exact replay inside the window is
+	// refused; nil refuses none.
+	Replay opaygate.ReplayGuard
 }
 
 // Server serves the API.
@@ -82,6 +92,9 @@ type Server struct {
 	handler http.Handler
 	pay     *pay.Pages           // the customer pages
 	dash    *dashboard.Dashboard // the merchant dashboard; nil without a SessionService
+
+	bodies      *bodyBudget // API request bodies held in memory
+	bodyTimeout time.Duration
 }
 
 // New returns a server for cfg and svc. A nil Clock reads the wall clock.
@@ -101,7 +114,14 @@ func New(cfg Config, svc Services) *Server {
 	if cfg.Mode == "live" && cfg.CallbackTargets == nil {
 		cfg.CallbackTargets = &notify.Guard{}
 	}
-	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	if cfg.MaxBodyBytesInFlight <= 0 {
+		cfg.MaxBodyBytesInFlight = DefaultMaxBodyBytesInFlight
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger,
+		bodies: newBodyBudget(cfg.MaxBodyBytesInFlight), bodyTimeout: cfg.BodyTimeout}
 	// The pages show the sandbox's hints only where the control API exists too.
 	var sandbox pay.Sandbox
 	if svc.Sandbox != nil && cfg.Mode != "live" {

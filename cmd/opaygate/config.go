@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opaygate/opaygate/server"
 )
 
 // Modes of serve.
@@ -44,6 +46,11 @@ type Config struct {
 	// RequestTimeout bounds every request, so that a database that stopped
 	// answering turns into 50003 instead of a client left waiting.
 	RequestTimeout time.Duration
+	// MaxBodyBytesInFlight bounds the bytes of API request bodies the node
+	// holds at once, and BodyTimeout how long one body may take to arrive,
+	// so that stalled clients cannot grow it without bound.
+	MaxBodyBytesInFlight int64
+	BodyTimeout          time.Duration
 
 	// SandboxToken is required on the sandbox's /_sandbox/ routes when set;
 	// when not, a sandbox reachable from the network generates one at start
@@ -68,15 +75,21 @@ func DefaultConfig() Config {
 		LogFormat:     "text",
 		SweepInterval: time.Second,
 
-		RequestTimeout: DefaultRequestTimeout,
-		Callbacks:      DefaultCallbackConfig(),
-		Dashboard:      DefaultDashboardConfig(),
+		RequestTimeout:       DefaultRequestTimeout,
+		MaxBodyBytesInFlight: server.DefaultMaxBodyBytesInFlight,
+		BodyTimeout:          server.DefaultBodyTimeout,
+		Callbacks:            DefaultCallbackConfig(),
+		Dashboard:            DefaultDashboardConfig(),
 	}
 }
 
 // DefaultRequestTimeout is long enough for any healthy request (they take
 // milliseconds) and short enough that a client sees 50003 before it gives up.
 const DefaultRequestTimeout = 5 * time.Second
+
+// minBodyBytesInFlight is the smallest body budget that admits the largest
+// body: bodies over 64 KiB may fill only half of it.
+const minBodyBytesInFlight = 2 << 20
 
 // envDB is the environment variable every command reads the database from.
 const envDB = "OPAYGATE_DB"
@@ -130,6 +143,20 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.RequestTimeout = d
 	}
+	if v := getenv("OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT=%q is not an integer", v)
+		}
+		c.MaxBodyBytesInFlight = n
+	}
+	if v := getenv("OPAYGATE_BODY_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_BODY_TIMEOUT=%q is not a duration (e.g. 5s)", v)
+		}
+		c.BodyTimeout = d
+	}
 	if err := c.Callbacks.applyEnv(getenv); err != nil {
 		return err
 	}
@@ -158,6 +185,10 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"longest a request may take before it answers 50003 (OPAYGATE_REQUEST_TIMEOUT)")
 	fs.StringVar(&c.SandboxToken, "sandbox-token", c.SandboxToken,
 		"`token` the /_sandbox/ routes require; default: none on loopback, generated when reachable from the network (OPAYGATE_SANDBOX_TOKEN, which ps does not show)")
+	fs.Int64Var(&c.MaxBodyBytesInFlight, "max-body-bytes-in-flight", c.MaxBodyBytesInFlight,
+		"most `bytes` of API request bodies held at once; beyond, requests answer 50003 at once (OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT)")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout,
+		"longest an API request body may take to arrive once its headers are in (OPAYGATE_BODY_TIMEOUT)")
 	c.Callbacks.registerFlags(fs)
 	c.Dashboard.registerFlags(fs)
 }
@@ -217,6 +248,13 @@ func (c *Config) Validate() error {
 		if err := validSandboxToken(c.SandboxToken); err != nil {
 			return err
 		}
+	}
+	if c.MaxBodyBytesInFlight < minBodyBytesInFlight {
+		return fmt.Errorf("--max-body-bytes-in-flight %d must be at least %d (two of the largest bodies, 1 MiB each)",
+			c.MaxBodyBytesInFlight, minBodyBytesInFlight)
+	}
+	if c.BodyTimeout <= 0 {
+		return fmt.Errorf("--body-timeout %s must be positive", c.BodyTimeout)
 	}
 	if err := c.Callbacks.Validate(); err != nil {
 		return err

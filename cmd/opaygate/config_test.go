@@ -17,6 +17,8 @@ func TestConfig_Precedence(t *testing.T) {
 		"OPAYGATE_NO_MIGRATE":      "true",
 		"OPAYGATE_DB_MAX_CONNS":    "12",
 		"OPAYGATE_SANDBOX_AUTOPAY": "1m",
+
+		"OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT": "8388608",
 	}
 	cfg := DefaultConfig()
 	if err := cfg.applyEnv(func(k string) string { return env[k] }); err != nil {
@@ -25,13 +27,14 @@ func TestConfig_Precedence(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfg.registerFlags(fs)
-	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s", "--sandbox-autopay", "20s"}); err != nil {
+	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s", "--sandbox-autopay", "20s", "--body-timeout", "2s"}); err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
 		Addr: "0.0.0.0:9000", DB: "/tmp/env.db", Mode: "sandbox", LogLevel: "info",
 		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second, SandboxAutopay: 20 * time.Second,
-		DBMaxConns: 12, RequestTimeout: 3 * time.Second, Callbacks: DefaultCallbackConfig(),
+		DBMaxConns: 12, RequestTimeout: 3 * time.Second, MaxBodyBytesInFlight: 8 << 20,
+		BodyTimeout: 2 * time.Second, Callbacks: DefaultCallbackConfig(),
 		Dashboard: DefaultDashboardConfig(),
 	}
 	if cfg != want {
@@ -44,7 +47,8 @@ func TestConfig_Precedence(t *testing.T) {
 
 func TestConfig_ErrBadEnvironment(t *testing.T) {
 	for k, v := range map[string]string{"OPAYGATE_SWEEP_INTERVAL": "often", "OPAYGATE_NO_MIGRATE": "perhaps",
-		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5", "OPAYGATE_SANDBOX_AUTOPAY": "soon"} {
+		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5", "OPAYGATE_SANDBOX_AUTOPAY": "soon",
+		"OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT": "64MiB", "OPAYGATE_BODY_TIMEOUT": "5"} {
 		cfg := DefaultConfig()
 		if err := cfg.applyEnv(func(name string) string {
 			if name == k {
@@ -70,6 +74,8 @@ func TestConfig_Validate(t *testing.T) {
 		"ErrTimeout":       func(c *Config) { c.RequestTimeout = 0 },
 		"ErrAutopayLive":   func(c *Config) { c.Mode, c.SandboxAutopay = ModeLive, time.Second },
 		"ErrAutopayNeg":    func(c *Config) { c.SandboxAutopay = -time.Second },
+		"ErrBodyBudget":    func(c *Config) { c.MaxBodyBytesInFlight = 1 << 20 },
+		"ErrBodyTimeout":   func(c *Config) { c.BodyTimeout = 0 },
 	} {
 		cfg := DefaultConfig()
 		change(&cfg)

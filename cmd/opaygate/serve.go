@@ -38,6 +38,9 @@ Examples:
 // shutdownTimeout is how long in-flight requests get to finish on shutdown.
 const shutdownTimeout = 10 * time.Second
 
+// maxHeaderBytes bounds the request headers one connection may send.
+const maxHeaderBytes = 64 << 10
+
 // sweepBatch is how many orders one step of the sweeper handles.
 const sweepBatch = gateway.SweepBatch
 
@@ -156,11 +159,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	guard := cfg.Callbacks.guard(cfg.Mode == ModeSandbox && !m.sandboxExposed)
 	m.http = &http.Server{
 		Handler: m.gw.Handler(gateway.HandlerConfig{PublicURL: m.URL, Dashboard: &dashboard,
-			RequestTimeout: cfg.RequestTimeout, CallbackTargets: &guard, SandboxToken: m.sandboxToken}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+			RequestTimeout: cfg.RequestTimeout, CallbackTargets: &guard, SandboxToken: m.sandboxToken,
+			MaxBodyBytesInFlight: cfg.MaxBodyBytesInFlight, BodyTimeout: cfg.BodyTimeout}),
+		// A client that sends its headers slowly holds them in memory until this deadline,
+		// and MaxHeaderBytes bounds how much that can be: an API request's headers are a
+		// few hundred bytes, a dashboard request's a cookie more (net/http's default allows
+		// 1 MiB per connection).
+		ReadHeaderTimeout: 5 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
+		// ReadTimeout bounds headers and body together for the pages' and the dashboard's
+		// small forms; API bodies get --body-timeout from the end of their headers instead.
+		ReadTimeout: 15 * time.Second,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -175,6 +186,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if cfg.SandboxAutopay > 0 {
 		m.sweeping.Go(func() { m.gw.AutoPay(sweepCtx, cfg.SweepInterval, cfg.SandboxAutopay) })
 	}
+	m.sweeping.Go(func() { m.gw.ForgetSignatures(sweepCtx, gateway.ForgetInterval) })
 	m.startDelivery(m.gw.Services, m.gw.Clock)
 
 	if m.sandboxToken != "" {
