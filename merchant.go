@@ -23,12 +23,15 @@ const (
 	FuncMWallet    Function = "mwallet"    // EG mobile wallets (MWALLET)
 	FuncBankUSSD   Function = "bankussd"   // NG bank USSD codes (BankUssd)
 	FuncOpayWallet Function = "opaywallet" // NG OPay wallet (OpayWalletNgQR, OpayWalletNg)
+
+	FuncVodafoneCash Function = "vodafonecash" // EG Vodafone Cash wallet (hosted only)
+	FuncShahry       Function = "shahry"       // EG Shahry installments (hosted only)
 )
 
 // AllFunctions lists every function, in a stable order.
 func AllFunctions() []Function {
 	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
-		FuncMWallet, FuncBankUSSD, FuncOpayWallet}
+		FuncMWallet, FuncBankUSSD, FuncOpayWallet, FuncVodafoneCash, FuncShahry}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.

@@ -73,6 +73,11 @@ const (
 	PayMethodMWallet  = "MWALLET"        // EG: scan a QR or approve a request-to-pay
 	PayMethodBankUSSD = "BankUssd"       // NG: dial a USSD code
 	PayMethodOpayQR   = "OpayWalletNgQR" // NG: scan with the OPay app
+
+	// Hosted only: cashier/create takes them, payment/create does not (METHODS.md §8.0).
+	PayMethodOpayWallet   = "OpayWalletNg" // NG: the OPay wallet on the hosted checkout
+	PayMethodVodafoneCash = "VodafoneCash" // EG: approve in the Vodafone Cash wallet
+	PayMethodShahry       = "Shahry"       // EG: approve a Shahry installment
 )
 
 // Channels say where an order came from; callbacks report them.

@@ -253,6 +253,11 @@ const (
 	PayMethodBankUSSD = "BankUssd"
 	PayMethodOpayQR   = "OpayWalletNgQR"
 
+	// Hosted only: a cashier/create payMethod, refused by payment/create.
+	PayMethodOpayWallet   = "OpayWalletNg"
+	PayMethodVodafoneCash = "VodafoneCash"
+	PayMethodShahry       = "Shahry"
+
 	ActionInstallmentMonth = "INPUT_INSTALLMENT_MONTH"
 	ActionOTP              = "INPUT_OTP"
 	ActionRedirect3DS      = "REDIRECT_3DS"
