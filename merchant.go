@@ -28,13 +28,15 @@ const (
 	FuncBankTransfer    Function = "banktransfer"    // NG: transfer to a virtual account (BankTransfer)
 	FuncBankAccount     Function = "bankaccount"     // NG: debit a bank account (BankAccount)
 	FuncBankInstallment Function = "bankinstallment" // EG: a bank's card installment plan (BankInstallment)
+	FuncVodafoneCash    Function = "vodafonecash"    // EG Vodafone Cash wallet (hosted only)
+	FuncShahry          Function = "shahry"          // EG Shahry installments (hosted only)
 )
 
 // AllFunctions lists every function, in a stable order.
 func AllFunctions() []Function {
 	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
 		FuncMWallet, FuncBankUSSD, FuncOpayWallet,
-		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment}
+		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment, FuncVodafoneCash, FuncShahry}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.

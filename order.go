@@ -81,6 +81,10 @@ const (
 	PayMethodBankTransfer    = "BankTransfer"    // NG: transfer to a virtual account
 	PayMethodBankAccount     = "BankAccount"     // NG: debit a bank account, confirmed by OTP
 	PayMethodBankInstallment = "BankInstallment" // EG: a bank's installment plan on a card
+	// Hosted only: cashier/create takes them, payment/create does not (METHODS.md §8.0).
+	PayMethodOpayWallet   = "OpayWalletNg" // NG: the OPay wallet on the hosted checkout
+	PayMethodVodafoneCash = "VodafoneCash" // EG: approve in the Vodafone Cash wallet
+	PayMethodShahry       = "Shahry"       // EG: approve a Shahry installment
 )
 
 // Channels say where an order came from; callbacks report them.

@@ -45,6 +45,10 @@ type Method interface {
 // customer pages (server/pay) build them.
 type Links struct {
 	ThreeDS func(token string) string // the 3-D Secure page of an order
+	// Simulate is the sandbox's simulator page of an order: the wallet, bank or kiosk
+	// screen where the customer's step outside the API is approved, declined or left to
+	// expire. Absolute, so a QR code carrying it opens on a phone on the same network.
+	Simulate func(token string) string
 }
 
 // Set is the methods a gateway offers, found by payMethod. It implements
@@ -69,8 +73,9 @@ func NewSet(methods ...Method) *Set {
 // Default is every method the gateway has, with the default ValU plan table, in the order
 // the hosted checkout lists them (METHODS.md §8.y).
 func Default() *Set {
-	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()}, MWallet{}, OpayQR{}, BankUSSD{},
-		ReferenceCode{}, BankTransfer{}, BankAccount{}, BankInstallment{Banks: DefaultInstallmentBanks()})
+	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()}, BankInstallment{Banks: DefaultInstallmentBanks()},
+		MWallet{}, VodafoneCash{}, Shahry{}, OpayWallet{}, OpayQR{}, BankTransfer{}, BankUSSD{}, BankAccount{},
+		ReferenceCode{})
 }
 
 // SandboxOnly reports whether a method is simulated only: a live gateway has no network

@@ -54,12 +54,15 @@ func TestSetFindsMethods(t *testing.T) {
 		{"BankCard", "EG", true, true},
 		{"BankCard", "NG", true, true},
 		{"valu", "EG", false, false}, // payMethod is case-sensitive, as OPay's
-		{"MWALLET", "EG", true, false},
+		{"MWALLET", "EG", true, true},
 		{"MWALLET", "NG", false, false},
-		{"BankUssd", "NG", true, false},
+		{"BankUssd", "NG", true, true},
 		{"BankUssd", "EG", false, false},
-		{"OpayWalletNgQR", "NG", true, false},
-		{"Shahry", "EG", false, false}, // not built yet
+		{"OpayWalletNgQR", "NG", true, false}, // the checkout has OpayWalletNg
+		{"OpayWalletNg", "NG", false, true},   // hosted only (METHODS.md §8.11)
+		{"VodafoneCash", "EG", false, true},   // hosted only (METHODS.md §8.7)
+		{"Shahry", "EG", false, true},
+		{"Shahry", "NG", false, false},
 	} {
 		m, ok := s.Lookup(tc.name)
 		api := ok && method.Offered(m, tc.country, false)
@@ -71,11 +74,17 @@ func TestSetFindsMethods(t *testing.T) {
 	if m, ok := s.BySlug("card"); !ok || m.Name() != "BankCard" {
 		t.Errorf("slug card: %v", m)
 	}
-	var names []string
-	for _, m := range s.Checkout("EG") {
-		names = append(names, m.Name())
-	}
-	if !slices.Equal(names, []string{"BankCard", "VALU"}) {
-		t.Errorf("EG checkout offers %v", names)
+	// The page's order (METHODS.md §8.y), of the methods built so far.
+	for country, want := range map[string][]string{
+		"EG": {"BankCard", "VALU", "MWALLET", "VodafoneCash", "Shahry"},
+		"NG": {"BankCard", "OpayWalletNg", "BankUssd"},
+	} {
+		var names []string
+		for _, m := range s.Checkout(country) {
+			names = append(names, m.Name())
+		}
+		if !slices.Equal(names, want) {
+			t.Errorf("%s checkout offers %v, want %v", country, names, want)
+		}
 	}
 }

@@ -257,6 +257,10 @@ const (
 	PayMethodBankTransfer    = "BankTransfer"
 	PayMethodBankAccount     = "BankAccount"
 	PayMethodBankInstallment = "BankInstallment"
+	// Hosted only: a cashier/create payMethod, refused by payment/create.
+	PayMethodOpayWallet   = "OpayWalletNg"
+	PayMethodVodafoneCash = "VodafoneCash"
+	PayMethodShahry       = "Shahry"
 
 	ActionInstallmentMonth = "INPUT_INSTALLMENT_MONTH"
 	ActionOTP              = "INPUT_OTP"

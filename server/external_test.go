@@ -168,9 +168,17 @@ func TestExternalMethods(t *testing.T) {
 				}
 			})
 		}
-		// The hosted checkout does not offer them yet: cashier/create refuses them.
-		must(t, e.call(t, e.A, pathCashierCreate, `{"reference":"cc-mw","country":"EG","amount":{"total":100,"currency":"EGP"},`+
-			`"returnUrl":"https://m.example/r","product":{"name":"n"},"payMethod":"MWALLET"}`), opay.CodePayMethod)
+		// The hosted checkout offers OpayWalletNg, not OpayWalletNgQR; the hosted-only methods
+		// are refused by payment/create (METHODS.md §8.0).
+		must(t, e.call(t, e.A, pathCashierCreate, `{"reference":"cc-qr","country":"NG","amount":{"total":100,"currency":"NGN"},`+
+			`"returnUrl":"https://m.example/r","product":{"name":"n"},"payMethod":"OpayWalletNgQR"}`), opay.CodePayMethod)
+		for _, pm := range []string{opay.PayMethodVodafoneCash, opay.PayMethodShahry, opay.PayMethodOpayWallet} {
+			req := externalRequest(opay.PayMethodMWallet, "hosted-"+pm, 100, func(r *opay.PaymentCreateRequest) { r.PayMethod = pm })
+			if pm == opay.PayMethodOpayWallet {
+				req.Country, req.Amount.Currency = "NG", "NGN"
+			}
+			must(t, e.call(t, e.A, pathPaymentCreate, req), opay.CodePayMethod)
+		}
 		// A payment waiting for an API step is not the network's to complete.
 		v := e.valu(t, e.A, "valu-ext", 60000, "01012345678")
 		must(t, e.call(t, e.A, "/_sandbox/orders/pay", map[string]string{"orderNo": v.OrderNo}), opay.CodeOrderState)

@@ -486,7 +486,7 @@ func (s *Server) nextAction(o *opaygate.Order) *opay.NextAction {
 	if !ok {
 		return nil
 	}
-	return m.NextAction(o, method.Links{ThreeDS: s.pay.ThreeDSURL})
+	return m.NextAction(o, s.pay.Links())
 }
 
 // actionData is the answer of input-installment-month and resend-otp.

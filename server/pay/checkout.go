@@ -16,7 +16,7 @@ import (
 )
 
 // The hosted checkout (cashierUrl): GET /checkout?orderToken=… shows whatever the order waits
-// for — the pay methods, the ValU plans, the OTP — or, once it is final, expired or closed, the
+// for — the pay methods, the ValU plans, the OTP, the customer's step outside the API — or, once it is final, expired or closed, the
 // result. Each form posts to /checkout/<step> with the order's token and is answered with a
 // redirect back to GET /checkout (Post/Redirect/Get); a refused step comes back as ?error=KEY,
 // a key of a fixed list, so no text from a request is ever shown. The steps call the same
@@ -53,12 +53,16 @@ type orderView struct {
 	TimeLeft    string          // the same as text
 	Methods     []template.HTML // the sections of the methods the customer may choose
 	Plans       []planView
-	Account     string // the ValU account, masked
-	Card        string // the card, masked
-	Outcome     string // success, failed, expired, closed, cancelled
-	Reason      string // why it failed, translated when the code is known
-	Back        string // where the result page sends the customer
-	BackLabel   string // the translation key of that link
+	Account     string        // the ValU account, masked
+	Card        string        // the card, masked
+	Waiting     template.HTML // the method's part of the waiting page
+	QRImage     string        // the waiting step's QR code as an image (a relative URL), if any
+	Simulate    string        // the simulator page (relative), in the sandbox while the order waits outside the API
+	MethodTitle string        // the translation key of the order's method's name
+	Outcome     string        // success, failed, expired, closed, cancelled
+	Reason      string        // why it failed, translated when the code is known
+	Back        string        // where the result page sends the customer
+	BackLabel   string        // the translation key of that link
 	ForInvoice  bool
 }
 
@@ -168,9 +172,14 @@ func (p *Pages) checkoutView(c *checkout, title string) *payView {
 
 // offered lists the methods the customer of c may choose: those the checkout offers in the
 // order's country, enabled for the merchant, narrowed to the order's payMethod if it has one.
+// A live gateway leaves out the methods only the sandbox simulates: it has no network to
+// report their customer's step, so the order would wait for nothing.
 func (p *Pages) offered(c *checkout) []method.Method {
 	var list []method.Method
 	for _, m := range p.methods.Checkout(c.o.Country) {
+		if !p.sandboxPages() && method.SandboxOnly(m) {
+			continue
+		}
 		if (c.o.PayMethod == "" || c.o.PayMethod == m.Name()) && c.m.Check(m.Function(), c.o.Country) == nil {
 			list = append(list, m)
 		}
@@ -249,6 +258,8 @@ func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 		page, title = "plan", "plan.title"
 	case o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP:
 		page, title = "otp", "otp.title"
+	case waitingPage(o):
+		page, title = "waiting", "waiting.title"
 	default:
 		page, title = "checkout", "checkout.title"
 	}
@@ -267,12 +278,16 @@ func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	if v.Sandbox && page == "otp" {
 		v.OTPHint, _ = p.sandbox.LastOTP(o.OrderNo)
 	}
-	if page == "checkout" {
-		var err error
-		if v.Order.Methods, err = p.renderSections(v, p.offered(c)); err != nil {
-			p.payFailed(w, r, c.lang, err)
-			return
-		}
+	var err error
+	switch page {
+	case "checkout":
+		v.Order.Methods, err = p.renderSections(v, p.offered(c))
+	case "waiting":
+		err = p.waitingStep(v, o)
+	}
+	if err != nil {
+		p.payFailed(w, r, c.lang, err)
+		return
 	}
 	p.renderPay(w, r, http.StatusOK, page, v)
 }
@@ -363,6 +378,9 @@ func (p *Pages) checkoutStart(w http.ResponseWriter, r *http.Request) {
 		}
 		if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
 			return "/3ds?orderToken=" + o.Token, nil
+		}
+		if w, ok := p.waiting(o); ok && w.HandOff && w.App != "" {
+			return w.App, nil // the wallet's or lender's own page (absolute)
 		}
 		return "", nil
 	})

@@ -11,7 +11,9 @@
 //
 // The checkout lists the payment methods of package method: each method brings its section
 // of the page (its template, its form, its words), and the shared steps that follow (plan,
-// OTP, 3-D Secure) are pages of this package. The pages call the domain services of the root
+// OTP, 3-D Secure, the wait for a step outside the API) are pages of this package, the
+// waiting page showing the method's own part of it (waiting.go). In the sandbox the simulator
+// page (simulate.go) stands in for the wallet, bank or kiosk where such a step is done. The pages call the domain services of the root
 // package and nothing else: they must not import package server (which imports this one to
 // mount it), the dashboard, sqlstore or the simulator. Their shared mechanics come from
 // server/internal (web, httplog).
@@ -111,28 +113,43 @@ func New(d Deps) (*Pages, error) {
 	for lang, texts := range payText {
 		p.text[lang] = maps.Clone(texts)
 	}
-	for _, m := range p.methods.Checkout("EG") {
-		p.addTexts(m)
-	}
-	for _, m := range p.methods.Checkout("NG") {
-		p.addTexts(m)
+	for _, country := range []string{"EG", "NG"} {
+		for _, m := range p.methods.Checkout(country) {
+			if err := p.addMethod(m); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return p, nil
 }
 
-// addTexts adds a method's words to the pages' dictionary, and checks that its section
-// exists, so a method without one fails the boot.
-func (p *Pages) addTexts(m method.Method) {
+// addMethod adds a method's words to the pages' dictionary, and checks that its templates
+// exist — its section, and its part of the waiting page if it has one — so a method without
+// them fails the boot, not a customer.
+func (p *Pages) addMethod(m method.Method) error {
+	if p.sections.Lookup("method-"+m.Name()) == nil {
+		return fmt.Errorf("payment method %s: no template method-%s", m.Name(), m.Name())
+	}
+	if _, ok := m.(method.Waiter); ok && p.sections.Lookup("waiting-"+m.Name()) == nil {
+		return fmt.Errorf("payment method %s: no template waiting-%s", m.Name(), m.Name())
+	}
 	for lang, texts := range m.Texts() {
 		if p.text[lang] == nil {
 			p.text[lang] = map[string]string{}
 		}
 		maps.Copy(p.text[lang], texts)
 	}
+	return nil
+}
+
+// Links are the pages a method's nextAction or waiting step may send its customer to.
+func (p *Pages) Links() method.Links {
+	return method.Links{ThreeDS: p.ThreeDSURL, Simulate: p.SimulateURL}
 }
 
 // payPageNames are the customer pages the handlers render.
-var payPageNames = []string{"checkout", "plan", "otp", "threeds", "result", "invoice", "notfound", "unavailable"}
+var payPageNames = []string{"checkout", "plan", "otp", "threeds", "waiting", "simulate", "result", "invoice",
+	"notfound", "unavailable"}
 
 // parsePayPages parses every page of files' templates/ with layout.html and loads its
 // static/. It fails on any template error, and when a page the handlers render is missing.
@@ -162,6 +179,11 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /checkout/otp", p.checkoutOTP)
 	mux.HandleFunc("POST /checkout/resend", p.checkoutResend)
 	mux.HandleFunc("POST /checkout/cancel", p.checkoutCancel)
+	mux.HandleFunc("GET /checkout/qr", p.checkoutQR)
+	mux.HandleFunc("GET /simulate", p.simulatePage)
+	mux.HandleFunc("POST /simulate/approve", p.simulateApprove)
+	mux.HandleFunc("POST /simulate/decline", p.simulateDecline)
+	mux.HandleFunc("POST /simulate/expire", p.simulateExpire)
 	mux.HandleFunc("GET /3ds", p.threeDSPage)
 	mux.HandleFunc("POST /3ds/confirm", p.threeDSConfirm)
 	mux.HandleFunc("POST /3ds/cancel", p.threeDSCancel)
@@ -187,6 +209,13 @@ type payView struct {
 	Invoice  *invoiceView
 	Hints    any    // a method section's sandbox hints, while that section renders
 	OTPHint  string // the OTP just sent, in sandbox mode
+	// Refresh makes the page re-read itself every 5 seconds (a meta refresh, so it works
+	// without JavaScript): the waiting page, until the order is final.
+	Refresh bool
+	// Waiting is what the method of an order waiting outside the API says the customer
+	// must do (the waiting and simulator pages), or nil.
+	Waiting *method.Waiting
+	Codes   []declineView // the simulator's decline codes
 
 	text map[string]map[string]string
 }

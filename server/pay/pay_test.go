@@ -3,6 +3,7 @@ package pay
 import (
 	"context"
 	"errors"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -230,10 +231,25 @@ func TestPayPagesRender(t *testing.T) {
 			v.Merchant, v.Invoice, v.OTPHint, v.Sandbox = "Shop", invoice, "123456", true
 			o := *order
 			v.Order = &o
+			all := append(p.methods.Checkout("EG"), p.methods.Checkout("NG")[1:]...) // the card once
 			var err error
-			if o.Methods, err = p.renderSections(v, p.methods.Checkout("EG")); err != nil || len(o.Methods) != 2 {
+			if o.Methods, err = p.renderSections(v, all); err != nil || len(o.Methods) != len(all) {
 				t.Fatalf("sections: %d, %v", len(o.Methods), err)
 			}
+			// The waiting step of every method that has one, on the waiting page.
+			v.Waiting = &method.Waiting{QRCode: "http://gw.example/simulate?orderToken=" + o.Token,
+				Identifier: "*919*000*0001#", App: "http://gw.example/simulate?orderToken=" + o.Token}
+			o.QRImage, o.Simulate, o.MethodTitle = "checkout/qr?orderToken="+o.Token, "simulate?orderToken="+o.Token, "USSD"
+			v.Codes = []declineView{{Code: "05", Reason: "Do not honour"}}
+			var steps strings.Builder
+			for _, m := range all {
+				if _, ok := m.(method.Waiter); ok {
+					if err := p.sections.ExecuteTemplate(&steps, "waiting-"+m.Name(), v); err != nil {
+						t.Fatalf("waiting step of %s: %v", m.Name(), err)
+					}
+				}
+			}
+			o.Waiting = template.HTML(steps.String())
 			v.Error, v.Notice = v.T("error.plan"), v.T("notice.resent")
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest("GET", "/x", nil)
@@ -242,7 +258,7 @@ func TestPayPagesRender(t *testing.T) {
 			if w.Code != http.StatusOK || strings.Contains(body, "ZgotmplZ") || !strings.Contains(body, "</html>") {
 				t.Errorf("%s/%s: %d\n%s", name, lang, w.Code, body)
 			}
-			for _, key := range regexp.MustCompile(`\b(?:card|valu|plan|otp|3ds|result|invoice|summary|error|reason)\.[a-zA-Z.]+\b`).FindAllString(body, -1) {
+			for _, key := range regexp.MustCompile(`\b(?:card|valu|mwallet|opaywallet|ussd|vodafonecash|shahry|plan|otp|3ds|waiting|simulate|result|invoice|summary|error|reason)\.[a-zA-Z.]+\b`).FindAllString(body, -1) {
 				if _, ok := p.text["EN"][key]; ok {
 					t.Errorf("%s/%s shows the key %q", name, lang, key)
 				}
@@ -273,5 +289,19 @@ func TestPayPageStorageDown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "db-7") {
 		t.Errorf("the error is not logged: %s", logs.String())
+	}
+}
+
+// renamedWallet is a method whose templates do not exist: a new method someone forgot to give
+// a section or a waiting step.
+type renamedWallet struct{ method.MWallet }
+
+func (renamedWallet) Name() string { return "NEWWALLET" }
+
+// A method without its templates fails the boot, not a customer's page.
+func TestMethodWithoutTemplates(t *testing.T) {
+	_, err := New(Deps{PublicURL: "http://gw.example", Methods: method.NewSet(method.BankCard{}, renamedWallet{})})
+	if err == nil || !strings.Contains(err.Error(), "no template method-NEWWALLET") {
+		t.Errorf("New: %v", err)
 	}
 }
