@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opaygate/opaygate"
@@ -79,5 +80,29 @@ func TestLive(t *testing.T) {
 		PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678", ProductName: "Tea"}
 	if err := g.Services.Orders.CreatePayment(ctx, o, nil); err == nil || errors.As(err, new(*opaygate.Error)) {
 		t.Fatalf("live ValU order without a network: %v", err)
+	}
+}
+
+// A commit that makes a callback due calls what OnCallback registered (serve
+// registers its worker's Wake there).
+func TestOnCallback(t *testing.T) {
+	g := open(t, gateway.Config{})
+	var calls atomic.Int64
+	g.OnCallback(func() { calls.Add(1) })
+	ctx := context.Background()
+	m := g.Seeded[0]
+	o := &opaygate.Order{MerchantID: m.ID, Reference: "wake-1", Country: "EG", Amount: 1000, ProductName: "Mug",
+		CallbackURL: "https://merchant.example/callback"}
+	if err := g.Services.Orders.CreateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("%d calls before any callback", n)
+	}
+	if _, err := g.Services.Orders.CloseOrder(ctx, m.ID, opaygate.OrderKey{OrderNo: o.OrderNo}); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d calls after a close", n)
 	}
 }
