@@ -335,8 +335,9 @@ func (w *Worker) holdLease(ctx context.Context, c *opaygate.Callback, abandon co
 				return
 			case <-t.C:
 			}
-			// A renewal slower than the interval is overtaken by the next
-			// one; a second is a floor for tests that renew every few ms.
+			// A renewal gets one interval (at least a second: tests renew
+			// every few ms); one that times out is tried again at the next
+			// tick, while the lease lasts.
 			rctx, cancel := context.WithTimeout(ctx, max(w.cfg.Renew, time.Second))
 			kept, err := w.callbacks.RenewLease(rctx, c, w.cfg.Lease)
 			cancel()
