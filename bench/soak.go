@@ -79,6 +79,7 @@ type SoakSample struct {
 	Requests   int64
 	Errors     int64
 	RSS        int64 // bytes (VmRSS)
+	Heap       int64 // bytes of Go heap in use: what of RSS is Go's (SQLite's page cache is not)
 	Goroutines int
 	Due        int64 // callbacks the traffic made due so far
 	Delivered  int64 // of those, acknowledged by the receiver
@@ -139,8 +140,11 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 	}
 	sample := func() SoakSample {
 		due, delivered := s.rc.progress()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
 		return SoakSample{At: time.Since(start).Round(time.Second), Requests: s.c.requests.Load(), Errors: s.errorCount(),
-			RSS: s.rss.field("VmRSS:"), Goroutines: runtime.NumGoroutine(), Due: due, Delivered: delivered}
+			RSS: s.rss.field("VmRSS:"), Heap: int64(ms.HeapInuse), Goroutines: runtime.NumGoroutine(),
+			Due: due, Delivered: delivered}
 	}
 	tick := time.NewTicker(cfg.Report)
 	var last SoakSample
@@ -270,8 +274,8 @@ func formatSample(s, prev SoakSample, interval time.Duration) string {
 	if interval > 0 {
 		rate = fmt.Sprintf(" (%4.0f/s)", float64(s.Requests-prev.Requests)/interval.Seconds())
 	}
-	return fmt.Sprintf("%6s  requests %8d%s  errors %4d  rss %7s  goroutines %5d  callbacks due %6d delivered %6d pending %5d",
-		s.At, s.Requests, rate, s.Errors, mib1(s.RSS), s.Goroutines, s.Due, s.Delivered, s.Due-s.Delivered)
+	return fmt.Sprintf("%6s  requests %8d%s  errors %4d  rss %8s  heap %8s  goroutines %5d  callbacks due %6d delivered %6d pending %5d",
+		s.At, s.Requests, rate, s.Errors, mib1(s.RSS), mib1(s.Heap), s.Goroutines, s.Due, s.Delivered, s.Due-s.Delivered)
 }
 
 func formatErrors(m map[string]int64) string {
