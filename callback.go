@@ -135,6 +135,14 @@ type CallbackService interface {
 	// meanwhile, the attempt is still recorded but the state is left alone.
 	RecordAttempt(ctx context.Context, c *Callback, a CallbackAttempt, s RetrySchedule) (*Callback, error)
 
+	// RenewLease extends the caller's claim on c (c.LeaseToken, c.LeaseUntil)
+	// to now + lease while its delivery is in flight, and moves c.LeaseUntil.
+	// It reports false when the claim is no longer the caller's: the lease ran
+	// out and another worker claimed the callback, or its attempt was recorded.
+	// A re-send by hand keeps the running claim renewable, so the new round
+	// still waits for the running delivery to end.
+	RenewLease(ctx context.Context, c *Callback, lease time.Duration) (bool, error)
+
 	// ResendCallback makes a callback due now as a fresh round (attempts
 	// and the give-up clock start again); its history is kept.
 	ResendCallback(ctx context.Context, id int64) (*Callback, error)

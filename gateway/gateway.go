@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -72,6 +73,22 @@ type Gateway struct {
 	Seeded []*opaygate.Merchant
 
 	cfg Config
+	// onCallback is what OnCallback registered, called by storage after
+	// every commit that made a callback due.
+	onCallback atomic.Pointer[func()]
+}
+
+// OnCallback makes fn run after every commit that made a callback due: a
+// delivery worker's Wake, so a new callback goes out at once rather than at
+// the worker's next poll. fn must not block. The worker is built after the
+// gateway (it needs the services), hence a registration rather than a
+// Config field.
+func (g *Gateway) OnCallback(fn func()) { g.onCallback.Store(&fn) }
+
+func (g *Gateway) callbackDue() {
+	if fn := g.onCallback.Load(); fn != nil && *fn != nil {
+		(*fn)()
+	}
 }
 
 // New opens and migrates the database, builds the services on it and, in the
@@ -106,7 +123,7 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 	}
 
 	g := &Gateway{DB: db, cfg: cfg, Methods: method.Default()}
-	deps := sqlstore.Deps{Methods: g.Methods, Logger: cfg.Logger}
+	deps := sqlstore.Deps{Methods: g.Methods, Logger: cfg.Logger, OnCallback: g.callbackDue}
 	if cfg.Live {
 		g.Clock = opaygate.SystemClock{}
 		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}

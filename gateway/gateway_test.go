@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,5 +165,29 @@ func TestReplayGuard(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// A commit that makes a callback due calls what OnCallback registered (serve
+// registers its worker's Wake there).
+func TestOnCallback(t *testing.T) {
+	g := open(t, gateway.Config{})
+	var calls atomic.Int64
+	g.OnCallback(func() { calls.Add(1) })
+	ctx := context.Background()
+	m := g.Seeded[0]
+	o := &opaygate.Order{MerchantID: m.ID, Reference: "wake-1", Country: "EG", Amount: 1000, ProductName: "Mug",
+		CallbackURL: "https://merchant.example/callback"}
+	if err := g.Services.Orders.CreateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("%d calls before any callback", n)
+	}
+	if _, err := g.Services.Orders.CloseOrder(ctx, m.ID, opaygate.OrderKey{OrderNo: o.OrderNo}); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d calls after a close", n)
 	}
 }

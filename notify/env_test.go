@@ -57,8 +57,14 @@ func newFixture(t testing.TB, dialect sqlstore.Dialect, webhook string) *fixture
 // services returns the services on db (another node's connection to the
 // same database, for instance) with the fixture's clock and network.
 func (f *fixture) services(db *sqlstore.DB) *sqlstore.Services {
+	return f.servicesWith(db, nil)
+}
+
+// servicesWith is services with onCallback run after every commit that made
+// a callback due, as a gateway wires its worker's Wake.
+func (f *fixture) servicesWith(db *sqlstore.DB, onCallback func()) *sqlstore.Services {
 	return sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(), Clock: f.clock, ValU: f.net, OTP: f.net, Acquirer: f.net,
-		Settler: f.net})
+		Settler: f.net, OnCallback: onCallback})
 }
 
 // worker returns a worker on the fixture's services with cfg's settings, the

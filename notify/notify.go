@@ -6,6 +6,9 @@
 // Delivery is at-least-once. A callback is leased to one worker at a time
 // (across nodes on PostgreSQL), so it is never sent by two at once; a crash
 // between the POST and the record means it is sent again after the lease.
+// Leases are short (Lease, 5 s) so that a dead node's callbacks are taken
+// over within seconds; a live worker renews the lease of a delivery in flight
+// every Renew, and abandons the delivery if it can no longer hold the lease.
 //
 // It depends on the root package and opay only; it must not import sqlstore,
 // server or cmd.
@@ -36,9 +39,14 @@ type Config struct {
 	Timeout time.Duration
 	// Concurrency is how many deliveries may be in flight at once.
 	Concurrency int
-	// Lease is how long a claimed callback is reserved for this worker; it
-	// must outlast Timeout by a margin. Default: Timeout + 30 s.
+	// Lease is how long a claim reserves a callback for this worker without
+	// renewal: how long a node that died while delivering delays its
+	// callbacks. Default 5 s.
 	Lease time.Duration
+	// Renew is how often a delivery in flight extends its lease (real
+	// time); it must leave room for two renewals per lease, so one slow
+	// database write does not lose it. Default: Lease / 3.
+	Renew time.Duration
 	// Schedule decides retries and when to give up.
 	Schedule opaygate.RetrySchedule
 	// AllowPrivate lets callbacks reach loopback, private and link-local
@@ -54,6 +62,11 @@ type Config struct {
 	Clock  opaygate.Clock
 	Logger *slog.Logger
 }
+
+// DefaultLease is how long a claim lasts unless its delivery renews it. A
+// delivery can take up to the timeout (10 s), which the renewals cover; the
+// lease itself only has to outlast a renewal's database write.
+const DefaultLease = 5 * time.Second
 
 // DefaultConfig is live mode's: the spec's schedule, a 10 s timeout, four
 // deliveries in flight, internal addresses refused.
@@ -88,7 +101,10 @@ func (c Config) withDefaults() Config {
 		c.Concurrency = d.Concurrency
 	}
 	if c.Lease <= 0 {
-		c.Lease = c.Timeout + 30*time.Second
+		c.Lease = DefaultLease
+	}
+	if c.Renew <= 0 {
+		c.Renew = c.Lease / 3
 	}
 	if c.Schedule.First <= 0 || c.Schedule.Max <= 0 || c.Schedule.GiveUpAfter <= 0 {
 		c.Schedule = d.Schedule
@@ -105,8 +121,8 @@ func (c Config) withDefaults() Config {
 // Validate reports a setting that cannot work.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	if c.Lease <= c.Timeout {
-		return fmt.Errorf("callback lease %s must be longer than the timeout %s", c.Lease, c.Timeout)
+	if c.Renew*2 >= c.Lease {
+		return fmt.Errorf("callback lease renewal every %s must fit twice in the lease %s", c.Renew, c.Lease)
 	}
 	if c.Schedule.Max < c.Schedule.First {
 		return fmt.Errorf("callback retry cap %s is below the first retry %s", c.Schedule.Max, c.Schedule.First)
@@ -259,12 +275,24 @@ func (w *Worker) release(id int64) {
 	w.mu.Unlock()
 }
 
+// errLeaseLost ends a delivery whose claim another worker now holds, or whose
+// lease could not be renewed before it ran out: from then on another worker
+// may send the callback, and this one stops rather than overlap with it.
+var errLeaseLost = errors.New("delivery abandoned: its lease could not be renewed")
+
 // deliver makes one attempt and records it.
 func (w *Worker) deliver(ctx context.Context, c *opaygate.Callback) {
 	defer w.release(c.ID)
 	a := opaygate.CallbackAttempt{CallbackID: c.ID, At: w.cfg.Clock.Now()}
 	start := time.Now()
-	status, err := w.post(ctx, c)
+	pctx, abandon := context.WithCancelCause(ctx)
+	stopRenewing := w.holdLease(pctx, c, abandon)
+	status, err := w.post(pctx, c)
+	stopRenewing()
+	if cause := context.Cause(pctx); err != nil && errors.Is(cause, errLeaseLost) {
+		err = cause
+	}
+	abandon(nil)
 	a.Duration = time.Since(start)
 	a.HTTPStatus = status
 	switch {
@@ -289,6 +317,52 @@ func (w *Worker) deliver(ctx context.Context, c *opaygate.Callback) {
 	default:
 		w.log.Info("callback failed, will retry", append(attrs, "attempts", got.Attempts, "error", a.Error,
 			"next_attempt_at", got.NextAttemptAt.Format(time.RFC3339))...)
+	}
+}
+
+// holdLease renews c's lease every Renew until the returned stop is called,
+// so that a delivery slower than the lease is not claimed by another worker.
+// When the claim is gone, or the lease ran out while renewals failed, it
+// calls abandon: another worker may be sending the callback by then.
+func (w *Worker) holdLease(ctx context.Context, c *opaygate.Callback, abandon context.CancelCauseFunc) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(w.cfg.Renew)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			// A renewal gets one interval (at least a second: tests renew
+			// every few ms); one that times out is tried again at the next
+			// tick, while the lease lasts.
+			rctx, cancel := context.WithTimeout(ctx, max(w.cfg.Renew, time.Second))
+			kept, err := w.callbacks.RenewLease(rctx, c, w.cfg.Lease)
+			cancel()
+			switch {
+			case err == nil && kept:
+			case err == nil:
+				w.log.Warn("callback lease lost during delivery", "callback_id", c.ID, "order_no", c.OrderNo)
+				abandon(errLeaseLost)
+				return
+			case !w.cfg.Clock.Now().Before(c.LeaseUntil):
+				w.log.Warn("callback lease ran out: renewals failed", "callback_id", c.ID, "order_no", c.OrderNo, "err", err)
+				abandon(errLeaseLost)
+				return
+			default:
+				// The next renewal may still make it before the lease ends.
+				w.log.Warn("renew callback lease", "callback_id", c.ID, "err", err)
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
 	}
 }
 

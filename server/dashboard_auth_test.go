@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -233,10 +234,15 @@ func TestDashboardLogout(t *testing.T) {
 	}
 }
 
+// One address guessing at one merchant id is stopped; the merchant id itself is never locked:
+// attempts on it from elsewhere go on, the right password gets in (issue 15, item 3 — the
+// old per-merchant limit refused even the right password once anyone had used it up).
 func TestDashboardLoginRateLimit(t *testing.T) {
 	e := newDashEnv(t, func(c *server.Config) {
-		c.Dashboard.LoginPerMerchant = server.RateLimit{Burst: 3, Every: time.Minute}
+		c.Dashboard.LoginPerMerchantIP = server.RateLimit{Burst: 3, Every: time.Minute}
+		c.Dashboard.LoginPerMerchant = server.RateLimit{Burst: 5, Every: time.Hour}
 		c.Dashboard.LoginPerIP = server.RateLimit{Burst: 8, Every: time.Minute}
+		c.Dashboard.LoginSlowdown = 20 * time.Millisecond
 	})
 	b := e.browser(t)
 	for i := range 3 {
@@ -244,8 +250,8 @@ func TestDashboardLoginRateLimit(t *testing.T) {
 			t.Fatalf("attempt %d: %d", i+1, p.status)
 		}
 	}
-	t.Run("PerMerchant", func(t *testing.T) {
-		p := b.tryLogin(t, e.A.ID, dashPassword) // even the right password waits
+	t.Run("OneAddressThrottled", func(t *testing.T) {
+		p := b.tryLogin(t, e.A.ID, dashPassword) // this address is throttled on A: even the right password waits
 		if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" {
 			t.Fatalf("4th attempt: %d %q", p.status, p.header.Get("Retry-After"))
 		}
@@ -256,6 +262,28 @@ func TestDashboardLoginRateLimit(t *testing.T) {
 			t.Fatalf("another merchant from the same IP: %d", p.status)
 		}
 	})
+	t.Run("OwnerGetsInDuringAttack", func(t *testing.T) {
+		// Twenty more addresses guess at A until each is throttled, spending A's own bucket
+		// (5) many times over; the owner, from an address of its own, still gets in.
+		for i := range 20 {
+			attacker := e.browserFrom(t, fmt.Sprintf("127.0.0.%d", 10+i))
+			for range 4 {
+				attacker.tryLogin(t, e.A.ID, fmt.Sprintf("guess %d", i))
+			}
+			if p := attacker.tryLogin(t, e.A.ID, "another guess"); p.status != http.StatusTooManyRequests {
+				t.Fatalf("attacker %d not throttled: %d", i, p.status)
+			}
+		}
+		if p := e.browserFrom(t, "127.0.0.200").tryLogin(t, e.A.ID, dashPassword); p.status != http.StatusSeeOther {
+			t.Fatalf("the owner's right password during the attack: %d\n%s", p.status, p.body)
+		}
+		if p := e.browserFrom(t, "127.0.0.201").tryLogin(t, e.A.ID, "yet another guess"); p.status != http.StatusUnauthorized {
+			t.Fatalf("a wrong password from a fresh address during the attack: %d", p.status)
+		}
+		if !strings.Contains(e.logs.String(), "dashboard login slowed") {
+			t.Fatal("attempts on the attacked merchant id were not slowed")
+		}
+	})
 	t.Run("Refills", func(t *testing.T) {
 		e.clock.Advance(61 * time.Second)
 		if p := b.tryLogin(t, e.A.ID, dashPassword); p.status != http.StatusSeeOther {
@@ -263,7 +291,7 @@ func TestDashboardLoginRateLimit(t *testing.T) {
 		}
 	})
 	t.Run("PerIP", func(t *testing.T) {
-		// 5 of the IP's 8 are used (plus a minute's refill of one); unknown ids use up the rest.
+		// 6 of the IP's 8 are used (plus a minute's refill of one); unknown ids use up the rest.
 		var last int
 		for i := range 6 {
 			last = e.browser(t).tryLogin(t, "99999999999999"+string(rune('0'+i)), "x").status

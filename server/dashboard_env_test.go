@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -65,9 +66,10 @@ func newDashEnv(t testing.TB, opts ...dashOption) *dashEnv {
 		Mode: "sandbox", PublicURL: "http://" + e.srv.Listener.Addr().String(),
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Dashboard: server.DashboardConfig{
-			Sessions:         opaygate.SessionPolicy{Idle: 30 * time.Minute, Absolute: 8 * time.Hour},
-			LoginPerMerchant: server.RateLimit{Burst: 50, Every: time.Second},
-			LoginPerIP:       server.RateLimit{Burst: 100, Every: time.Second},
+			Sessions:           opaygate.SessionPolicy{Idle: 30 * time.Minute, Absolute: 8 * time.Hour},
+			LoginPerMerchant:   server.RateLimit{Burst: 50, Every: time.Second},
+			LoginPerMerchantIP: server.RateLimit{Burst: 50, Every: time.Second},
+			LoginPerIP:         server.RateLimit{Burst: 100, Every: time.Second},
 		},
 	}
 	for _, o := range opts {
@@ -170,6 +172,16 @@ func (e *dashEnv) browser(t testing.TB) *dashBrowser {
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &dashBrowser{e: e, client: c}
+}
+
+// browserFrom is a browser whose connections come from ip, an address of 127.0.0.0/8
+// (Linux routes the whole block to the loopback interface), as a client elsewhere would.
+func (e *dashEnv) browserFrom(t testing.TB, ip string) *dashBrowser {
+	t.Helper()
+	b := e.browser(t)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	b.client.Transport = &http.Transport{DialContext: d.DialContext}
+	return b
 }
 
 // login logs m in and fails the test if that does not work.

@@ -165,6 +165,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 	}
 	defer sqlTx.Rollback()
 	results := make([]error, len(batch))
+	var onCommit []func()
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
@@ -179,8 +180,10 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 		var keep committed
 		switch {
 		case err == nil:
+			onCommit = append(onCommit, tx.onCommit...)
 		case errors.As(err, &keep):
 			err = keep.err
+			onCommit = append(onCommit, tx.onCommit...)
 		default:
 			if _, rerr := sqlTx.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
 				return nil, fmt.Errorf("%w: rollback to savepoint: %v", errBatchLost, rerr)
@@ -201,6 +204,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	runAll(onCommit)
 	return results, nil
 }
 

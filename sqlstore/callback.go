@@ -16,8 +16,9 @@ import (
 // them to delivery workers, records what happened, and lists and re-sends
 // them.
 type CallbackService struct {
-	db    *DB
-	clock opaygate.Clock
+	db         *DB
+	clock      opaygate.Clock
+	onCallback func() // Deps.OnCallback
 }
 
 var _ opaygate.CallbackService = (*CallbackService)(nil)
@@ -153,6 +154,39 @@ func (s *CallbackService) RecordAttempt(ctx context.Context, c *opaygate.Callbac
 	return out, nil
 }
 
+// RenewLease extends a claim in flight; see opaygate.CallbackService. The
+// claim is matched by its lease's end as well as its token: a re-send clears
+// the token but keeps the lease, and the running delivery must keep holding
+// it then, while a claim by another worker always moves the lease's end (it
+// is only possible once the old one has passed).
+func (s *CallbackService) RenewLease(ctx context.Context, c *opaygate.Callback, lease time.Duration) (bool, error) {
+	if c.LeaseToken == "" {
+		return false, nil
+	}
+	var until time.Time
+	var kept bool
+	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
+		until = tx.now.Add(lease)
+		res, err := tx.exec(ctx, `UPDATE callbacks SET lease_until = ? WHERE id = ? AND state = ? AND lease_until = ?
+			AND (lease_owner = ? OR lease_owner = '')`,
+			ms(until), c.ID, opaygate.CallbackPending, ms(c.LeaseUntil), c.LeaseToken)
+		if err != nil {
+			return fmt.Errorf("renew callback lease %d: %w", c.ID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("renew callback lease %d: %w", c.ID, err)
+		}
+		kept = n == 1
+		return nil
+	})
+	if err != nil || !kept {
+		return false, err
+	}
+	c.LeaseUntil = until
+	return true, nil
+}
+
 // ResendCallback makes a callback due now as a fresh round. A callback that
 // a worker is delivering right now keeps its lease but loses its claim: the
 // re-send cannot start a second concurrent delivery, the running one cannot
@@ -170,6 +204,7 @@ func (s *CallbackService) ResendCallback(ctx context.Context, id int64) (*opayga
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errCallbackNotFound()
 		}
+		tx.afterCommit(s.onCallback)
 		return nil
 	})
 	if err != nil {

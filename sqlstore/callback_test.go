@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,6 +278,101 @@ func TestCallbackClaimsConcurrently(t *testing.T) {
 		wg.Wait()
 		if len(owner) != n {
 			t.Fatalf("claimed %d callbacks, want %d", len(owner), n)
+		}
+	})
+}
+
+// A claim in flight is renewed by its holder only: not once another worker
+// claimed the callback after the lease ran out, not after its attempt was
+// recorded; but still after a re-send by hand, whose new round waits for the
+// running delivery.
+func TestCallbackRenewLease(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.freeze()
+		ctx := context.Background()
+		e.closedOrders(t, "renew", 2)
+		c := e.claim(t, 1)[0]
+		e.clock.Advance(50 * time.Second)
+		if kept, err := e.svc.Callbacks.RenewLease(ctx, c, time.Minute); err != nil || !kept {
+			t.Fatalf("renew: %v %v", kept, err)
+		}
+		if want := e.clock.Now().Add(time.Minute); !c.LeaseUntil.Equal(want) {
+			t.Fatalf("lease until %v, want %v", c.LeaseUntil, want)
+		}
+		e.clock.Advance(50 * time.Second) // past the first lease, within the renewed one
+		if got := e.claim(t, 2); len(got) != 1 || got[0].ID == c.ID {
+			t.Fatalf("claimed %d, the renewed callback among them", len(got))
+		}
+
+		t.Run("ResentStillRenewable", func(t *testing.T) {
+			if _, err := e.svc.Callbacks.ResendCallback(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if kept, err := e.svc.Callbacks.RenewLease(ctx, c, time.Minute); err != nil || !kept {
+				t.Fatalf("renew after a re-send: %v %v", kept, err)
+			}
+		})
+		t.Run("ClaimedByAnother", func(t *testing.T) {
+			e.clock.Advance(2 * time.Minute) // the lease runs out, unrenewed
+			var other *opaygate.Callback
+			for _, got := range e.claim(t, 2) {
+				if got.ID == c.ID {
+					other = got
+				}
+			}
+			if other == nil {
+				t.Fatal("another worker could not claim the callback whose lease ran out")
+			}
+			if kept, err := e.svc.Callbacks.RenewLease(ctx, c, time.Minute); err != nil || kept {
+				t.Fatalf("the old claim was renewed over the new one: %v %v", kept, err)
+			}
+			e.attempt(t, other, 200)
+			if kept, err := e.svc.Callbacks.RenewLease(ctx, other, time.Minute); err != nil || kept {
+				t.Fatalf("renewed after its attempt was recorded: %v %v", kept, err)
+			}
+		})
+	})
+}
+
+// Deps.OnCallback runs after a commit that made a callback due (a move, a
+// re-send), and only then: not for writes without a callback, nor for a
+// close that changed nothing.
+func TestCallbackOnCommitHook(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		var calls atomic.Int64
+		var committed atomic.Bool // whether the callback row was visible when the hook ran
+		svc := sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net,
+			OTP: e.net, Acquirer: e.net, OnCallback: func() {
+				calls.Add(1)
+				list, err := e.svc.Callbacks.ListCallbacks(context.Background(), opaygate.CallbackFilter{Limit: 1})
+				committed.Store(err == nil && len(list) == 1)
+			}})
+		o := e.mustOrder(t, &opaygate.Order{Reference: "hook-1", Amount: 1000})
+		if _, err := svc.Orders.FindOrder(ctx, e.m.ID, opaygate.OrderKey{OrderNo: o.OrderNo}); err != nil {
+			t.Fatal(err)
+		}
+		if n := calls.Load(); n != 0 {
+			t.Fatalf("%d calls before any callback", n)
+		}
+		closed, err := svc.Orders.CloseOrder(ctx, e.m.ID, opaygate.OrderKey{OrderNo: o.OrderNo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := calls.Load(); n != 1 || !committed.Load() {
+			t.Fatalf("after the close: %d calls, row visible %v", n, committed.Load())
+		}
+		// Closing again changes nothing: no new callback, no call.
+		_, _ = svc.Orders.CloseOrder(ctx, e.m.ID, opaygate.OrderKey{OrderNo: closed.OrderNo})
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("after a refused close: %d calls", n)
+		}
+		list, _ := svc.Callbacks.ListCallbacks(ctx, opaygate.CallbackFilter{OrderNo: o.OrderNo})
+		if _, err := svc.Callbacks.ResendCallback(ctx, list[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := calls.Load(); n != 2 {
+			t.Fatalf("after a re-send: %d calls", n)
 		}
 	})
 }

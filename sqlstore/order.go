@@ -263,6 +263,7 @@ func (s *OrderService) enqueueCallback(ctx context.Context, tx *Tx, o *opaygate.
 	if err != nil {
 		return fmt.Errorf("enqueue callback: %w", err)
 	}
+	tx.afterCommit(s.deps.OnCallback)
 	return nil
 }
 

@@ -26,6 +26,11 @@ type Deps struct {
 	// connector to decide (live mode without one).
 	Settler opaygate.RefundSettler
 	Logger  *slog.Logger
+	// OnCallback, when set, is called after every commit that made a
+	// callback due (a state move, a refund, a re-send), so that a delivery
+	// worker can look at once instead of at its next poll. It must not
+	// block: it runs on the committing goroutine (SQLite's group committer).
+	OnCallback func()
 }
 
 // Services bundles the domain services on one database.
@@ -55,7 +60,7 @@ func NewServices(db *DB, deps Deps) *Services {
 		Orders:    orders,
 		Invoices:  &InvoiceService{db: db, deps: deps, orders: orders},
 		Refunds:   &RefundService{db: db, deps: deps, orders: orders},
-		Callbacks: &CallbackService{db: db, clock: deps.Clock},
+		Callbacks: &CallbackService{db: db, clock: deps.Clock, onCallback: deps.OnCallback},
 	}
 }
 

@@ -19,6 +19,23 @@ type Tx struct {
 	// service's clock when it begins (each run, if it runs again), so
 	// every row one state move writes carries the same time.
 	now time.Time
+	// onCommit are run once the transaction's changes are durable, and
+	// only then: telling someone about a row that a rollback takes back
+	// would send them looking for nothing.
+	onCommit []func()
+}
+
+// afterCommit runs fn after tx commits; never if it rolls back.
+func (tx *Tx) afterCommit(fn func()) {
+	if fn != nil {
+		tx.onCommit = append(tx.onCommit, fn)
+	}
+}
+
+func runAll(fns []func()) {
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // stmtCtx is the context a statement runs under. In a SQLite group-commit
@@ -212,6 +229,7 @@ func (db *DB) tryUpdate(ctx context.Context, clock opaygate.Clock, fn func(tx *T
 	if cerr := tx.Commit(); cerr != nil {
 		return fmt.Errorf("commit: %w", cerr)
 	}
+	runAll(tx.onCommit)
 	if err != nil {
 		return keep.err
 	}

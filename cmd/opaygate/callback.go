@@ -309,6 +309,9 @@ func (m *Main) startDelivery(svcs *sqlstore.Services, clock opaygate.Clock) {
 	m.stopDelivery = stop
 	nc := m.Config.Callbacks.notifyConfig(m.Config.Mode, m.sandboxExposed, clock, m.Logger)
 	w := notify.New(nc, svcs.Callbacks, svcs.Merchants)
+	// A callback committed on this node is sent now, not at the next poll;
+	// other nodes' callbacks wait at most one poll interval.
+	m.gw.OnCallback(w.Wake)
 	m.delivering.Go(func() { w.Run(ctx) })
 	m.Logger.Info("callback delivery started", "workers", nc.Concurrency, "timeout", nc.Timeout.String(),
 		"retries", formatSchedule(nc.Schedule), "allow_private_targets", nc.AllowPrivate,

@@ -41,6 +41,7 @@ Commands:
 	call       send a signed request to the API and print the answer
 	callback   list callbacks with their delivery attempts, or re-send one
 	bench      measure a gateway: requests/s and latency per scenario
+	soak       run mixed traffic for minutes; check memory and that no callback is lost
 
 Examples:
 
@@ -79,6 +80,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.call(ctx, rest)
 	case "bench":
 		err = c.bench(ctx, rest)
+	case "soak":
+		err = c.soak(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return exitOK

@@ -7,7 +7,9 @@
 //   - sign: the signature of a request body;
 //   - call: call an endpoint of a gateway (or OPay), signed;
 //   - callback list|show|resend: the callback outbox;
-//   - bench: load a gateway and report throughput and latency (package bench).
+//   - bench: load a gateway and report throughput and latency (package bench);
+//   - soak: mixed traffic for minutes at a fixed rate, with slow clients and a
+//     failing callback receiver; fails on lost callbacks or growing memory.
 //
 // main is thin on purpose: everything it does is in run and Main, which the
 // tests drive directly. It is the top of the dependency graph: nothing imports

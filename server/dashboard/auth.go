@@ -220,25 +220,24 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.showLogin(w, r, http.StatusUnauthorized, f, "Merchant id or password is wrong.")
 		return
 	}
-	now := d.svc.Clock.Now()
-	okIP, waitIP := d.perIP.allow(clientIP(r), now)
-	okM, waitM := d.perMerchant.allow(f.MerchantID, now)
-	if !okIP || !okM {
-		wait := max(waitIP, waitM)
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		f.RetryAfter = int(math.Ceil(wait.Minutes()))
-		d.showLogin(w, r, http.StatusTooManyRequests, f, "Too many login attempts. Please wait and try again.")
+	httplog.From(r.Context()).Merchant = f.MerchantID
+	if !d.throttleLogin(w, r, f) {
 		return
 	}
-	httplog.From(r.Context()).Merchant = f.MerchantID
+	pair := f.MerchantID + " " + clientIP(r)
 	if err := d.svc.Sessions.VerifyPassword(r.Context(), f.MerchantID, password); err != nil {
 		if opaygate.ErrorCode(err) != opaygate.EUNAUTHENTICATED {
+			d.perMerchantIP.forgive(pair) // our failure, not the client's
 			d.fail(w, r, nil, err)
 			return
 		}
 		d.showLogin(w, r, http.StatusUnauthorized, f, "Merchant id or password is wrong.")
 		return
 	}
+	// The right password clears this address's failures on the id, and gives back the
+	// token it took from the id's bucket, which thus counts failures only.
+	d.perMerchantIP.forgive(pair)
+	d.perMerchant.giveBack(f.MerchantID, d.svc.Clock.Now())
 	m, err := d.svc.Merchants.FindMerchant(r.Context(), f.MerchantID)
 	if err != nil {
 		d.fail(w, r, nil, err)
@@ -259,6 +258,41 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	d.setCookie(w, sessionCookie, token, d.policy.Absolute)
 	d.clearCookie(w, loginCookie)
 	d.redirect(w, r, f.Next)
+}
+
+// throttleLogin applies the login limits before the password is hashed, and answers 429
+// and returns false when the attempt is refused. An attempt spends a token of its address
+// and one of its (merchant id, address) pair — given back when the password is right, so
+// the pair counts failures. Only those two refuse: they belong to the address that spent
+// them. The merchant id's own bucket, spent by failures from every address, only slows:
+// when it is empty the attempt waits LoginSlowdown, whatever its password, and goes on.
+// So an attacker with many addresses can neither lock the owner out nor learn from the
+// wait whether a guess was right, and one address guessing at one id is stopped after 5.
+func (d *Dashboard) throttleLogin(w http.ResponseWriter, r *http.Request, f loginForm) bool {
+	now := d.svc.Clock.Now()
+	ip := clientIP(r)
+	okIP, waitIP := d.perIP.allow(ip, now)
+	okPair, waitPair := true, time.Duration(0)
+	if okIP {
+		okPair, waitPair = d.perMerchantIP.allow(f.MerchantID+" "+ip, now)
+	}
+	if !okIP || !okPair {
+		wait := max(waitIP, waitPair)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		f.RetryAfter = int(math.Ceil(wait.Minutes()))
+		d.showLogin(w, r, http.StatusTooManyRequests, f, "Too many login attempts. Please wait and try again.")
+		return false
+	}
+	if ok, _ := d.perMerchant.allow(f.MerchantID, now); !ok {
+		d.log.Warn("dashboard login slowed: many failed attempts on this merchant id", "merchant_id", f.MerchantID,
+			"delay", d.slowdown.String())
+		select {
+		case <-time.After(d.slowdown):
+		case <-r.Context().Done():
+			return false
+		}
+	}
+	return true
 }
 
 // logout ends the session in the database, not only in the browser.
@@ -332,6 +366,23 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) * float64(l.rate.Every))
+}
+
+// giveBack returns a token taken from key's bucket.
+func (l *limiter) giveBack(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		l.refill(b, now)
+		b.tokens = min(float64(l.rate.Burst), b.tokens+1)
+	}
+}
+
+// forgive forgets key's bucket: the next attempt starts with a full one.
+func (l *limiter) forgive(key string) {
+	l.mu.Lock()
+	delete(l.buckets, key)
+	l.mu.Unlock()
 }
 
 func (l *limiter) refill(b *bucket, now time.Time) {

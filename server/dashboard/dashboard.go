@@ -33,10 +33,16 @@ var dashboardFiles embed.FS
 // Config configures the merchant dashboard. Zero fields take the defaults.
 type Config struct {
 	Sessions opaygate.SessionPolicy // default opaygate.DefaultSessionPolicy()
-	// Login attempts are limited per merchant id and per client IP, each by a token bucket
-	// held in this node's memory (see docs/DASHBOARD.md for several nodes).
-	LoginPerMerchant RateLimit // default 5 at once, then one per minute
-	LoginPerIP       RateLimit // default 20 at once, then one every 15 s
+	// Login throttling (docs/DASHBOARD.md), token buckets in this node's memory. Only the
+	// first two ever refuse an attempt, and only for the address that spent them, so nobody
+	// can lock a merchant out from addresses of their own.
+	LoginPerIP         RateLimit // every attempt from an address: default 20 at once, then one every 15 s
+	LoginPerMerchantIP RateLimit // failures on one merchant id from one address: default 5, then one a minute
+	// LoginPerMerchant counts the failures on one merchant id from every address. Once it is
+	// spent, every attempt on that id waits LoginSlowdown before its password is checked —
+	// the right one too, so that the wait tells nothing — but none is refused.
+	LoginPerMerchant RateLimit     // default 10 at once, then one a minute
+	LoginSlowdown    time.Duration // default 2 s
 }
 
 // RateLimit is a token bucket: Burst attempts at once, then one more every Every.
@@ -74,13 +80,15 @@ type Dashboard struct {
 	svc Deps
 	log *slog.Logger
 
-	policy      opaygate.SessionPolicy
-	site        *web.Site
-	secure      bool   // the public URL is https: cookies are Secure and __Host- prefixed
-	scheme      string // of the public URL, for the Origin check
-	origin      string // scheme://host of the public URL
-	perMerchant *limiter
-	perIP       *limiter
+	policy        opaygate.SessionPolicy
+	site          *web.Site
+	secure        bool     // the public URL is https: cookies are Secure and __Host- prefixed
+	scheme        string   // of the public URL, for the Origin check
+	origin        string   // scheme://host of the public URL
+	perIP         *limiter // every attempt, per address
+	perMerchantIP *limiter // failures, per merchant id and address
+	perMerchant   *limiter // failures, per merchant id
+	slowdown      time.Duration
 }
 
 // Register adds the dashboard's routes to mux. GET pages answer HEAD too (the mux does that);
@@ -138,8 +146,13 @@ func New(cfg Config, deps Deps) (*Dashboard, error) {
 		d.scheme, d.origin = u.Scheme, u.Scheme+"://"+u.Host
 	}
 	d.secure = d.scheme == "https"
-	d.perMerchant = newLimiter(withDefault(cfg.LoginPerMerchant, RateLimit{Burst: 5, Every: time.Minute}))
 	d.perIP = newLimiter(withDefault(cfg.LoginPerIP, RateLimit{Burst: 20, Every: 15 * time.Second}))
+	d.perMerchantIP = newLimiter(withDefault(cfg.LoginPerMerchantIP, RateLimit{Burst: 5, Every: time.Minute}))
+	d.perMerchant = newLimiter(withDefault(cfg.LoginPerMerchant, RateLimit{Burst: 10, Every: time.Minute}))
+	d.slowdown = cfg.LoginSlowdown
+	if d.slowdown <= 0 {
+		d.slowdown = 2 * time.Second
+	}
 	var err error
 	if d.site, err = parseDashboard(d.log); err != nil {
 		return nil, err

@@ -66,6 +66,27 @@ func TestDashboardLimiter(t *testing.T) {
 	if ok, _ := l.allow("other", now); !ok {
 		t.Fatal("keys share a bucket")
 	}
+	t.Run("GiveBackAndForgive", func(t *testing.T) {
+		l := newLimiter(RateLimit{Burst: 2, Every: time.Hour})
+		l.allow("k", now)
+		l.allow("k", now)
+		l.giveBack("k", now) // a right password returns its token
+		if ok, _ := l.allow("k", now); !ok {
+			t.Fatal("the token given back was not there")
+		}
+		l.giveBack("k", now)
+		l.giveBack("k", now)
+		l.giveBack("k", now)
+		if b := l.buckets["k"]; b.tokens != 2 {
+			t.Fatalf("%v tokens, more than the burst", b.tokens)
+		}
+		l.allow("k", now)
+		l.allow("k", now)
+		l.forgive("k")
+		if ok, _ := l.allow("k", now); !ok {
+			t.Fatal("a forgiven key is still limited")
+		}
+	})
 	t.Run("Bounded", func(t *testing.T) {
 		l := newLimiter(RateLimit{Burst: 1, Every: time.Hour})
 		for i := range 3 * maxBuckets {
