@@ -48,9 +48,15 @@ type Network struct {
 	mu          sync.Mutex
 	otps        map[string]string                // orderNo → last OTP sent
 	messages    map[string][]opaygate.SentNotice // orderNo → what was "sent", oldest first
+	remembered  []string                         // the orders above, oldest first
 	refundDelay time.Duration
 	clock       opaygate.Clock
 }
+
+// RememberOrders is how many orders' OTPs and messages the simulated network keeps: a
+// sandbox runs for weeks, so it forgets the oldest rather than grow without bound. An OTP is
+// valid for minutes; ten thousand orders is hours of a busy test.
+const RememberOrders = 10_000
 
 var (
 	_ opaygate.ValUNetwork   = (*Network)(nil)
@@ -112,15 +118,36 @@ func (n *Network) SendOTP(ctx context.Context, o *opaygate.Order, code string) e
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.remember(o.OrderNo)
 	n.otps[o.OrderNo] = code
 	n.record(o.OrderNo, opaygate.Notice{Channel: "SMS", To: to, Text: "Your OPay verification code is " + code})
 	return nil
+}
+
+// remember notes that the network keeps something of orderNo, and forgets the oldest order
+// beyond RememberOrders; n.mu is held.
+func (n *Network) remember(orderNo string) {
+	if _, ok := n.messages[orderNo]; ok {
+		return
+	}
+	if _, ok := n.otps[orderNo]; ok {
+		return
+	}
+	n.remembered = append(n.remembered, orderNo)
+	if len(n.remembered) > RememberOrders {
+		old := n.remembered[0]
+		n.remembered[0] = ""
+		n.remembered = n.remembered[1:]
+		delete(n.otps, old)
+		delete(n.messages, old)
+	}
 }
 
 // Notify records a notice instead of sending it.
 func (n *Network) Notify(ctx context.Context, o *opaygate.Order, notice opaygate.Notice) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.remember(o.OrderNo)
 	n.record(o.OrderNo, notice)
 	return nil
 }
@@ -157,6 +184,7 @@ func (n *Network) Reset() {
 	defer n.mu.Unlock()
 	clear(n.otps)
 	clear(n.messages)
+	n.remembered = nil
 }
 
 // Authorize approves every payment except the amount triggers and, for

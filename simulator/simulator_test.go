@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/opaygate/opaygate"
@@ -36,5 +37,31 @@ func TestNetwork_OTP(t *testing.T) {
 	}
 	if limit, _ := n.CreditLimit(context.Background(), simulator.NoCreditAccount); limit != 0 {
 		t.Fatalf("no-credit account has limit %d", limit)
+	}
+}
+
+// The network keeps OTPs and messages of the last RememberOrders orders only: a sandbox that
+// runs for weeks does not grow without bound.
+func TestNetworkForgetsOldOrders(t *testing.T) {
+	n := simulator.New()
+	ctx := context.Background()
+	for i := range simulator.RememberOrders + 5 {
+		o := &opaygate.Order{OrderNo: fmt.Sprintf("%018d", i), ValUAccount: "01012345678"}
+		if err := n.SendOTP(ctx, o, "111111"); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Notify(ctx, o, opaygate.Notice{Channel: "WALLET", To: "01012345678", Text: "pay"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		no := fmt.Sprintf("%018d", i)
+		if _, ok := n.LastOTP(no); ok || len(n.Messages(no)) != 0 {
+			t.Errorf("order %d is still remembered", i)
+		}
+	}
+	last := fmt.Sprintf("%018d", simulator.RememberOrders+4)
+	if otp, ok := n.LastOTP(last); !ok || otp != "111111" || len(n.Messages(last)) != 2 {
+		t.Errorf("the newest order: %q %v %v", otp, ok, n.Messages(last))
 	}
 }

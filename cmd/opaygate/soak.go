@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
 
 	"github.com/opaygate/opaygate/bench"
 )
@@ -45,6 +49,7 @@ func (c *CLI) soak(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.MaxRSSGrowth, "max-rss-growth", cfg.MaxRSSGrowth,
 		"fail when memory at the end exceeds this factor times memory a quarter of the way in")
 	fs.Float64Var(&cfg.MaxErrorRate, "max-error-rate", cfg.MaxErrorRate, "fail when more than this share of operations failed")
+	memprofile := fs.String("memprofile", "", "write the heap's live objects to `file` when the soak ends (go tool pprof)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -56,7 +61,20 @@ func (c *CLI) soak(ctx context.Context, args []string) error {
 		return usageErrorf("soak: %v", err)
 	}
 	cfg.Out = c.Stdout
-	if _, err := bench.Soak(ctx, cfg); err != nil {
+	_, err = bench.Soak(ctx, cfg)
+	if *memprofile != "" {
+		// What is still reachable once the soak is over: a leak shows here.
+		runtime.GC()
+		f, ferr := os.Create(*memprofile)
+		if ferr == nil {
+			ferr = pprof.WriteHeapProfile(f)
+			ferr = errors.Join(ferr, f.Close())
+		}
+		if ferr != nil {
+			return fmt.Errorf("soak: memprofile: %w", ferr)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("soak: %w", err)
 	}
 	return nil
