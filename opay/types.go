@@ -524,17 +524,9 @@ type InputPINRequest struct {
 	Reference string `json:"reference,omitempty"`
 }
 
-// InputPINData is the data of input-pin: the next step (INPUT_OTP), or the outcome.
-type InputPINData struct {
-	Reference     string      `json:"reference"`
-	OrderNo       string      `json:"orderNo"`
-	NextAction    *NextAction `json:"nextAction,omitempty"`
-	Status        string      `json:"status"`
-	Amount        Amount      `json:"amount"`
-	VAT           Amount      `json:"vat"`
-	FailureCode   string      `json:"failureCode,omitempty"`
-	FailureReason string      `json:"failureReason,omitempty"`
-}
+// InputPINData is the data of input-pin: the next step (INPUT_OTP), or the outcome. It has
+// payment/create's shape (METHODS.md §8.x).
+type InputPINData = PaymentCreateData
 
 // ResendOTPRequest asks for a new OTP.
 type ResendOTPRequest struct {

@@ -67,6 +67,12 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 	if err := s.svc.Orders.CreatePayment(ctx, o, params); err != nil {
 		return nil, err
 	}
+	return s.paymentData(o), nil
+}
+
+// paymentData is the answer of payment/create and input-pin: the order, what it waits for,
+// and its failure when it failed.
+func (s *Server) paymentData(o *opaygate.Order) opay.PaymentCreateData {
 	d := opay.PaymentCreateData{
 		Reference:  o.Reference,
 		OrderNo:    o.OrderNo,
@@ -76,7 +82,7 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 		VAT:        vatOf(o),
 	}
 	d.FailureCode, d.FailureReason = failureOf(o)
-	return d, nil
+	return d
 }
 
 // cashierStatus reports an order; reads show an expired order as CLOSE.
@@ -205,16 +211,7 @@ func (s *Server) inputPIN(ctx context.Context, m *opaygate.Merchant, body []byte
 	if err != nil {
 		return nil, err
 	}
-	d := opay.InputPINData{
-		Reference:  o.Reference,
-		OrderNo:    o.OrderNo,
-		NextAction: s.nextAction(o),
-		Status:     string(o.Status),
-		Amount:     amountOf(o),
-		VAT:        vatOf(o),
-	}
-	d.FailureCode, d.FailureReason = failureOf(o)
-	return d, nil
+	return s.paymentData(o), nil
 }
 
 // getBankInstallment lists the bank installment plans (METHODS.md §8.5), those that take the
