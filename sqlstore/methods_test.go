@@ -178,6 +178,49 @@ func TestLookupUnique(t *testing.T) {
 	})
 }
 
+// TestLookupUniqueOnTheCheckout: the hosted checkout's path (StartPayment on an INITIAL order)
+// draws again when the identifier collides, as payment/create does.
+func TestLookupUniqueOnTheCheckout(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const n, space = 8, 24
+		svc := sqlstore.NewServices(e.db, sqlstore.Deps{Methods: methods{"SmallCodes": smallCodes{space}}, Clock: e.clock,
+			ValU: e.net, OTP: e.net, Acquirer: e.net})
+		orders := make([]*opaygate.Order, n)
+		for i := range n {
+			o := &opaygate.Order{MerchantID: e.m.ID, Reference: fmt.Sprintf("page-code-%d", i), Country: "NG", Amount: 1000,
+				ProductName: "Rice"}
+			if err := svc.Orders.CreateOrder(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			orders[i] = o
+		}
+		var wg sync.WaitGroup
+		started := make([]*opaygate.Order, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				started[i], errs[i] = svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: orders[i].ID}, "SmallCodes", nil)
+			})
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for i, o := range started {
+			if errs[i] != nil {
+				t.Fatalf("order %d: %v", i, errs[i])
+			}
+			code := o.MethodData[opaygate.DataReferenceCode]
+			if seen[code] || o.Step != opaygate.StepExternal {
+				t.Fatalf("order %d: code %s (seen %v), step %s", i, code, seen[code], o.Step)
+			}
+			seen[code] = true
+			if got, err := svc.Orders.FindOrderByIdentifier(ctx, opaygate.DataReferenceCode, code); err != nil || got.ID != o.ID {
+				t.Fatalf("find %s: %+v %v", code, got, err)
+			}
+		}
+	})
+}
+
 // TestRefundWayTable: NG refunds take the way OPay's table fixes for the order's method.
 func TestRefundWayTable(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {

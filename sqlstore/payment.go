@@ -143,6 +143,16 @@ func (s *OrderService) StartPayment(ctx context.Context, merchantID string, key 
 	if current.Status != opaygate.StatusInitial {
 		return nil, errOrderState("order is %s", current.Status)
 	}
+	for draw := 1; ; draw++ {
+		// Start runs again only when the identifier it drew collided: it draws another.
+		o, err := s.startPayment(ctx, m, merchantID, current, name, params)
+		if !errors.Is(err, errLookupTaken) || draw == maxLookupDraws {
+			return o, err
+		}
+	}
+}
+
+func (s *OrderService) startPayment(ctx context.Context, m opaygate.Method, merchantID string, current *opaygate.Order, name string, params any) (*opaygate.Order, error) {
 	started := *current
 	started.PayMethod = name
 	move, err := m.Start(ctx, s.network(), &started, params, s.deps.Clock.Now())
