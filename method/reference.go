@@ -3,6 +3,7 @@ package method
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -102,7 +103,10 @@ func (ReferenceCode) Start(_ context.Context, _ opaygate.Network, o *opaygate.Or
 	}
 	m := wait(o, data)
 	// The code "sent" through notify (METHODS.md §8.4); the sandbox records it.
-	text := fmt.Sprintf("Pay %s at any OPay agent or kiosk with reference code %s (%s)", money(o), code, p.merchantName)
+	text := fmt.Sprintf("Pay %s at any OPay agent or kiosk with reference code %s", money(o), code)
+	if p.merchantName != "" {
+		text += " (" + p.merchantName + ")"
+	}
 	if p.sms != "" {
 		m.Notices = append(m.Notices, opaygate.Notice{Channel: "SMS", To: p.sms, Text: text})
 	}
@@ -119,4 +123,51 @@ func (ReferenceCode) NextAction(o *opaygate.Order, _ Links) *opay.NextAction {
 	}
 	return &opay.NextAction{ActionType: opay.ActionReferenceCode,
 		ReferenceCode: o.MethodData[opaygate.DataReferenceCode], ExpiredTimestamp: o.ExpireAt.UnixMilli()}
+}
+
+// The hosted checkout: the customer may give a mobile number to receive the code by SMS, then
+// sees the code to pay at a kiosk; the page waits for the payment.
+
+func (ReferenceCode) OnCheckout() bool { return true }
+func (ReferenceCode) Refused() string  { return "reference_mobile" }
+
+// Form reads the optional mobile number the code is sent to.
+func (ReferenceCode) Form(f url.Values) (any, string) {
+	mobile := stripSpaces(f.Get("mobile"))
+	if mobile != "" && !opaygate.Phone(mobile) && !opaygate.EgyptianMobile(mobile) {
+		return nil, "reference_mobile"
+	}
+	return referenceParams{sms: mobile}, ""
+}
+
+// Waiting shows the code; in the sandbox the simulator page stands in for the kiosk.
+func (ReferenceCode) Waiting(o *opaygate.Order, links Links) Waiting {
+	return Waiting{Identifier: o.MethodData[opaygate.DataReferenceCode], App: simulatePage(o, links)}
+}
+
+func (ReferenceCode) Texts() map[string]map[string]string {
+	return map[string]map[string]string{
+		"EN": {
+			"reference.title":        "Pay in cash (reference code)",
+			"reference.intro":        "Get a code and pay it in cash at any OPay agent or kiosk before this payment expires.",
+			"reference.mobile":       "Mobile number (optional)",
+			"reference.mobile.hint":  "We text you the code if you give your number.",
+			"reference.continue":     "Get a reference code",
+			"reference.wait.title":   "Pay this code at an OPay agent or kiosk",
+			"reference.wait.code":    "Reference code",
+			"reference.wait.intro":   "Give the code and pay the amount in cash. This page shows the result once the payment arrives.",
+			"error.reference_mobile": "Enter a mobile number in international form (+ and 8 to 15 digits), or leave it empty.",
+		},
+		"AR": {
+			"reference.title":        "الدفع نقدًا (رمز مرجعي)",
+			"reference.intro":        "احصل على رمز وادفعه نقدًا لدى أي وكيل أو كشك OPay قبل انتهاء صلاحية عملية الدفع.",
+			"reference.mobile":       "رقم الهاتف المحمول (اختياري)",
+			"reference.mobile.hint":  "نرسل إليك الرمز في رسالة نصية إذا أدخلت رقمك.",
+			"reference.continue":     "الحصول على رمز مرجعي",
+			"reference.wait.title":   "ادفع هذا الرمز لدى وكيل أو كشك OPay",
+			"reference.wait.code":    "الرمز المرجعي",
+			"reference.wait.intro":   "قدّم الرمز وادفع المبلغ نقدًا. تعرض هذه الصفحة النتيجة فور وصول الدفعة.",
+			"error.reference_mobile": "أدخل رقم هاتف بالصيغة الدولية (+ ثم 8 إلى 15 رقمًا) أو اتركه فارغًا.",
+		},
+	}
 }

@@ -2,12 +2,14 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
 )
 
@@ -267,5 +269,46 @@ func TestSimulatorLive(t *testing.T) {
 	c.get(t, "/simulate?orderToken="+token).html(t, http.StatusNotFound).has(t, "not found")
 	for _, path := range []string{"/simulate/approve", "/simulate/decline", "/simulate/expire"} {
 		c.post(t, path, form(token)).html(t, http.StatusNotFound)
+	}
+}
+
+// TestCheckoutReferenceCode: the customer asks for a code (texted to the mobile given), sees
+// it on the waiting page, and pays it at a kiosk: the simulator stands in for the kiosk.
+func TestCheckoutReferenceCode(t *testing.T) {
+	e := newTestServer(t)
+	c := e.customer()
+	token, orderNo := e.cashierOrder(t, e.A, "reference-page", 2500, nil)
+	back := e.srv.URL + "/checkout?orderToken=" + token
+
+	c.get(t, back).html(t, http.StatusOK).has(t, `action="checkout/referencecode"`, "Pay in cash (reference code)")
+	c.post(t, "/checkout/referencecode", form(token, "mobile", "0803")).redirectsTo(t, back+"&error=reference_mobile")
+	c.get(t, back+"&error=reference_mobile").html(t, http.StatusOK).has(t, `role="alert"`, "international form")
+	c.post(t, "/checkout/referencecode", form(token, "mobile", "+201066668888")).redirectsTo(t, back)
+
+	st := e.orderStatus(t, e.A, orderNo)
+	o, err := e.svc.Orders.FindOrderByNo(context.Background(), orderNo)
+	if err != nil || st.Status != "PENDING" {
+		t.Fatalf("after the section: %+v %v", st, err)
+	}
+	code := o.MethodData[opaygate.DataReferenceCode]
+	if len(code) != 10 {
+		t.Fatalf("reference code %q", code)
+	}
+	waitingPage(t, c.get(t, back), token).
+		has(t, "Pay this code at an OPay agent or kiosk", `<strong id="reference-code">`+code+`</strong>`).lacks(t, "checkout/qr")
+	// The code went to the mobile the customer gave.
+	type message struct{ Channel, To, Text string }
+	msgs := data[[]message](t, must(t, e.do(t, "GET", "/_sandbox/messages?orderNo="+orderNo, nil, nil), opay.CodeSuccess))
+	if len(msgs) != 1 || msgs[0].Channel != "SMS" || msgs[0].To != "+201066668888" || !strings.Contains(msgs[0].Text, code) {
+		t.Errorf("messages %+v", msgs)
+	}
+	// The kiosk takes the payment.
+	c.get(t, "/simulate?orderToken="+token).html(t, http.StatusOK).has(t, code)
+	c.follow(t, c.post(t, "/simulate/approve", form(token))).html(t, http.StatusOK).has(t, "Payment successful")
+	if st := e.orderStatus(t, e.A, orderNo); st.Status != "SUCCESS" {
+		t.Errorf("status %+v", st)
+	}
+	if cbs := e.callbackStatuses(t, orderNo); len(cbs) != 1 || cbs[0] != "SUCCESS" {
+		t.Errorf("callbacks %v", cbs)
 	}
 }

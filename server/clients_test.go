@@ -105,7 +105,7 @@ func TestRealClients(t *testing.T) {
 	t.Run("OtherPayMethodsNotYet", func(t *testing.T) {
 		// OPay's other methods are refused until the gateway implements them
 		// (docs/CONTRACT.md); the answer is OPay's 02003.
-		for _, pm := range []string{"BankTransfer", "COD", "OpayWalletNg", "ReferenceCode"} {
+		for _, pm := range []string{"BankTransfer", "COD", "OpayWalletNg", "BankAccount"} {
 			r := must(t, e.call(t, e.A, pathCashierCreate, base+`"reference":"rc-pm-`+pm+`","payMethod":"`+pm+`"}`), opay.CodePayMethod)
 			if r.Message != "payMethod not support." {
 				t.Errorf("%s: %s", pm, r.Raw)
