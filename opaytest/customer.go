@@ -137,8 +137,10 @@ const ApprovedCard = "4111111111111111"
 
 // PayWithCard pays an order by card as the customer does on the checkout page: the card number
 // with a valid expiry date and CVV, then the 3-D Secure page confirmed. A payment/create
-// BankCard order waiting on the 3-D Secure page (enable3DS) is confirmed. order is an orderNo
-// or, failing that, a reference.
+// BankCard order picks up at the step it waits for: the 3-D Secure page (enable3DS) is
+// confirmed; an NG card's PIN step gets SandboxPIN and its OTP step the OTP that was texted,
+// as input-pin and input-otp would (the number is then ignored). order is an orderNo or,
+// failing that, a reference.
 func (g *Gateway) PayWithCard(order, number string) (*Payment, error) {
 	ctx := context.Background()
 	o, err := g.findOrder(ctx, order)
@@ -157,6 +159,20 @@ func (g *Gateway) PayWithCard(order, number string) (*Payment, error) {
 	if o.Status == opaygate.StatusPending && o.Step == opaygate.Step3DS {
 		if o, err = g.svcs.Orders.Confirm3DS(ctx, g.Merchant.ID, key); err != nil {
 			return nil, fmt.Errorf("opaytest: pay with card: confirm 3-D Secure: %w", err)
+		}
+	}
+	if o.Status == opaygate.StatusPending && o.Step == opaygate.StepPIN {
+		if o, err = g.svcs.Orders.SubmitPIN(ctx, g.Merchant.ID, key, SandboxPIN); err != nil {
+			return nil, fmt.Errorf("opaytest: pay with card: enter the pin: %w", err)
+		}
+	}
+	if o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP {
+		otp, ok := g.network.LastOTP(o.OrderNo)
+		if !ok {
+			otp = SandboxOTP
+		}
+		if o, err = g.svcs.Orders.SubmitOTP(ctx, g.Merchant.ID, key, otp); err != nil {
+			return nil, fmt.Errorf("opaytest: pay with card: enter the otp: %w", err)
 		}
 	}
 	if !o.Status.Final() {

@@ -47,6 +47,10 @@ import (
 // SandboxOTP is accepted for every order besides the OTP the gateway sent.
 const SandboxOTP = "123456"
 
+// SandboxPIN is the PIN the sandbox's issuers accept for an NG card that asks for one (BINs
+// 506099 and 506100); any other PIN is wrong, and the third wrong one fails the order with 55.
+const SandboxPIN = simulator.PIN
+
 // RefundDelay is how long a refund stays PENDING before the sandbox completes it; Advance past
 // it to see refunds succeed.
 const RefundDelay = opaygate.DefaultRefundDelay

@@ -445,3 +445,52 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// An NG card created over the API that waits for its PIN, its OTP or both is finished by
+// PayWithCard, whose steps the callback then reports.
+func TestPayWithCard_NigerianPINAndOTP(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	rcv := newReceiver(t, gw)
+	c, ctx := gw.Client(), context.Background()
+	for _, tt := range []struct {
+		card   string
+		first  string
+		status opay.OrderStatus
+		code   string
+	}{
+		{"5060990000010106", opay.ActionPIN, opay.StatusSuccess, ""}, // PIN, then OTP
+		{"5061000000010103", opay.ActionPIN, opay.StatusSuccess, ""}, // PIN only
+		{"5399830000000016", opay.ActionOTP, opay.StatusSuccess, ""}, // OTP only
+		{"5060990000000057", opay.ActionPIN, opay.StatusFail, "57"},  // the test-card rule after both
+	} {
+		t.Run(tt.card, func(t *testing.T) {
+			d := must(c.CreatePayment(ctx, opay.PaymentCreateRequest{
+				Reference: "pin-" + tt.card, Country: "NG", PayMethod: opay.PayMethodBankCard,
+				Amount: opay.Amount{Total: 250000, Currency: "NGN"}, Product: opay.Product{Name: "Generator"},
+				ReturnURL: "https://shop.example.com/return", CallbackURL: rcv.srv.URL,
+				BankCard: &opay.BankCard{CardHolderName: "Ada Obi", CardNumber: tt.card, CVV: "123",
+					ExpiryMonth: "12", ExpiryYear: fmt.Sprintf("%02d", (gw.Now().Year()+2)%100)}}))(t)
+			if d.NextAction == nil || d.NextAction.ActionType != tt.first {
+				t.Fatalf("payment/create = %+v", d)
+			}
+			pay := must(gw.PayWithCard(d.OrderNo, ""))(t)
+			if pay.Status != tt.status || pay.FailureCode != tt.code {
+				t.Errorf("payment %+v", pay)
+			}
+			got := must(c.CashierStatus(ctx, opay.CashierStatusRequest{OrderNo: d.OrderNo, Country: "NG"}))(t)
+			if opay.OrderStatus(got.Status) != tt.status {
+				t.Errorf("cashier/status says %s", got.Status)
+			}
+			var notified []opay.OrderStatus
+			for _, n := range rcv.notifications() {
+				if n.OrderNo == d.OrderNo {
+					notified = append(notified, n.Status)
+				}
+			}
+			if len(notified) != 1 || notified[0] != tt.status {
+				t.Errorf("the shop was told %v", notified)
+			}
+		})
+	}
+}
