@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/opaygate/opaygate"
 )
 
 // The methods whose customer pays outside the API, in a real browser (harness:
@@ -159,5 +162,36 @@ func TestPayBrowserHandedOff(t *testing.T) {
 				t.Errorf("status %+v", st)
 			}
 		})
+	}
+}
+
+// A reference code: the customer asks for one with a mobile number, reads it on the waiting
+// page (the code the order holds, also texted to that number), and pays it at a kiosk — the
+// simulator stands in for the kiosk — which the page, re-reading itself, shows.
+func TestPayBrowserReferenceCode(t *testing.T) {
+	ctx := payChrome(t)
+	e := newTestServer(t)
+	token, orderNo := e.cashierOrder(t, e.A, "browser-reference", 2500, nil)
+	dashDo(t, ctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(e.srv.URL+"/checkout?orderToken="+token),
+		chromedp.WaitVisible(chromedp.ID("reference-mobile")),
+		chromedp.SendKeys(chromedp.ID("reference-mobile"), "+20 106 666 8888\r"),
+		chromedp.WaitVisible(chromedp.ID("reference-code")),
+	)
+	o, err := e.svc.Orders.FindOrderByNo(context.Background(), orderNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := o.MethodData[opaygate.DataReferenceCode]
+	if shown := browserText(t, ctx, "#reference-code"); len(code) != 10 || shown != code {
+		t.Errorf("the waiting page shows %q, the order holds %q", shown, code)
+	}
+	payScreenshot(t, ctx, "pay-wait-referencecode", true)
+	c := e.customer()
+	c.post(t, "/simulate/approve", form(token)).redirectsTo(t, e.srv.URL+"/checkout?orderToken="+token)
+	dashDo(t, ctx, chromedp.WaitVisible(chromedp.CSS(".result-success")))
+	if st := e.orderStatus(t, e.A, orderNo); st.Status != "SUCCESS" {
+		t.Errorf("status %+v", st)
 	}
 }
