@@ -192,8 +192,8 @@ type Order struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
-	// MerchantName is the merchant's name as payment/create found it, for a method that
-	// shows it (BankTransfer's account name); it is not stored.
+	// MerchantName is the merchant's name as payment/create or the checkout's StartPayment
+	// found it, for a method that shows it (BankTransfer's account name); it is not stored.
 	MerchantName string
 
 	// Lifetime is how long a new order stays payable from when it is stored (the request's

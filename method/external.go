@@ -48,6 +48,9 @@ type Waiting struct {
 	// HandOff sends the customer to App as soon as the method has started: for the methods
 	// whose own page is the only way to pay (Vodafone Cash, Shahry).
 	HandOff bool
+	// Details is what else the method's template shows, by name (BankTransfer: accountName,
+	// bankName).
+	Details map[string]string
 }
 
 // external is what the external methods share.

@@ -77,7 +77,7 @@ func TestSetFindsMethods(t *testing.T) {
 	// The page's order (METHODS.md §8.y), of the methods built so far.
 	for country, want := range map[string][]string{
 		"EG": {"BankCard", "VALU", "MWALLET", "VodafoneCash", "Shahry", "ReferenceCode"},
-		"NG": {"BankCard", "OpayWalletNg", "BankUssd", "ReferenceCode"},
+		"NG": {"BankCard", "OpayWalletNg", "BankTransfer", "BankUssd", "ReferenceCode"},
 	} {
 		var names []string
 		for _, m := range s.Checkout(country) {

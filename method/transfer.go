@@ -2,6 +2,7 @@ package method
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -67,4 +68,58 @@ func (BankTransfer) NextAction(o *opaygate.Order, _ Links) *opay.NextAction {
 		TransferAccountNumber: o.MethodData[opaygate.DataTransferAccount],
 		TransferAccountName:   o.MethodData["transferAccountName"],
 		TransferBankName:      TransferBankName, ExpiredTimestamp: o.ExpireAt.UnixMilli()}
+}
+
+// The hosted checkout: the customer gives the mobile number the account is opened for (the
+// API's userPhone), then sees the account to transfer the amount to; the page waits for the
+// transfer.
+
+func (BankTransfer) OnCheckout() bool { return true }
+func (BankTransfer) Refused() string  { return "transfer_mobile" }
+
+// Form reads the mobile number, in international form; it may be typed with spaces.
+func (BankTransfer) Form(f url.Values) (any, string) {
+	mobile := stripSpaces(f.Get("mobile"))
+	if !opaygate.Phone(mobile) {
+		return nil, "transfer_mobile"
+	}
+	return mobile, ""
+}
+
+// Waiting shows the account; in the sandbox the simulator page stands in for the customer's
+// banking app, and pays the order's exact amount.
+func (BankTransfer) Waiting(o *opaygate.Order, links Links) Waiting {
+	return Waiting{Identifier: o.MethodData[opaygate.DataTransferAccount], App: simulatePage(o, links),
+		Details: map[string]string{"accountName": o.MethodData["transferAccountName"], "bankName": TransferBankName}}
+}
+
+func (BankTransfer) Texts() map[string]map[string]string {
+	return map[string]map[string]string{
+		"EN": {
+			"transfer.title":        "Bank transfer",
+			"transfer.intro":        "We open an account for this payment; transfer the exact amount to it from any bank app before the payment expires.",
+			"transfer.mobile":       "Mobile number",
+			"transfer.mobile.hint":  "In international form, e.g. +234 803 123 4567.",
+			"transfer.continue":     "Get the account to transfer to",
+			"transfer.wait.title":   "Transfer the exact amount to this account",
+			"transfer.wait.number":  "Account number",
+			"transfer.wait.name":    "Account name",
+			"transfer.wait.bank":    "Bank",
+			"transfer.wait.intro":   "Send exactly the amount above; another amount fails the payment. This page shows the result once the transfer arrives.",
+			"error.transfer_mobile": "Enter your mobile number in international form (+ and 8 to 15 digits).",
+		},
+		"AR": {
+			"transfer.title":        "تحويل بنكي",
+			"transfer.intro":        "نفتح حسابًا لهذه العملية؛ حوّل المبلغ بالضبط إليه من أي تطبيق بنكي قبل انتهاء صلاحية الدفع.",
+			"transfer.mobile":       "رقم الهاتف المحمول",
+			"transfer.mobile.hint":  "بالصيغة الدولية، مثل ‎+234 803 123 4567.",
+			"transfer.continue":     "الحصول على الحساب للتحويل إليه",
+			"transfer.wait.title":   "حوّل المبلغ بالضبط إلى هذا الحساب",
+			"transfer.wait.number":  "رقم الحساب",
+			"transfer.wait.name":    "اسم الحساب",
+			"transfer.wait.bank":    "البنك",
+			"transfer.wait.intro":   "أرسل المبلغ المذكور أعلاه بالضبط؛ أي مبلغ آخر يُفشل عملية الدفع. تعرض هذه الصفحة النتيجة فور وصول التحويل.",
+			"error.transfer_mobile": "أدخل رقم هاتفك بالصيغة الدولية (+ ثم 8 إلى 15 رقمًا).",
+		},
+	}
 }

@@ -3,6 +3,7 @@ package method_test
 import (
 	"context"
 	"net/url"
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func TestExternalCheckout(t *testing.T) {
 		{"OpayWalletNg", url.Values{}, "", method.Waiting{QRCode: sim, App: sim}, ""},
 		{"BankUssd", url.Values{"bankCode": {"999"}}, "ussd_bank", method.Waiting{}, ""},
 		{"BankUssd", url.Values{"bankCode": {"033"}}, "", method.Waiting{Identifier: "*919*000*0042#", App: sim}, ""},
+		{"BankTransfer", url.Values{"mobile": {"0803 123 4567"}}, "transfer_mobile", method.Waiting{}, ""},
 	} {
 		m, _ := method.Default().Lookup(tc.name)
 		params, problem := m.Form(tc.form)
@@ -48,7 +50,7 @@ func TestExternalCheckout(t *testing.T) {
 			continue
 		}
 		o.Step = move.Step
-		if got := m.(method.Waiter).Waiting(o, links); got != tc.want {
+		if got := m.(method.Waiter).Waiting(o, links); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: waiting %+v, want %+v", tc.name, got, tc.want)
 		}
 		if got := o.MethodData[opaygate.DataIdentifier]; got != tc.id {
@@ -58,5 +60,35 @@ func TestExternalCheckout(t *testing.T) {
 		if n := m.NextAction(o, links); n != nil && n.QRCode != tc.want.QRCode {
 			t.Errorf("%s: nextAction qrCode %q, waiting page %q", tc.name, n.QRCode, tc.want.QRCode)
 		}
+	}
+}
+
+// BankTransfer's checkout: the mobile number becomes the identifier, and the waiting page
+// shows the account the order holds, its name and its bank.
+func TestBankTransferCheckout(t *testing.T) {
+	links := method.Links{Simulate: func(token string) string { return "http://gw.example/simulate?orderToken=" + token }}
+	m, _ := method.Default().Lookup(opaygate.PayMethodBankTransfer)
+	params, problem := m.Form(url.Values{"mobile": {"+234 803 123 4567"}})
+	if problem != "" {
+		t.Fatalf("form refused: %s", problem)
+	}
+	o := &opaygate.Order{Token: "tok", OrderNo: "261128000000000042", Status: opaygate.StatusPending,
+		MerchantName: "Lagos Shop", ExpireAt: time.Unix(1800, 0)}
+	move, err := m.Start(context.Background(), opaygate.Network{}, o, params, time.Unix(0, 0))
+	if err != nil || move.Step != opaygate.StepExternal {
+		t.Fatalf("start %+v, %v", move, err)
+	}
+	o.Step = move.Step
+	account := o.MethodData[opaygate.DataTransferAccount]
+	want := method.Waiting{Identifier: account, App: links.Simulate("tok"),
+		Details: map[string]string{"accountName": "OPay-Lagos Shop", "bankName": method.TransferBankName}}
+	if got := m.(method.Waiter).Waiting(o, links); len(account) != 10 || !reflect.DeepEqual(got, want) {
+		t.Errorf("waiting %+v, want %+v", got, want)
+	}
+	if id := o.MethodData[opaygate.DataIdentifier]; id != "+2348031234567" {
+		t.Errorf("identifier %q", id)
+	}
+	if n := m.NextAction(o, links); n == nil || n.TransferAccountNumber != account {
+		t.Errorf("nextAction %+v: the API shows another account than the page", n)
 	}
 }

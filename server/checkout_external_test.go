@@ -66,8 +66,9 @@ func TestCheckoutExternalSections(t *testing.T) {
 	t.Run("Nigeria", func(t *testing.T) {
 		token, _ := e.cashierOrder(t, e.A, "ext-ng", 500000, ngOrder)
 		pg := c.get(t, "/checkout?orderToken="+token).html(t, http.StatusOK)
-		// Card, OPay wallet, (Bank transfer), USSD.
-		pg.inOrder(t, `action="checkout/card"`, `action="checkout/opaywallet"`, `action="checkout/ussd"`)
+		// Card, OPay wallet, Bank transfer, USSD.
+		pg.inOrder(t, `action="checkout/card"`, `action="checkout/opaywallet"`, `action="checkout/banktransfer"`,
+			`action="checkout/ussd"`)
 		pg.inOrder(t, `<option value="">Choose your bank</option>`, `<option value="044">Access Bank</option>`,
 			`<option value="033">UBA</option>`, `<option value="057">Zenith Bank</option>`)
 		pg.lacks(t, `action="checkout/mwallet"`, `action="checkout/opayqr"`)
@@ -311,4 +312,53 @@ func TestCheckoutReferenceCode(t *testing.T) {
 	if cbs := e.callbackStatuses(t, orderNo); len(cbs) != 1 || cbs[0] != "SUCCESS" {
 		t.Errorf("callbacks %v", cbs)
 	}
+}
+
+// TestCheckoutBankTransfer: the customer gives a mobile number, gets an account opened for the
+// order (its number, name and bank on the waiting page, as the API's nextAction shows them),
+// and transfers the amount: the simulator stands in for the banking app.
+func TestCheckoutBankTransfer(t *testing.T) {
+	e := newTestServer(t)
+	c := e.customer()
+	token, orderNo := e.cashierOrder(t, e.A, "transfer-page", 750000, ngOrder)
+	back := e.srv.URL + "/checkout?orderToken=" + token
+
+	c.get(t, back).html(t, http.StatusOK).has(t, `action="checkout/banktransfer"`, "Bank transfer")
+	c.post(t, "/checkout/banktransfer", form(token, "mobile", "0803 123 4567")).redirectsTo(t, back+"&error=transfer_mobile")
+	c.get(t, back+"&error=transfer_mobile").html(t, http.StatusOK).has(t, `role="alert"`, "international form")
+	if st := e.statusIn(t, orderNo, "NG"); st.Status != "INITIAL" {
+		t.Fatalf("a refused form moved the order: %+v", st)
+	}
+	c.post(t, "/checkout/banktransfer", form(token, "mobile", "+234 803 123 4567")).redirectsTo(t, back)
+
+	o, err := e.svc.Orders.FindOrderByNo(context.Background(), orderNo)
+	if err != nil || o.Status != opaygate.StatusPending {
+		t.Fatalf("after the section: %+v %v", o, err)
+	}
+	account := o.MethodData[opaygate.DataTransferAccount]
+	if len(account) != 10 || o.MethodData[opaygate.DataIdentifier] != "+2348031234567" {
+		t.Fatalf("method data %v", o.MethodData)
+	}
+	waitingPage(t, c.get(t, back), token).has(t, "Transfer the exact amount to this account",
+		`<strong id="transfer-account">`+account+`</strong>`,
+		`<bdi id="transfer-name">OPay-`+e.A.Name+`</bdi>`, `<bdi id="transfer-bank">OPay Sandbox Bank</bdi>`).
+		lacks(t, "checkout/qr")
+	// The bank app sends the amount.
+	c.get(t, "/simulate?orderToken="+token).html(t, http.StatusOK).has(t, account)
+	c.follow(t, c.post(t, "/simulate/approve", form(token))).html(t, http.StatusOK).has(t, "Payment successful")
+	if st := e.statusIn(t, orderNo, "NG"); st.Status != "SUCCESS" {
+		t.Errorf("status %+v", st)
+	}
+	if cbs := e.callbackStatuses(t, orderNo); len(cbs) != 1 || cbs[0] != "SUCCESS" {
+		t.Errorf("callbacks %v", cbs)
+	}
+
+	// cashier/create may now limit an order to it; BankAccount has no section yet.
+	only, _ := e.cashierOrder(t, e.A, "transfer-only", 750000, func(b map[string]any) { ngOrder(b); b["payMethod"] = "BankTransfer" })
+	c.get(t, "/checkout?orderToken="+only).html(t, http.StatusOK).
+		has(t, `action="checkout/banktransfer"`).lacks(t, `action="checkout/card"`, `action="checkout/ussd"`)
+	body := map[string]any{"reference": "account-only", "country": "NG", "payMethod": "BankAccount",
+		"amount": map[string]any{"total": 750000, "currency": "NGN"}, "returnUrl": "https://merchant.example/r",
+		"product": map[string]any{"name": "Fridge"}}
+	must(t, e.call(t, e.A, pathCashierCreate, body), opay.CodePayMethod)
 }

@@ -195,3 +195,40 @@ func TestPayBrowserReferenceCode(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 }
+
+// A bank transfer: the mobile number, the account opened for the order on the waiting page,
+// and the transfer made from the simulator (the customer's banking app) on the same page's
+// link: the result follows.
+func TestPayBrowserBankTransfer(t *testing.T) {
+	ctx := payChrome(t)
+	e := newTestServer(t)
+	token, orderNo := e.cashierOrder(t, e.A, "browser-transfer", 750000, ngOrder)
+	dashDo(t, ctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(e.srv.URL+"/checkout?orderToken="+token),
+		chromedp.WaitVisible(chromedp.ID("transfer-mobile")),
+		chromedp.SendKeys(chromedp.ID("transfer-mobile"), "+234 803 123 4567\r"),
+		chromedp.WaitVisible(chromedp.ID("transfer-account")),
+	)
+	o, err := e.svc.Orders.FindOrderByNo(context.Background(), orderNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := o.MethodData[opaygate.DataTransferAccount]
+	if shown := browserText(t, ctx, "#transfer-account"); len(account) != 10 || shown != account {
+		t.Errorf("the waiting page shows %q, the order holds %q", shown, account)
+	}
+	if bank := browserText(t, ctx, "#transfer-bank"); bank != "OPay Sandbox Bank" {
+		t.Errorf("bank %q", bank)
+	}
+	payScreenshot(t, ctx, "pay-wait-banktransfer", true)
+	dashDo(t, ctx,
+		chromedp.Click(chromedp.ID("simulate")),
+		chromedp.WaitVisible(chromedp.ID("approve")),
+		chromedp.Click(chromedp.ID("approve")),
+		chromedp.WaitVisible(chromedp.CSS(".result-success")),
+	)
+	if st := e.statusIn(t, orderNo, "NG"); st.Status != "SUCCESS" {
+		t.Errorf("status %+v", st)
+	}
+}

@@ -143,6 +143,13 @@ func (s *OrderService) StartPayment(ctx context.Context, merchantID string, key 
 	if current.Status != opaygate.StatusInitial {
 		return nil, errOrderState("order is %s", current.Status)
 	}
+	// The merchant's name is not stored with the order; a method may show it (BankTransfer's
+	// account name), as on payment/create. The read is usually the merchant cache's.
+	merchant, err := (&MerchantService{db: s.db}).FindMerchant(ctx, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	current.MerchantName = merchant.Name
 	for draw := 1; ; draw++ {
 		// Start runs again only when the identifier it drew collided: it draws another.
 		o, err := s.startPayment(ctx, m, merchantID, current, name, params)
