@@ -172,21 +172,7 @@ func TestPayBrowserReferenceCode(t *testing.T) {
 	ctx := payChrome(t)
 	e := newTestServer(t)
 	token, orderNo := e.cashierOrder(t, e.A, "browser-reference", 2500, nil)
-	dashDo(t, ctx,
-		chromedp.EmulateViewport(390, 844),
-		chromedp.Navigate(e.srv.URL+"/checkout?orderToken="+token),
-		chromedp.WaitVisible(chromedp.ID("reference-mobile")),
-		chromedp.SendKeys(chromedp.ID("reference-mobile"), "+20 106 666 8888\r"),
-		chromedp.WaitVisible(chromedp.ID("reference-code")),
-	)
-	o, err := e.svc.Orders.FindOrderByNo(context.Background(), orderNo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := o.MethodData[opaygate.DataReferenceCode]
-	if shown := browserText(t, ctx, "#reference-code"); len(code) != 10 || shown != code {
-		t.Errorf("the waiting page shows %q, the order holds %q", shown, code)
-	}
+	e.typeAndShow(t, ctx, token, orderNo, "reference-mobile", "+20 106 666 8888", "reference-code", opaygate.DataReferenceCode)
 	payScreenshot(t, ctx, "pay-wait-referencecode", true)
 	c := e.customer()
 	c.post(t, "/simulate/approve", form(token)).redirectsTo(t, e.srv.URL+"/checkout?orderToken="+token)
@@ -203,21 +189,7 @@ func TestPayBrowserBankTransfer(t *testing.T) {
 	ctx := payChrome(t)
 	e := newTestServer(t)
 	token, orderNo := e.cashierOrder(t, e.A, "browser-transfer", 750000, ngOrder)
-	dashDo(t, ctx,
-		chromedp.EmulateViewport(390, 844),
-		chromedp.Navigate(e.srv.URL+"/checkout?orderToken="+token),
-		chromedp.WaitVisible(chromedp.ID("transfer-mobile")),
-		chromedp.SendKeys(chromedp.ID("transfer-mobile"), "+234 803 123 4567\r"),
-		chromedp.WaitVisible(chromedp.ID("transfer-account")),
-	)
-	o, err := e.svc.Orders.FindOrderByNo(context.Background(), orderNo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	account := o.MethodData[opaygate.DataTransferAccount]
-	if shown := browserText(t, ctx, "#transfer-account"); len(account) != 10 || shown != account {
-		t.Errorf("the waiting page shows %q, the order holds %q", shown, account)
-	}
+	e.typeAndShow(t, ctx, token, orderNo, "transfer-mobile", "+234 803 123 4567", "transfer-account", opaygate.DataTransferAccount)
 	if bank := browserText(t, ctx, "#transfer-bank"); bank != "OPay Sandbox Bank" {
 		t.Errorf("bank %q", bank)
 	}
@@ -230,5 +202,27 @@ func TestPayBrowserBankTransfer(t *testing.T) {
 	)
 	if st := e.statusIn(t, orderNo, "NG"); st.Status != "SUCCESS" {
 		t.Errorf("status %+v", st)
+	}
+}
+
+// typeAndShow opens the checkout on a phone, types value into a method's one field and submits
+// it, then checks that the waiting page's element shown carries the 10-digit number the order
+// holds under key (a reference code, an account): the one drawn for it, not another.
+func (e *env) typeAndShow(t *testing.T, ctx context.Context, token, orderNo, field, value, shown, key string) {
+	t.Helper()
+	dashDo(t, ctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(e.srv.URL+"/checkout?orderToken="+token),
+		chromedp.WaitVisible(chromedp.ID(field)),
+		chromedp.SendKeys(chromedp.ID(field), value+"\r"),
+		chromedp.WaitVisible(chromedp.ID(shown)),
+	)
+	o, err := e.svc.Orders.FindOrderByNo(context.Background(), orderNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := o.MethodData[key]
+	if got := browserText(t, ctx, "#"+shown); len(held) != 10 || got != held {
+		t.Errorf("the waiting page shows %q, the order holds %q", got, held)
 	}
 }
