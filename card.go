@@ -19,6 +19,9 @@ type Card struct {
 	ExpiryMonth int  // 1–12
 	ExpiryYear  int  // four digits, e.g. 2031
 	Enable3DS   bool // wait for the customer on the 3-D Secure page
+	// IssuerSteps lets an NG card whose issuer asks for a PIN or an OTP (by BIN) take those
+	// steps instead of 3-D Secure: the hosted checkout's choice (METHODS.md §8.y).
+	IssuerSteps bool
 }
 
 // Card number lengths that ISO/IEC 7812 allows.

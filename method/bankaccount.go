@@ -2,6 +2,9 @@ package method
 
 import (
 	"context"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -16,8 +19,11 @@ import (
 // and passed on, never stored: the order keeps the account number (the customer's identifier)
 // and the bank code.
 //
+// On the hosted checkout the customer chooses the bank and types the account number, the BVN,
+// the date of birth and the mobile number; the OTP that follows is the checkout's OTP page.
+//
 //	start → PENDING INPUT_OTP (OTP sent to userPhone) → input-otp → acquirer
-type BankAccount struct{ apiOnly }
+type BankAccount struct{}
 
 var _ Method = BankAccount{}
 
@@ -107,4 +113,116 @@ func (BankAccount) Next(_ *opaygate.Order, done opaygate.Step) opaygate.Move {
 // NextAction asks for the OTP.
 func (BankAccount) NextAction(o *opaygate.Order, links Links) *opay.NextAction {
 	return waiting(o, links)
+}
+
+func (BankAccount) OnAPI() bool      { return true }
+func (BankAccount) OnCheckout() bool { return true }
+func (BankAccount) Refused() string  { return "bankaccount" }
+
+// SandboxHints are the banks to choose from, the sandbox's own list (as USSD's).
+func (BankAccount) SandboxHints() any { return ussdBanks }
+
+// Form reads the section: the bank, the 10-digit account number, the BVN, the date of birth
+// (YYYY-MM-DD as a date field sends it, or DD/MM/YYYY as typed) and the mobile number in
+// international form. Numbers may be typed with spaces. Nothing is echoed back.
+func (BankAccount) Form(f url.Values) (any, string) {
+	bank := f.Get("bankCode")
+	if _, ok := ussdPrefix(bank); !ok {
+		return nil, "bankaccount_bank"
+	}
+	account := stripSpaces(f.Get("accountNumber"))
+	if len(account) != 10 || !opaygate.Digits(account) {
+		return nil, "bankaccount_number"
+	}
+	bvn := stripSpaces(f.Get("bvn"))
+	if len(bvn) != 11 || !opaygate.Digits(bvn) {
+		return nil, "bankaccount_bvn"
+	}
+	dob, ok := formDate(strings.TrimSpace(f.Get("dob")))
+	if !ok {
+		return nil, "bankaccount_dob"
+	}
+	mobile := stripSpaces(f.Get("mobile"))
+	if !opaygate.Phone(mobile) {
+		return nil, "bankaccount_mobile"
+	}
+	return accountParams{account: account, bankCode: bank, phone: mobile, dob: dob}, ""
+}
+
+// formDate reads a date as a date field sends it (2006-01-02) or as a Nigerian customer types
+// it (02/01/2006).
+func formDate(s string) (time.Time, bool) {
+	var parts []string
+	var y, m, d int
+	switch {
+	case strings.Count(s, "-") == 2:
+		parts = strings.Split(s, "-")
+		y, m, d = 0, 1, 2
+	case strings.Count(s, "/") == 2:
+		parts = strings.Split(s, "/")
+		y, m, d = 2, 1, 0
+	default:
+		return time.Time{}, false
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || !opaygate.Digits(p) {
+			return time.Time{}, false
+		}
+		n[i] = v
+	}
+	return calendarDate(n[y], n[m], n[d])
+}
+
+// OTPSent says where the OTP went: the mobile number the customer gave, masked.
+func (BankAccount) OTPSent(o *opaygate.Order) (string, string) {
+	return "bankaccount.otp.sent", opaygate.MaskIdentifier(o.MethodData["userPhone"])
+}
+
+func (BankAccount) Texts() map[string]map[string]string {
+	return map[string]map[string]string{
+		"EN": {
+			"bankaccount.title":        "Bank account",
+			"bankaccount.intro":        "Pay straight from your bank account; your bank confirms it with a code sent to your phone.",
+			"bankaccount.bank":         "Bank",
+			"bankaccount.bank.choose":  "Choose your bank",
+			"bankaccount.number":       "Account number",
+			"bankaccount.number.hint":  "10 digits (NUBAN).",
+			"bankaccount.bvn":          "BVN",
+			"bankaccount.bvn.hint":     "Your 11-digit Bank Verification Number; your bank checks it and we do not keep it.",
+			"bankaccount.dob":          "Date of birth",
+			"bankaccount.mobile":       "Mobile number",
+			"bankaccount.mobile.hint":  "In international form, e.g. +234 803 123 4567. The code goes there.",
+			"bankaccount.continue":     "Continue",
+			"bankaccount.otp.sent":     "Your bank sent a code by SMS to %s.",
+			"error.bankaccount":        "Your bank did not accept these details. Check them and try again.",
+			"error.bankaccount_bank":   "Choose your bank.",
+			"error.bankaccount_number": "The account number has 10 digits.",
+			"error.bankaccount_bvn":    "The BVN has 11 digits.",
+			"error.bankaccount_dob":    "Enter your date of birth.",
+			"error.bankaccount_mobile": "Enter your mobile number in international form (+ and 8 to 15 digits).",
+		},
+		"AR": {
+			"bankaccount.title":        "حساب بنكي",
+			"bankaccount.intro":        "ادفع مباشرة من حسابك البنكي؛ يؤكد البنك العملية برمز يُرسل إلى هاتفك.",
+			"bankaccount.bank":         "البنك",
+			"bankaccount.bank.choose":  "اختر البنك",
+			"bankaccount.number":       "رقم الحساب",
+			"bankaccount.number.hint":  "10 أرقام (NUBAN).",
+			"bankaccount.bvn":          "رقم التحقق البنكي (BVN)",
+			"bankaccount.bvn.hint":     "رقم التحقق البنكي المكون من 11 رقمًا؛ يتحقق منه البنك ولا نحتفظ به.",
+			"bankaccount.dob":          "تاريخ الميلاد",
+			"bankaccount.mobile":       "رقم الهاتف المحمول",
+			"bankaccount.mobile.hint":  "بالصيغة الدولية، مثل ‎+234 803 123 4567. يُرسل الرمز إليه.",
+			"bankaccount.continue":     "متابعة",
+			"bankaccount.otp.sent":     "أرسل البنك رمزًا في رسالة نصية إلى %s.",
+			"error.bankaccount":        "لم يقبل البنك هذه البيانات. تحقق منها وحاول مرة أخرى.",
+			"error.bankaccount_bank":   "اختر البنك.",
+			"error.bankaccount_number": "يتكون رقم الحساب من 10 أرقام.",
+			"error.bankaccount_bvn":    "يتكون رقم التحقق البنكي من 11 رقمًا.",
+			"error.bankaccount_dob":    "أدخل تاريخ ميلادك.",
+			"error.bankaccount_mobile": "أدخل رقم هاتفك بالصيغة الدولية (+ ثم 8 إلى 15 رقمًا).",
+		},
+	}
 }

@@ -87,24 +87,22 @@ func (BankCard) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order, 
 		return opaygate.Move{}, err
 	}
 	o.CardBIN, o.CardLast4 = card.BIN(), card.Last4()
+	issuerSteps := o.Country == "NG" && (o.CardBIN == BINPinOTP || o.CardBIN == BINPin || o.CardBIN == BINOTP)
 	switch {
 	case card.Expired(now):
 		return opaygate.Decline(opaygate.CodeExpiredCard, opaygate.ReasonExpiredCard), nil
-	case card.Enable3DS:
+	case card.Enable3DS && !(card.IssuerSteps && issuerSteps):
 		return opaygate.Wait(opaygate.Step3DS), nil
-	case o.Country == "NG":
-		switch o.CardBIN {
-		case BINPinOTP, BINPin:
-			return opaygate.Wait(opaygate.StepPIN), nil
-		case BINOTP:
-			return sendOTP(), nil
-		}
+	case issuerSteps && o.CardBIN == BINOTP:
+		return sendOTP(), nil
+	case issuerSteps:
+		return opaygate.Wait(opaygate.StepPIN), nil
 	}
 	return opaygate.Authorize(), nil
 }
 
 // The BINs whose issuer asks an NG card for a PIN, an OTP or both (METHODS.md §8.1); the
-// sandbox's test cards are 5060 9900 0000 0016, 5061 0000 0000 0013 and 5399 8300 0000 0016.
+// sandbox's test cards are 5060 9900 0001 0106, 5061 0000 0001 0103 and 5399 8300 0000 0016.
 const (
 	BINPinOTP = "506099" // INPUT_PIN, then INPUT_OTP
 	BINPin    = "506100" // INPUT_PIN only
@@ -136,9 +134,10 @@ func (BankCard) Next(o *opaygate.Order, done opaygate.Step) opaygate.Move {
 // NextAction sends the customer to the 3-D Secure page, or asks for the PIN or the OTP.
 func (BankCard) NextAction(o *opaygate.Order, links Links) *opay.NextAction { return waiting(o, links) }
 
-// The hosted checkout: the customer types the card, and the page always asks for 3-D Secure,
-// so the next page is the confirmation; an expired card fails the order at once (54), as over
-// the API.
+// The hosted checkout: the customer types the card, and the page asks for 3-D Secure, so the
+// next page is the confirmation, except for an NG card whose issuer asks for a PIN or an OTP:
+// the checkout's own PIN and OTP pages take those steps instead (METHODS.md §8.y). An expired
+// card fails the order at once (54), as over the API.
 
 func (BankCard) Slug() string    { return "card" }
 func (BankCard) Refused() string { return "card_number" }
@@ -173,7 +172,7 @@ func (BankCard) Form(f url.Values) (any, string) {
 		return nil, "card_name"
 	}
 	return opaygate.Card{HolderName: name, Number: number, CVV: cvv, ExpiryMonth: month, ExpiryYear: year,
-		Enable3DS: true}, ""
+		Enable3DS: true, IssuerSteps: true}, ""
 }
 
 // TestCard is a documented sandbox test card: approved, or declined with Code.
@@ -194,7 +193,38 @@ var TestCards = []TestCard{
 	{"4000 0000 0080 0062", "62"},
 }
 
-func (BankCard) SandboxHints() any { return TestCards }
+// IssuerCard is a sandbox NG card whose issuer asks for a PIN, an OTP or both (by its BIN);
+// Steps is the key of the words that say which.
+type IssuerCard struct{ Number, Steps string }
+
+// IssuerCards are listed on an NG order's card section in the sandbox: the checkout takes
+// their issuer's steps instead of 3-D Secure.
+var IssuerCards = []IssuerCard{
+	{"5060 9900 0001 0106", "card.test.pinotp"},
+	{"5061 0000 0001 0103", "card.test.pin"},
+	{"5399 8300 0000 0016", "card.test.otp"},
+}
+
+// SandboxPIN is the PIN the sandbox's issuers accept: the simulator's (a test checks it). The
+// checkout's PIN page shows it in the sandbox, as the OTP page shows the OTP.
+const SandboxPIN = "1234"
+
+// CardHints are what the card section shows in the sandbox: the test cards, and for an NG
+// order the issuer cards.
+type CardHints struct {
+	Cards  []TestCard
+	Issuer []IssuerCard
+	PIN    string
+}
+
+func (BankCard) SandboxHints() any {
+	return CardHints{Cards: TestCards, Issuer: IssuerCards, PIN: SandboxPIN}
+}
+
+// OTPSent says where an NG card's OTP went: the mobile number the issuer has for the card.
+func (BankCard) OTPSent(o *opaygate.Order) (string, string) {
+	return "card.otp.sent", "•••• " + o.CardLast4
+}
 
 func (BankCard) Texts() map[string]map[string]string {
 	return map[string]map[string]string{
@@ -213,6 +243,11 @@ func (BankCard) Texts() map[string]map[string]string {
 			"card.test.outcome":  "Result",
 			"card.test.approved": "Approved",
 			"card.test.declined": "Declined, code %s",
+			"card.test.pinotp":   "Nigeria: approved after the PIN and an OTP",
+			"card.test.pin":      "Nigeria: approved after the PIN",
+			"card.test.otp":      "Nigeria: approved after an OTP",
+			"card.test.pinhint":  "The PIN of these cards is %s.",
+			"card.otp.sent":      "Your bank sent a code by SMS to the mobile number it has for card %s.",
 			"error.card_number":  "Check the card number.",
 			"error.card_expiry":  "Enter the expiry date as MM/YY.",
 			"error.card_cvv":     "The security code has 3 or 4 digits.",
@@ -233,6 +268,11 @@ func (BankCard) Texts() map[string]map[string]string {
 			"card.test.outcome":  "النتيجة",
 			"card.test.approved": "مقبولة",
 			"card.test.declined": "مرفوضة، الرمز %s",
+			"card.test.pinotp":   "نيجيريا: مقبولة بعد الرقم السري ورمز لمرة واحدة",
+			"card.test.pin":      "نيجيريا: مقبولة بعد الرقم السري",
+			"card.test.otp":      "نيجيريا: مقبولة بعد رمز لمرة واحدة",
+			"card.test.pinhint":  "الرقم السري لهذه البطاقات هو %s.",
+			"card.otp.sent":      "أرسل البنك رمزًا في رسالة نصية إلى رقم الهاتف المحمول المسجل للبطاقة %s.",
 			"error.card_number":  "تحقق من رقم البطاقة.",
 			"error.card_expiry":  "أدخل تاريخ الانتهاء بصيغة MM/YY.",
 			"error.card_cvv":     "يتكون رمز الأمان من 3 أو 4 أرقام.",

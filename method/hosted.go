@@ -4,6 +4,8 @@ import (
 	"embed"
 	"net/url"
 	"strings"
+
+	"github.com/opaygate/opaygate"
 )
 
 // A method's part of the hosted checkout is its section of the checkout page: a template
@@ -39,3 +41,18 @@ type Hosted interface {
 
 // stripSpaces removes every space a customer may type inside a number.
 func stripSpaces(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// An OTPTarget says where the OTP of its orders went, for the checkout's OTP page: the key of
+// the words in its Texts and their argument (a masked card or number). The page says a ValU
+// account's words for a method that is not one.
+type OTPTarget interface {
+	OTPSent(o *opaygate.Order) (key, arg string)
+}
+
+// A Sectioner's section depends on the order: Section returns what the section's template
+// reads as .Data, and false when the method has nothing to offer this order (no bank
+// installment plan takes its amount). The checkout then leaves the section out, unless the
+// order is restricted to that method: its section says why it cannot be paid.
+type Sectioner interface {
+	Section(o *opaygate.Order) (data any, ok bool)
+}

@@ -2,8 +2,10 @@ package method
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -17,8 +19,10 @@ import (
 //
 //	start → FAIL 54 (expired card)
 //	      → PENDING REDIRECT_3DS → confirmed → acquirer
+//
+// On the hosted checkout the customer chooses a bank's plan among those that take the order's
+// amount and types the card; the 3-D Secure page follows.
 type BankInstallment struct {
-	apiOnly
 	Banks []InstallmentBank // the plan catalogue; DefaultInstallmentBanks when empty
 }
 
@@ -36,6 +40,105 @@ type InstallmentPlan struct {
 	Months   int
 	FeeRate  string
 	Min, Max int64
+}
+
+func (BankInstallment) OnAPI() bool       { return true }
+func (BankInstallment) OnCheckout() bool  { return true }
+func (BankInstallment) Refused() string   { return "installment" }
+func (BankInstallment) SandboxHints() any { return nil }
+
+// InstallmentSection is what the checkout's section shows: the banks whose plans take the
+// order's amount, each plan with its monthly payment.
+type InstallmentSection struct {
+	Banks []SectionBank
+}
+
+// SectionBank is one bank of the section.
+type SectionBank struct {
+	Code, Name string
+	Plans      []SectionPlan
+}
+
+// SectionPlan is one plan as the customer reads it: the form's value ("CIB:6"), the months,
+// the fee rate and the monthly payment (the amount with the fee, spread evenly, rounded up).
+type SectionPlan struct {
+	Value   string
+	Months  int
+	FeeRate string
+	Monthly string
+}
+
+// Section lists the plans for the order's amount; none (false) leaves the section out of a
+// checkout that offers other methods.
+func (b BankInstallment) Section(o *opaygate.Order) (any, bool) {
+	var sec InstallmentSection
+	for _, bank := range b.Catalogue(o.Amount) {
+		sb := SectionBank{Code: bank.Code, Name: bank.Name}
+		for _, p := range bank.Plans {
+			sb.Plans = append(sb.Plans, SectionPlan{Value: bank.Code + ":" + strconv.Itoa(p.Months),
+				Months: p.Months, FeeRate: p.FeeRate,
+				Monthly: opaygate.FormatAmount(monthly(o.Amount, p), opaygate.CurrencyOf(o.Country))})
+		}
+		sec.Banks = append(sec.Banks, sb)
+	}
+	return sec, len(sec.Banks) > 0
+}
+
+// monthly is the amount with the plan's fee, over its months, rounded up to the minor unit.
+func monthly(amount int64, p InstallmentPlan) int64 {
+	rate, err := strconv.ParseFloat(p.FeeRate, 64)
+	if err != nil || rate < 0 {
+		rate = 0
+	}
+	bp := int64(rate*100 + 0.5) // percent → basis points
+	return opaygate.CeilDiv(amount+opaygate.RoundHalfUp(amount, bp), int64(p.Months))
+}
+
+// Form reads the chosen plan ("CIB:6") and the card, as the card section's form does.
+func (BankInstallment) Form(f url.Values) (any, string) {
+	bank, months, ok := strings.Cut(f.Get("plan"), ":")
+	m, err := strconv.Atoi(months)
+	if !ok || bank == "" || err != nil || m <= 0 {
+		return nil, "installment_plan"
+	}
+	card, problem := BankCard{}.Form(f)
+	if problem != "" {
+		return nil, problem
+	}
+	c := card.(opaygate.Card)
+	c.IssuerSteps = false // EG installment cards always confirm on the 3-D Secure page
+	return installmentParams{card: c, bankCode: bank, months: m}, ""
+}
+
+func (BankInstallment) Texts() map[string]map[string]string {
+	return map[string]map[string]string{
+		"EN": {
+			"installment.title":      "Bank installments",
+			"installment.intro":      "Spread the payment over monthly installments with a credit card of one of these banks.",
+			"installment.plans":      "Plans of %s",
+			"installment.months":     "%d months",
+			"installment.monthly":    "%s a month",
+			"installment.fee":        "fee %s%%",
+			"installment.none":       "No bank installment plan takes this amount.",
+			"installment.card":       "Card of that bank",
+			"installment.pay":        "Continue to your bank",
+			"error.installment":      "Choose a plan of your card's bank for this amount.",
+			"error.installment_plan": "Choose an installment plan.",
+		},
+		"AR": {
+			"installment.title":      "تقسيط بنكي",
+			"installment.intro":      "قسّط المبلغ على أقساط شهرية باستخدام بطاقة ائتمان من أحد هذه البنوك.",
+			"installment.plans":      "خطط %s",
+			"installment.months":     "%d شهرًا",
+			"installment.monthly":    "%s شهريًا",
+			"installment.fee":        "رسوم %s%%",
+			"installment.none":       "لا توجد خطة تقسيط بنكي لهذا المبلغ.",
+			"installment.card":       "بطاقة هذا البنك",
+			"installment.pay":        "المتابعة إلى البنك",
+			"error.installment":      "اختر خطة من بنك بطاقتك لهذا المبلغ.",
+			"error.installment_plan": "اختر خطة تقسيط.",
+		},
+	}
 }
 
 // Every sandbox plan takes 500.00 to 500,000.00 EGP.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/simulator"
 )
@@ -22,6 +23,28 @@ func TestTestCardsAreTheSimulators(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("card section lists %v, simulator has %v", got, want)
+	}
+}
+
+// The NG issuer cards the card section lists take the steps their words say, pass the card
+// checks and are approved by the simulator; their PIN is the simulator's.
+func TestIssuerCards(t *testing.T) {
+	if method.SandboxPIN != simulator.PIN {
+		t.Errorf("the pages show PIN %s, the simulator accepts %s", method.SandboxPIN, simulator.PIN)
+	}
+	steps := map[string]string{method.BINPinOTP: "card.test.pinotp", method.BINPin: "card.test.pin", method.BINOTP: "card.test.otp"}
+	for _, c := range method.IssuerCards {
+		number := strings.ReplaceAll(c.Number, " ", "")
+		if !opaygate.Luhn(number) || steps[number[:6]] != c.Steps {
+			t.Errorf("%s: Luhn %v, BIN %s says %s", c.Number, opaygate.Luhn(number), number[:6], c.Steps)
+		}
+		if d, declined := simulator.CardTrigger(number[len(number)-4:]); declined {
+			t.Errorf("%s is declined with %+v", c.Number, d)
+		}
+		delete(steps, number[:6])
+	}
+	if len(steps) != 0 {
+		t.Errorf("no test card for %v", steps)
 	}
 }
 
@@ -76,8 +99,8 @@ func TestSetFindsMethods(t *testing.T) {
 	}
 	// The page's order (METHODS.md §8.y), of the methods built so far.
 	for country, want := range map[string][]string{
-		"EG": {"BankCard", "VALU", "MWALLET", "VodafoneCash", "Shahry", "ReferenceCode"},
-		"NG": {"BankCard", "OpayWalletNg", "BankTransfer", "BankUssd", "ReferenceCode"},
+		"EG": {"BankCard", "VALU", "BankInstallment", "MWALLET", "VodafoneCash", "Shahry", "ReferenceCode"},
+		"NG": {"BankCard", "OpayWalletNg", "BankTransfer", "BankUssd", "BankAccount", "ReferenceCode"},
 	} {
 		var names []string
 		for _, m := range s.Checkout(country) {

@@ -8,8 +8,8 @@ import (
 	"github.com/opaygate/opaygate/method"
 )
 
-// TestIssue12Methods: the methods on payment/create (ReferenceCode and BankTransfer on the
-// checkout too; the others not yet), sandbox-only but for BankInstallment, and the NG card's
+// TestIssue12Methods: the methods on payment/create and the hosted checkout,
+// sandbox-only but for BankInstallment, and the NG card's
 // steps after a PIN.
 func TestIssue12Methods(t *testing.T) {
 	set := method.Default()
@@ -21,7 +21,7 @@ func TestIssue12Methods(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s missing", name)
 		}
-		onCheckout := name == opaygate.PayMethodReferenceCode || name == opaygate.PayMethodBankTransfer
+		onCheckout := true
 		if !m.OnAPI() || m.OnCheckout() != onCheckout || method.SandboxOnly(m) != sandboxOnly {
 			t.Errorf("%s: api %v checkout %v sandbox-only %v", name, m.OnAPI(), m.OnCheckout(), method.SandboxOnly(m))
 		}

@@ -353,11 +353,12 @@ func TestCheckoutBankTransfer(t *testing.T) {
 		t.Errorf("callbacks %v", cbs)
 	}
 
-	// cashier/create may now limit an order to it; BankAccount has no section yet.
+	// cashier/create may now limit an order to it; OpayWalletNgQR is the API's (the checkout
+	// has OpayWalletNg).
 	only, _ := e.cashierOrder(t, e.A, "transfer-only", 750000, func(b map[string]any) { ngOrder(b); b["payMethod"] = "BankTransfer" })
 	c.get(t, "/checkout?orderToken="+only).html(t, http.StatusOK).
 		has(t, `action="checkout/banktransfer"`).lacks(t, `action="checkout/card"`, `action="checkout/ussd"`)
-	body := map[string]any{"reference": "account-only", "country": "NG", "payMethod": "BankAccount",
+	body := map[string]any{"reference": "qr-only", "country": "NG", "payMethod": "OpayWalletNgQR",
 		"amount": map[string]any{"total": 750000, "currency": "NGN"}, "returnUrl": "https://merchant.example/r",
 		"product": map[string]any{"name": "Fridge"}}
 	must(t, e.call(t, e.A, pathCashierCreate, body), opay.CodePayMethod)

@@ -53,7 +53,9 @@ type orderView struct {
 	TimeLeft    string          // the same as text
 	Methods     []template.HTML // the sections of the methods the customer may choose
 	Plans       []planView
+	Country     string
 	Account     string        // the ValU account, masked
+	OTPSent     string        // where the OTP went, said in the method's words
 	Card        string        // the card, masked
 	Waiting     template.HTML // the method's part of the waiting page
 	QRImage     string        // the waiting step's QR code as an image (a relative URL), if any
@@ -86,7 +88,7 @@ type planView struct {
 var checkoutErrors = map[string]bool{
 	"account": true, "plan": true, "otp": true, "otp_format": true, "otp_expired": true,
 	"resend_limit": true, "card_number": true, "card_expiry": true, "card_cvv": true,
-	"card_name": true, "method": true,
+	"card_name": true, "method": true, "pin_format": true,
 }
 
 // validToken reports whether s looks like a token the gateway makes (32 lowercase hex), so
@@ -147,8 +149,15 @@ func (p *Pages) checkoutView(c *checkout, title string) *payView {
 		Token: o.Token, OrderNo: o.OrderNo, Reference: o.Reference, Product: o.ProductName,
 		Description: o.ProductDescription, Amount: formatAmount(o.Amount, o.Currency),
 		LeftMS: max(o.ExpireAt.Sub(now).Milliseconds(), 0), TimeLeft: timeLeft(o.ExpireAt.Sub(now)),
-		Account:    maskAccount(o.ValUAccount),
+		Country: o.Country, Account: maskAccount(o.ValUAccount),
 		ForInvoice: o.InvoiceID != 0,
+	}
+	ov.OTPSent = v.T("otp.sent", ov.Account)
+	if m, ok := p.methods.Lookup(o.PayMethod); ok {
+		if t, ok := m.(method.OTPTarget); ok {
+			key, arg := t.OTPSent(o)
+			ov.OTPSent = v.T(key, arg)
+		}
 	}
 	if o.CardLast4 != "" {
 		ov.Card = "•••• " + o.CardLast4
@@ -187,13 +196,20 @@ func (p *Pages) offered(c *checkout) []method.Method {
 	return list
 }
 
-// renderSections renders the section of each method offered, with the page's view.
-func (p *Pages) renderSections(v *payView, methods []method.Method) ([]template.HTML, error) {
+// renderSections renders the section of each method offered, with the page's view; a method
+// with nothing to offer the order (method.Sectioner) is left out.
+func (p *Pages) renderSections(v *payView, o *opaygate.Order, methods []method.Method) ([]template.HTML, error) {
 	var out []template.HTML
 	for _, m := range methods {
 		sv := *v
 		if v.Sandbox {
 			sv.Hints = m.SandboxHints()
+		}
+		if s, ok := m.(method.Sectioner); ok {
+			var show bool
+			if sv.Data, show = s.Section(o); !show && o.PayMethod != m.Name() {
+				continue
+			}
 		}
 		var b strings.Builder
 		if err := p.sections.ExecuteTemplate(&b, "method-"+m.Name(), &sv); err != nil {
@@ -258,6 +274,8 @@ func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 		page, title = "plan", "plan.title"
 	case o.Status == opaygate.StatusPending && o.Step == opaygate.StepOTP:
 		page, title = "otp", "otp.title"
+	case o.Status == opaygate.StatusPending && o.Step == opaygate.StepPIN:
+		page, title = "pin", "pin.title"
 	case waitingPage(o):
 		page, title = "waiting", "waiting.title"
 	default:
@@ -268,6 +286,10 @@ func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 		switch key := q.Get("error"); {
 		case key == "otp":
 			v.Error = v.T("error.otp", max(opaygate.OTPMaxAttempts-o.OTPAttempts, 0))
+		case key == "pin":
+			if page == "pin" { // else a later step: the PIN was right in the end
+				v.Error = v.T("error.pin", max(opaygate.PINMaxAttempts-o.OTPAttempts, 0))
+			}
 		case checkoutErrors[key] || p.text["EN"]["error."+key] != "" && key != "":
 			v.Error = v.T("error." + key)
 		}
@@ -278,10 +300,13 @@ func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	if v.Sandbox && page == "otp" {
 		v.OTPHint, _ = p.sandbox.LastOTP(o.OrderNo)
 	}
+	if v.Sandbox && page == "pin" {
+		v.PINHint = method.SandboxPIN
+	}
 	var err error
 	switch page {
 	case "checkout":
-		v.Order.Methods, err = p.renderSections(v, p.offered(c))
+		v.Order.Methods, err = p.renderSections(v, o, p.offered(c))
 	case "waiting":
 		err = p.waitingStep(v, o)
 	}
@@ -406,6 +431,23 @@ func (p *Pages) checkoutOTP(w http.ResponseWriter, r *http.Request) {
 			return "", payFormError("otp_format")
 		}
 		_, err := p.orders.SubmitOTP(ctx, c.o.MerchantID, c.key(), otp)
+		return "", err
+	})
+}
+
+// checkoutPIN submits an NG card's PIN: a right one goes on to the OTP or the acquirer; the
+// third wrong one fails the order (55), which the result page then shows. The PIN is never
+// echoed back nor logged.
+func (p *Pages) checkoutPIN(w http.ResponseWriter, r *http.Request) {
+	p.checkoutStep(w, r, "pin_format", func(ctx context.Context, c *checkout, f url.Values) (string, error) {
+		pin := stripSpaces(f.Get("pin"))
+		if len(pin) < 4 || len(pin) > 6 || !opaygate.Digits(pin) {
+			return "", payFormError("pin_format")
+		}
+		_, err := p.orders.SubmitPIN(ctx, c.o.MerchantID, c.key(), pin)
+		if opaygate.ErrorCode(err) == opaygate.EOTPINVALID {
+			return "", payFormError("pin")
+		}
 		return "", err
 	})
 }

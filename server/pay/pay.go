@@ -28,7 +28,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -177,6 +176,7 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /checkout/{method}", p.checkoutStart)
 	mux.HandleFunc("POST /checkout/plan", p.checkoutPlan)
 	mux.HandleFunc("POST /checkout/otp", p.checkoutOTP)
+	mux.HandleFunc("POST /checkout/pin", p.checkoutPIN)
 	mux.HandleFunc("POST /checkout/resend", p.checkoutResend)
 	mux.HandleFunc("POST /checkout/cancel", p.checkoutCancel)
 	mux.HandleFunc("GET /checkout/qr", p.checkoutQR)
@@ -208,7 +208,9 @@ type payView struct {
 	Order    *orderView
 	Invoice  *invoiceView
 	Hints    any    // a method section's sandbox hints, while that section renders
+	Data     any    // what a method section shows of the order (method.Sectioner), while it renders
 	OTPHint  string // the OTP just sent, in sandbox mode
+	PINHint  string // the PIN the sandbox's issuers accept, in sandbox mode
 	// Refresh makes the page re-read itself every 5 seconds (a meta refresh, so it works
 	// without JavaScript): the waiting page, until the order is final.
 	Refresh bool
@@ -309,30 +311,9 @@ func (p *Pages) payStatic(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// formatAmount shows minor units in the currency's usual form: "EGP 1,234.56", "₦1,234.56".
-// Both currencies have two decimals; no float is involved.
+// formatAmount shows minor units in the currency's usual form (opaygate.FormatAmount).
 func formatAmount(amount int64, currency string) string {
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	whole := strconv.FormatInt(amount/100, 10)
-	var b strings.Builder
-	for i := range len(whole) {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(whole[i])
-	}
-	cents := amount % 100
-	number := fmt.Sprintf("%s.%02d", b.String(), cents)
-	switch currency {
-	case "NGN":
-		return sign + "₦" + number
-	case "":
-		return sign + number
-	}
-	return sign + currency + " " + number
+	return opaygate.FormatAmount(amount, currency)
 }
 
 // formatTime shows a time to the minute in UTC, the same in both languages.

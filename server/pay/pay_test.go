@@ -228,12 +228,13 @@ func TestPayPagesRender(t *testing.T) {
 	for _, name := range p.site.Pages() {
 		for _, lang := range []string{"EN", "AR"} {
 			v := p.newPayView(lang, "checkout.title")
-			v.Merchant, v.Invoice, v.OTPHint, v.Sandbox = "Shop", invoice, "123456", true
+			v.Merchant, v.Invoice, v.OTPHint, v.PINHint, v.Sandbox = "Shop", invoice, "123456", "1234", true
 			o := *order
 			v.Order = &o
 			all := append(p.methods.Checkout("EG"), p.methods.Checkout("NG")[1:]...) // the card once
 			var err error
-			if o.Methods, err = p.renderSections(v, all); err != nil || len(o.Methods) != len(all) {
+			eg := &opaygate.Order{Country: "EG", Amount: 6_000_000} // bank installment plans take it
+			if o.Methods, err = p.renderSections(v, eg, all); err != nil || len(o.Methods) != len(all) {
 				t.Fatalf("sections: %d, %v", len(o.Methods), err)
 			}
 			// The waiting step of every method that has one, on the waiting page.

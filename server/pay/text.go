@@ -40,6 +40,12 @@ var payText = map[string]map[string]string{
 		"otp.pay":     "Confirm and pay %s",
 		"otp.resend":  "Send a new code",
 
+		"pin.title":   "Enter your card PIN",
+		"pin.label":   "Card PIN",
+		"pin.hint":    "Your bank asks for the PIN of card %s, the one you use at a cash machine.",
+		"pin.sandbox": "Sandbox: the PIN is %s; three wrong PINs decline the payment with 55.",
+		"pin.pay":     "Continue",
+
 		"3ds.title":   "Confirm your payment",
 		"3ds.issuer":  "3-D Secure",
 		"3ds.intro":   "Your bank asks you to confirm this card payment.",
@@ -120,6 +126,8 @@ var payText = map[string]map[string]string{
 		"error.plan":         "Choose one of the plans offered.",
 		"error.otp":          "That code is not right. %d attempts left.",
 		"error.otp_format":   "The code has 6 digits.",
+		"error.pin":          "That PIN is not right. %d attempts left.",
+		"error.pin_format":   "The PIN has 4 to 6 digits.",
 		"error.otp_expired":  "That code has expired. Send a new code.",
 		"error.resend_limit": "No more codes can be sent for this payment.",
 		"error.method":       "This payment method is not available for this payment.",
@@ -157,6 +165,12 @@ var payText = map[string]map[string]string{
 		"otp.sandbox": "بيئة تجريبية: الرمز المرسل هو %s (ويُقبل 123456 أيضًا).",
 		"otp.pay":     "تأكيد ودفع %s",
 		"otp.resend":  "إرسال رمز جديد",
+
+		"pin.title":   "أدخل الرقم السري للبطاقة",
+		"pin.label":   "الرقم السري للبطاقة",
+		"pin.hint":    "يطلب البنك الرقم السري للبطاقة %s، وهو الذي تستخدمه في ماكينة الصراف الآلي.",
+		"pin.sandbox": "بيئة تجريبية: الرقم السري هو %s؛ ثلاثة أرقام خاطئة ترفض الدفع بالرمز 55.",
+		"pin.pay":     "متابعة",
 
 		"3ds.title":   "أكّد عملية الدفع",
 		"3ds.issuer":  "3-D Secure",
@@ -238,6 +252,8 @@ var payText = map[string]map[string]string{
 		"error.plan":         "اختر إحدى الخطط المعروضة.",
 		"error.otp":          "الرمز غير صحيح. المحاولات المتبقية: %d.",
 		"error.otp_format":   "يتكون الرمز من 6 أرقام.",
+		"error.pin":          "الرقم السري غير صحيح. المحاولات المتبقية: %d.",
+		"error.pin_format":   "يتكون الرقم السري من 4 إلى 6 أرقام.",
 		"error.otp_expired":  "انتهت صلاحية الرمز. أرسل رمزًا جديدًا.",
 		"error.resend_limit": "لا يمكن إرسال رموز أخرى لعملية الدفع هذه.",
 		"error.method":       "طريقة الدفع هذه غير متاحة لعملية الدفع هذه.",
