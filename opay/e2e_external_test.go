@@ -30,6 +30,10 @@ func TestE2E_PayOutsideTheAPI(t *testing.T) {
 			req.Country, req.Amount.Currency, req.UserPhone, req.WalletAccount = "EG", "EGP", "", "01012345678"
 		case opay.PayMethodBankUSSD:
 			req.BankCode = "058"
+		case opay.PayMethodReferenceCode:
+			req.MerchantName = "Ada's Shop"
+		case opay.PayMethodBankTransfer:
+			req.CustomerName = "Ada Obi"
 		}
 		return req
 	}
@@ -37,6 +41,8 @@ func TestE2E_PayOutsideTheAPI(t *testing.T) {
 		{opay.PayMethodMWallet, opay.ActionScanQR},
 		{opay.PayMethodOpayQR, opay.ActionScanQR},
 		{opay.PayMethodBankUSSD, opay.ActionShowUSSD},
+		{opay.PayMethodReferenceCode, opay.ActionReferenceCode},
+		{opay.PayMethodBankTransfer, opay.ActionTransferAccount},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			d := must(c.CreatePayment(ctx, request(tc.method, tc.method+"-1", 5000)))(t)

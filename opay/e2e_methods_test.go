@@ -2,6 +2,10 @@ package opay_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/opaygate/opaygate/opay"
@@ -73,4 +77,61 @@ func TestE2E_BankTransfer(t *testing.T) {
 		n.TransferBankName != "OPay Sandbox Bank" || n.TransferAccountName == "" || n.ExpiredTimestamp == 0 {
 		t.Fatalf("payment/create = %+v %+v", d, n)
 	}
+}
+
+// TestE2E_BankAccount: the OTP the bank texted, a wrong one first, then SUCCESS and one
+// verified callback of the method.
+func TestE2E_BankAccount(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	c, ctx := gw.Client(), context.Background()
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(receiver.Close)
+	request := func(ref, account string) opay.PaymentCreateRequest {
+		return opay.PaymentCreateRequest{Reference: ref, Country: "NG", PayMethod: opay.PayMethodBankAccount,
+			Amount: opay.Amount{Total: 250000, Currency: "NGN"}, Product: opay.Product{Name: "Fees"},
+			CallbackURL: receiver.URL, CustomerName: "Ada Obi", UserPhone: "+2348031234567",
+			BankAccountNumber: account, BankCode: "058", BVN: "12345678901", DobDay: 14, DobMonth: 2, DobYear: 1990}
+	}
+	d := must(c.CreatePayment(ctx, request("acct-ok", "0123456789")))(t)
+	if d.Status != opay.StatusPending || d.NextAction == nil || d.NextAction.ActionType != opay.ActionOTP {
+		t.Fatalf("payment/create = %+v", d)
+	}
+	_, err := c.InputOTP(ctx, opay.InputOTPRequest{OrderNo: d.OrderNo, OTP: "000001"})
+	wantCode(t, err, opay.CodeOTPInvalid, opay.ErrInvalidOTP)
+	otp := gw.LastOTP(d.OrderNo)
+	if o := must(c.InputOTP(ctx, opay.InputOTPRequest{OrderNo: d.OrderNo, OTP: otp}))(t); o.Status != opay.StatusSuccess {
+		t.Fatalf("input-otp = %+v", o)
+	}
+	if cbs := callbacksOf(gw, d.Reference); len(cbs) != 1 || !cbs[0].Delivered() || cbs[0].Notification.Status != opay.StatusSuccess ||
+		cbs[0].Notification.InstrumentType != opay.PayMethodBankAccount {
+		t.Errorf("callbacks %+v", cbs)
+	}
+
+	// The identifier rule: an account ending 0051 is declined with 51 after its OTP.
+	d = must(c.CreatePayment(ctx, request("acct-51", "0123450051")))(t)
+	o := must(c.InputOTP(ctx, opay.InputOTPRequest{OrderNo: d.OrderNo, OTP: gw.LastOTP(d.OrderNo)}))(t)
+	if o.Status != opay.StatusFail || o.FailureCode != "51" {
+		t.Errorf("declined account: %+v", o)
+	}
+	// A BVN of 10 digits is the SDK's ErrInvalidRequest, naming the field.
+	bad := request("acct-bvn", "0123456789")
+	bad.BVN = "1234567890"
+	_, err = c.CreatePayment(ctx, bad)
+	wantCode(t, err, opay.CodeInvalidParams, opay.ErrInvalidRequest)
+	var apiErr *opay.APIError
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Detail, "bvn") {
+		t.Errorf("detail of %v", err)
+	}
+}
+
+// callbacksOf lists the callbacks of a reference.
+func callbacksOf(gw *opaytest.Gateway, reference string) []opaytest.Callback {
+	var out []opaytest.Callback
+	for _, cb := range gw.Callbacks() {
+		if cb.Notification != nil && cb.Notification.Reference == reference {
+			out = append(out, cb)
+		}
+	}
+	return out
 }
