@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/opaygate/opaygate"
@@ -76,5 +77,89 @@ func TestReportExternal(t *testing.T) {
 			_, err := e.svc.Orders.FindOrderByNo(ctx, "000000000000000000")
 			wantCode(t, err, opaygate.ENOTFOUND)
 		})
+	})
+}
+
+// TestRaceCloseVsCustomerStep: on one order, 50 customer steps of the new methods (the
+// network reporting a wallet's approval; an NG card's PIN) race 50 merchant closes. Exactly
+// one side wins, every answer agrees with the final state, and there is one callback.
+func TestRaceCloseVsCustomerStep(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name  string
+			start func(ref string) *opaygate.Order
+			step  func(key opaygate.OrderKey) (*opaygate.Order, error)
+		}{
+			{"Wallet", func(ref string) *opaygate.Order {
+				o := &opaygate.Order{MerchantID: e.m.ID, Reference: ref, Country: "EG", Amount: 1000, ProductName: "Tea",
+					PayMethod: opaygate.PayMethodMWallet, CallbackURL: "https://m.example/cb"}
+				if err := e.svc.Orders.CreatePayment(ctx, o, "01012345678"); err != nil {
+					t.Fatal(err)
+				}
+				return o
+			}, func(key opaygate.OrderKey) (*opaygate.Order, error) {
+				return e.svc.Orders.ReportExternal(ctx, e.m.ID, key, opaygate.Decision{Approved: true})
+			}},
+			{"PIN", func(ref string) *opaygate.Order {
+				return e.cardPayment(t, ref, "5061000000010103")
+			}, func(key opaygate.OrderKey) (*opaygate.Order, error) {
+				return e.svc.Orders.SubmitPIN(ctx, e.m.ID, key, "1234")
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				o := tc.start("race-" + tc.name)
+				key := opaygate.OrderKey{ID: o.ID}
+				const n = 50
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				var closed, paid, refused int
+				start := make(chan struct{})
+				count := func(o *opaygate.Order, err error, want opaygate.OrderStatus, ok *int) {
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err == nil && o.Status == want:
+						*ok++
+					case opaygate.ErrorCode(err) == opaygate.EORDERSTATE:
+						refused++
+					default:
+						t.Errorf("answer %+v, %v", o, err)
+					}
+				}
+				for range n {
+					wg.Go(func() {
+						<-start
+						o, err := e.svc.Orders.CloseOrder(ctx, e.m.ID, key)
+						count(o, err, opaygate.StatusClose, &closed)
+					})
+					wg.Go(func() {
+						<-start
+						o, err := tc.step(key)
+						count(o, err, opaygate.StatusSuccess, &paid)
+					})
+				}
+				close(start)
+				wg.Wait()
+				final := e.find(t, key)
+				switch final.Status {
+				case opaygate.StatusSuccess:
+					// One step paid it; every close and every other step was refused.
+					if paid != 1 || closed != 0 || refused != 2*n-1 {
+						t.Fatalf("SUCCESS, but paid %d, closed %d, refused %d", paid, closed, refused)
+					}
+				case opaygate.StatusClose:
+					// Closing a closed order answers it again; every step was refused.
+					if paid != 0 || closed != n || refused != n {
+						t.Fatalf("CLOSE, but paid %d, closed %d, refused %d", paid, closed, refused)
+					}
+				default:
+					t.Fatalf("final status %s", final.Status)
+				}
+				if cbs := e.callbacks(t, final.ID); len(cbs) != 1 || cbs[0] != string(final.Status) {
+					t.Fatalf("callbacks %v for final %s", cbs, final.Status)
+				}
+			})
+		}
 	})
 }
