@@ -51,8 +51,28 @@ type Config struct {
 	// returns the merchants it loaded; nil loads the documentation's demo
 	// merchants and products (simulator.Seed). Live gateways are not seeded.
 	Seed func(ctx context.Context, svcs *sqlstore.Services) ([]*opaygate.Merchant, error)
+	// Connector is the payment network of a live gateway; nil: none, so every payment
+	// that needs the network fails (50003) and the simulated-only methods answer 02002.
+	// Ignored in the sandbox, whose network is the simulator.
+	Connector *Connector
 
 	Logger *slog.Logger // nil: discard
+}
+
+// Connector is a real payment network for a live gateway (docs/ARCHITECTURE.md, "Writing a
+// network connector"). Each part that is set replaces live mode's "no network" for what it
+// does; the rest keeps failing. Methods names the simulated-only methods whose network the
+// connector reaches (MWALLET, BankTransfer, …): a live gateway then takes them on
+// payment/create and offers them on the checkout. The customer's step outside the API (a
+// wallet's approval, a transfer that arrived) is reported with the gateway's
+// Services.Orders.ReportExternal, from wherever the connector hears of it.
+type Connector struct {
+	ValU     opaygate.ValUNetwork
+	OTP      opaygate.OTPSender
+	Acquirer opaygate.Acquirer // may also be an opaygate.PINChecker, for NG cards' PINs
+	Notifier opaygate.Notifier
+	Settler  opaygate.RefundSettler
+	Methods  []string
 }
 
 // Gateway is an assembled gateway. New opens it; Close closes its database.
@@ -127,6 +147,21 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 	if cfg.Live {
 		g.Clock = opaygate.SystemClock{}
 		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
+		if c := cfg.Connector; c != nil {
+			if err := g.Methods.Connect(c.Methods...); err != nil {
+				return nil, err
+			}
+			if c.ValU != nil {
+				deps.ValU = c.ValU
+			}
+			if c.OTP != nil {
+				deps.OTP = c.OTP
+			}
+			if c.Acquirer != nil {
+				deps.Acquirer = c.Acquirer
+			}
+			deps.Notifier, deps.Settler = c.Notifier, c.Settler
+		}
 	} else {
 		// The sandbox's policy (the master OTP, how soon refunds settle) is the
 		// simulated network's, not storage's.

@@ -13,6 +13,9 @@
 package method
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
 )
@@ -54,8 +57,9 @@ type Links struct {
 // Set is the methods a gateway offers, found by payMethod. It implements
 // opaygate.MethodSet for storage.
 type Set struct {
-	byName map[string]Method
-	order  []Method // as the hosted checkout lists them
+	byName    map[string]Method
+	order     []Method        // as the hosted checkout lists them
+	connected map[string]bool // the simulated-only methods a live network connector serves
 }
 
 var _ opaygate.MethodSet = (*Set)(nil)
@@ -84,6 +88,27 @@ func SandboxOnly(m Method) bool {
 	s, ok := m.(interface{ SandboxOnly() bool })
 	return ok && s.SandboxOnly()
 }
+
+// Connect records that a live network connector serves the named methods (payMethod
+// values), so that Simulated no longer holds for them. Call it before the set is shared. A
+// name the set does not have is an error: a connector configured for a method the gateway
+// lacks would otherwise be silently ignored.
+func (s *Set) Connect(names ...string) error {
+	for _, n := range names {
+		if _, ok := s.byName[n]; !ok {
+			return fmt.Errorf("connector: no payment method %q (methods: %s)", n, strings.Join(s.Names(), ", "))
+		}
+		if s.connected == nil {
+			s.connected = map[string]bool{}
+		}
+		s.connected[n] = true
+	}
+	return nil
+}
+
+// Simulated reports whether m is simulated only in this set: SandboxOnly, and no connector
+// serves it. A live gateway refuses such a method (02002) and leaves it off its checkout.
+func (s *Set) Simulated(m Method) bool { return SandboxOnly(m) && !s.connected[m.Name()] }
 
 // Names lists every method's payMethod value, in the set's order.
 func (s *Set) Names() []string {

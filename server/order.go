@@ -358,7 +358,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		if !ok || !method.Offered(pm, f.country, f.fn == opaygate.FuncCashier) {
 			return nil, opaygate.Errorf(opaygate.EPAYMETHOD, "payMethod %s is not offered in %s on this endpoint", f.payMethod, f.country)
 		}
-		if method.SandboxOnly(pm) && s.cfg.Mode == "live" {
+		if s.svc.Methods.Simulated(pm) && s.cfg.Mode == "live" {
 			return nil, opaygate.Errorf(opaygate.ENOTCONFIGURED, "payMethod %s has no network connector in live mode", f.payMethod)
 		}
 		if fn == "" {

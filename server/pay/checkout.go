@@ -186,7 +186,7 @@ func (p *Pages) checkoutView(c *checkout, title string) *payView {
 func (p *Pages) offered(c *checkout) []method.Method {
 	var list []method.Method
 	for _, m := range p.methods.Checkout(c.o.Country) {
-		if !p.sandboxPages() && method.SandboxOnly(m) {
+		if !p.sandboxPages() && p.methods.Simulated(m) {
 			continue
 		}
 		if (c.o.PayMethod == "" || c.o.PayMethod == m.Name()) && c.m.Check(m.Function(), c.o.Country) == nil {

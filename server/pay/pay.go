@@ -141,13 +141,18 @@ func (p *Pages) addMethod(m method.Method) error {
 	return nil
 }
 
-// Links are the pages a method's nextAction or waiting step may send its customer to.
+// Links are the pages a method's nextAction or waiting step may send its customer to. The
+// simulator page exists in the sandbox only: a live gateway has none to link to.
 func (p *Pages) Links() method.Links {
-	return method.Links{ThreeDS: p.ThreeDSURL, Simulate: p.SimulateURL}
+	links := method.Links{ThreeDS: p.ThreeDSURL}
+	if p.sandboxPages() {
+		links.Simulate = p.SimulateURL
+	}
+	return links
 }
 
 // payPageNames are the customer pages the handlers render.
-var payPageNames = []string{"checkout", "plan", "otp", "threeds", "waiting", "simulate", "result", "invoice",
+var payPageNames = []string{"checkout", "plan", "otp", "pin", "threeds", "waiting", "simulate", "result", "invoice",
 	"notfound", "unavailable"}
 
 // parsePayPages parses every page of files' templates/ with layout.html and loads its
