@@ -6,8 +6,9 @@ import (
 	"net/url"
 )
 
-// apiOnly is the hosted part of a method the checkout does not offer yet (BankAccount,
-// BankInstallment): it has no section, so its form is refused.
+// apiOnly is the hosted part of a method the checkout does not offer (BankAccount,
+// BankInstallment not yet, CardDebit never: METHODS.md §8.0): it has no section, so its form
+// is refused.
 type apiOnly struct{}
 
 func (apiOnly) OnAPI() bool                         { return true }

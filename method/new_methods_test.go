@@ -9,13 +9,14 @@ import (
 )
 
 // TestIssue12Methods: the methods on payment/create (ReferenceCode and BankTransfer on the
-// checkout too; the others not yet), sandbox-only but for BankInstallment, and the NG card's
-// steps after a PIN.
+// checkout too; the others not yet, CardDebit never), sandbox-only but for BankInstallment
+// and CardDebit, and the NG card's steps after a PIN.
 func TestIssue12Methods(t *testing.T) {
 	set := method.Default()
 	for name, sandboxOnly := range map[string]bool{
 		opaygate.PayMethodReferenceCode: true, opaygate.PayMethodBankTransfer: true,
 		opaygate.PayMethodBankAccount: true, opaygate.PayMethodBankInstallment: false,
+		opaygate.PayMethodCardDebit: false,
 	} {
 		m, ok := set.Lookup(name)
 		if !ok {
