@@ -49,6 +49,11 @@ func (CardDebit) Params(req *opay.PaymentCreateRequest) (any, error) {
 	if req.BankCard == nil {
 		return nil, opaygate.Invalid("bankcard is required for payMethod CardDebit")
 	}
+	if req.ReturnURL == "" {
+		// The 3-D Secure page must send its customer back somewhere; said here, because the
+		// client did not ask for 3-D Secure.
+		return nil, opaygate.Invalid("returnUrl is required for payMethod CardDebit (3-D Secure)")
+	}
 	withThreeDS := *req
 	card3DS := *req.BankCard
 	card3DS.Enable3DS = true

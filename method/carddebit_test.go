@@ -44,7 +44,7 @@ func TestCardDebitParams(t *testing.T) {
 		"BadLuhn":       {func(r *opay.PaymentCreateRequest) { r.BankCard.CardNumber = "4111111111111112" }, "bankcard.cardNumber is not a valid card number (Luhn check)"},
 		"NoCVV":         {func(r *opay.PaymentCreateRequest) { r.BankCard.CVV = "" }, "bankcard.cvv is required"},
 		"BadMonth":      {func(r *opay.PaymentCreateRequest) { r.BankCard.ExpiryMonth = "13" }, "bankcard.expiryMonth must be MM, 01 to 12"},
-		"NoReturnURL":   {func(r *opay.PaymentCreateRequest) { r.ReturnURL = "" }, "returnUrl is required with bankcard.enable3DS"},
+		"NoReturnURL":   {func(r *opay.PaymentCreateRequest) { r.ReturnURL = "" }, "returnUrl is required for payMethod CardDebit (3-D Secure)"},
 		"NoBankDebit":   {func(r *opay.PaymentCreateRequest) { r.BankDebit = nil }, "bankDebit is required for payMethod CardDebit"},
 		"NoDuration":    {func(r *opay.PaymentCreateRequest) { r.BankDebit.AgreementDuration = "" }, "bankDebit.agreementDuration is required"},
 		"DurationDMY":   {func(r *opay.PaymentCreateRequest) { r.BankDebit.AgreementDuration = "31-12-2030" }, "bankDebit.agreementDuration must be a date, YYYY-MM-DD"},
