@@ -118,6 +118,11 @@ func TestCardDebit(t *testing.T) {
 		if d := data[opay.PaymentCreateData](t, r); d.Status != "FAIL" || d.FailureCode != "54" || d.FailureReason != "Expired card" {
 			t.Errorf("expired card %+v", d)
 		}
+		if cbs := e.instruments(t, data[opay.PaymentCreateData](t, r).OrderNo); len(cbs) != 1 || cbs[0] != "FAIL/CardDebit" {
+			t.Errorf("callbacks %v", cbs)
+		}
+		// Recorded with its order all the same: the id is used.
+		must(t, e.call(t, e.A, pathPaymentCreate, e.debitRequest("cd-exp-2", 60000, "gym-exp", nil)), opay.CodeDuplicate)
 	})
 	t.Run("DurationByTheSandboxClock", func(t *testing.T) {
 		tomorrow := e.clock.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
