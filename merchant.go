@@ -28,6 +28,7 @@ const (
 	FuncBankTransfer    Function = "banktransfer"    // NG: transfer to a virtual account (BankTransfer)
 	FuncBankAccount     Function = "bankaccount"     // NG: debit a bank account (BankAccount)
 	FuncBankInstallment Function = "bankinstallment" // EG: a bank's card installment plan (BankInstallment)
+	FuncCardDebit       Function = "carddebit"       // EG: a card payment that opens a bank debit agreement (CardDebit)
 	FuncVodafoneCash    Function = "vodafonecash"    // EG Vodafone Cash wallet (hosted only)
 	FuncShahry          Function = "shahry"          // EG Shahry installments (hosted only)
 )
@@ -36,7 +37,7 @@ const (
 func AllFunctions() []Function {
 	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
 		FuncMWallet, FuncBankUSSD, FuncOpayWallet,
-		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment, FuncVodafoneCash, FuncShahry}
+		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment, FuncCardDebit, FuncVodafoneCash, FuncShahry}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.

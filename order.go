@@ -81,6 +81,7 @@ const (
 	PayMethodBankTransfer    = "BankTransfer"    // NG: transfer to a virtual account
 	PayMethodBankAccount     = "BankAccount"     // NG: debit a bank account, confirmed by OTP
 	PayMethodBankInstallment = "BankInstallment" // EG: a bank's installment plan on a card
+	PayMethodCardDebit       = "CardDebit"       // EG: a card payment that opens a bank debit agreement
 	// Hosted only: cashier/create takes them, payment/create does not (METHODS.md §8.0).
 	PayMethodOpayWallet   = "OpayWalletNg" // NG: the OPay wallet on the hosted checkout
 	PayMethodVodafoneCash = "VodafoneCash" // EG: approve in the Vodafone Cash wallet

@@ -6,8 +6,8 @@ import (
 	"net/url"
 )
 
-// apiOnly is the hosted part of a method the checkout does not offer (METHODS.md §8.0: on
-// payment/create only): it has no section, so its form is refused.
+// apiOnly is the hosted part of a method the checkout does not offer (CardDebit: METHODS.md
+// §8.0 has it on payment/create only): it has no section, so its form is refused.
 type apiOnly struct{}
 
 func (apiOnly) OnAPI() bool                         { return true }

@@ -75,11 +75,11 @@ func NewSet(methods ...Method) *Set {
 }
 
 // Default is every method the gateway has, with the default ValU plan table, in the order
-// the hosted checkout lists them (METHODS.md §8.y).
+// the hosted checkout lists them (METHODS.md §8.y); the API-only ones (CardDebit) come last.
 func Default() *Set {
 	return NewSet(BankCard{}, ValU{Plans: opaygate.DefaultPlanTable()}, BankInstallment{Banks: DefaultInstallmentBanks()},
 		MWallet{}, VodafoneCash{}, Shahry{}, OpayWallet{}, OpayQR{}, BankTransfer{}, BankUSSD{}, BankAccount{},
-		ReferenceCode{})
+		ReferenceCode{}, CardDebit{})
 }
 
 // SandboxOnly reports whether a method is simulated only: a live gateway has no network

@@ -86,6 +86,8 @@ func TestSetFindsMethods(t *testing.T) {
 		{"VodafoneCash", "EG", false, true},   // hosted only (METHODS.md §8.7)
 		{"Shahry", "EG", false, true},
 		{"Shahry", "NG", false, false},
+		{"CardDebit", "EG", true, false}, // API only (METHODS.md §8.0)
+		{"CardDebit", "NG", false, false},
 	} {
 		m, ok := s.Lookup(tc.name)
 		api := ok && method.Offered(m, tc.country, false)

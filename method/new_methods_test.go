@@ -8,20 +8,21 @@ import (
 	"github.com/opaygate/opaygate/method"
 )
 
-// TestIssue12Methods: the methods on payment/create and the hosted checkout,
-// sandbox-only but for BankInstallment, and the NG card's
+// TestIssue12Methods: the methods on payment/create and the hosted checkout (CardDebit on
+// payment/create only), sandbox-only but for BankInstallment and CardDebit, and the NG card's
 // steps after a PIN.
 func TestIssue12Methods(t *testing.T) {
 	set := method.Default()
 	for name, sandboxOnly := range map[string]bool{
 		opaygate.PayMethodReferenceCode: true, opaygate.PayMethodBankTransfer: true,
 		opaygate.PayMethodBankAccount: true, opaygate.PayMethodBankInstallment: false,
+		opaygate.PayMethodCardDebit: false,
 	} {
 		m, ok := set.Lookup(name)
 		if !ok {
 			t.Fatalf("%s missing", name)
 		}
-		onCheckout := true
+		onCheckout := name != opaygate.PayMethodCardDebit
 		if !m.OnAPI() || m.OnCheckout() != onCheckout || method.SandboxOnly(m) != sandboxOnly {
 			t.Errorf("%s: api %v checkout %v sandbox-only %v", name, m.OnAPI(), m.OnCheckout(), method.SandboxOnly(m))
 		}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opaygate/opaygate/opay"
@@ -134,4 +136,72 @@ func callbacksOf(gw *opaytest.Gateway, reference string) []opaytest.Callback {
 		}
 	}
 	return out
+}
+
+// TestE2E_CardDebit: a payment that opens a debit agreement, through the SDK's types: the
+// customer follows redirectUrl to the 3-D Secure page and confirms, the order is SUCCESS, and
+// one callback, verified by the SDK's handler, names CardDebit. The agreementId is then used.
+func TestE2E_CardDebit(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t)
+	c, ctx := gw.Client(), context.Background()
+	var mu sync.Mutex
+	var got []*opay.Notification
+	receiver := httptest.NewServer(opay.CallbackHandler(gw.Merchant.PrivateKey, func(_ context.Context, n *opay.Notification) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, n)
+		return nil
+	}))
+	t.Cleanup(receiver.Close)
+
+	req := cardRequest(gw, "debit-ok", opaytest.ApprovedCard, false)
+	req.Country, req.PayMethod, req.Amount = "EG", opay.PayMethodCardDebit, opay.Amount{Total: 60000, Currency: "EGP"}
+	req.CallbackURL = receiver.URL
+	req.UserInfo = &opay.UserInfo{UserID: "ada-1"}
+	req.BankDebit = &opay.BankDebit{AgreementID: "gym-ada-1", AgreementDuration: gw.Now().AddDate(1, 0, 0).Format("2006-01-02"),
+		StoreCard: true}
+	d := must(c.CreatePayment(ctx, req))(t)
+	if d.Status != opay.StatusPending || d.NextAction == nil || d.NextAction.ActionType != opay.ActionRedirect3DS {
+		t.Fatalf("payment/create = %+v", d)
+	}
+
+	// The customer's browser: the 3-D Secure page, then its confirm button, back to returnUrl.
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page, err := browser.Get(d.NextAction.RedirectURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	u, err := url.Parse(d.NextAction.RedirectURL)
+	if err != nil || page.StatusCode != http.StatusOK {
+		t.Fatalf("3-D Secure page %s: %d %v", d.NextAction.RedirectURL, page.StatusCode, err)
+	}
+	confirm, err := browser.PostForm(u.Scheme+"://"+u.Host+"/3ds/confirm", url.Values{"orderToken": {u.Query().Get("orderToken")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	confirm.Body.Close()
+	if confirm.StatusCode != http.StatusSeeOther || confirm.Header.Get("Location") != req.ReturnURL {
+		t.Fatalf("confirm: %d to %q", confirm.StatusCode, confirm.Header.Get("Location"))
+	}
+
+	if st := must(c.CashierStatus(ctx, opay.CashierStatusRequest{OrderNo: d.OrderNo, Country: "EG"}))(t); st.Status != opay.StatusSuccess {
+		t.Errorf("status %+v", st)
+	}
+	gw.Callbacks() // delivers what is due
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0].Reference != "debit-ok" || got[0].Status != opay.StatusSuccess ||
+		got[0].InstrumentType != opay.PayMethodCardDebit || got[0].Channel != "API" {
+		t.Errorf("callbacks received %+v", got)
+	}
+
+	t.Run("ErrDuplicateAgreement", func(t *testing.T) {
+		req.Reference = "debit-again"
+		_, err := c.CreatePayment(ctx, req)
+		if ae := wantCode(t, err, opay.CodeDuplicate, opay.ErrDuplicateReference); !strings.Contains(ae.Detail, "gym-ada-1") {
+			t.Errorf("detail %q", ae.Detail)
+		}
+	})
 }

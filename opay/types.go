@@ -257,6 +257,7 @@ const (
 	PayMethodBankTransfer    = "BankTransfer"
 	PayMethodBankAccount     = "BankAccount"
 	PayMethodBankInstallment = "BankInstallment"
+	PayMethodCardDebit       = "CardDebit"
 	// Hosted only: a cashier/create payMethod, refused by payment/create.
 	PayMethodOpayWallet   = "OpayWalletNg"
 	PayMethodVodafoneCash = "VodafoneCash"
@@ -393,6 +394,9 @@ type PaymentCreateRequest struct {
 
 	// BankInstallment: the bank's plan, with BankCard.
 	BankInstallment *BankInstallment `json:"bankInstallment,omitempty"`
+
+	// CardDebit: the bank debit agreement the payment opens, with BankCard.
+	BankDebit *BankDebit `json:"bankDebit,omitempty"`
 }
 
 // Notify is how ReferenceCode's code is sent to the customer: NotifyMethod "EMAIL" (needs
@@ -410,6 +414,15 @@ type Notify struct {
 type BankInstallment struct {
 	BankCode string      `json:"bankCode"`
 	Months   Int64String `json:"months"`
+}
+
+// BankDebit is the agreement a CardDebit payment opens (METHODS.md §8.6): AgreementID is the
+// merchant's own id for it, unique per merchant; AgreementDuration its last day, "YYYY-MM-DD",
+// in the future. StoreCard asks for a card token for userInfo.userId, which it then requires.
+type BankDebit struct {
+	AgreementDuration string `json:"agreementDuration"`
+	AgreementID       string `json:"agreementId"`
+	StoreCard         bool   `json:"storeCard"`
 }
 
 // BankInstallmentRequest asks for the bank installment plans (getBankInstallment). With

@@ -155,7 +155,8 @@ func TestPaymentCreateBankCard(t *testing.T) {
 }
 
 // The card number and the CVV never reach a log line, at debug level, whatever happens:
-// API payments with and without 3-D Secure, refused cards, the checkout page's card form.
+// API payments with and without 3-D Secure, refused cards, the checkout page's card form,
+// CardDebit.
 func TestCardLogsNeverHoldPAN(t *testing.T) {
 	e := newTestServer(t)
 	c := e.customer()
@@ -172,6 +173,10 @@ func TestCardLogsNeverHoldPAN(t *testing.T) {
 	c.post(t, "/checkout/card", form(pageToken, "cardNumber", "4111 1190 7635 0814", "expiry", "12/40", "cvv", apiCVV))
 	c.post(t, "/checkout/card", form(pageToken+"0", "cardNumber", apiPAN, "cvv", apiCVV)) // unknown token
 	c.post(t, "/3ds/confirm", form(pageToken))
+	// CardDebit: created, its id used again (02004), refused (02001).
+	e.cardPayment(t, e.debitRequest("log-6", 60000, "log-agr", nil))
+	e.call(t, e.A, pathPaymentCreate, e.debitRequest("log-7", 60000, "log-agr", nil))
+	e.call(t, e.A, pathPaymentCreate, e.debitRequest("log-8", 60000, "log-agr-2", func(b map[string]any) { delete(b, "bankDebit") }))
 
 	logs := e.logs.String()
 	if strings.Count(logs, "\n") < 8 {

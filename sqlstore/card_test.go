@@ -236,7 +236,8 @@ func TestCancelOrder(t *testing.T) {
 }
 
 // Neither the card number nor the CVV is ever written: not in the orders, the
-// timeline or the outbox, and on SQLite not anywhere in the database files.
+// timeline, the outbox or CardDebit's agreements, and on SQLite not anywhere in the
+// database files.
 func TestCardNeverStored(t *testing.T) {
 	leaks := func(t *testing.T, dump []byte) {
 		t.Helper()
@@ -248,6 +249,9 @@ func TestCardNeverStored(t *testing.T) {
 		if !bytes.Contains(dump, []byte("411111")) || !bytes.Contains(dump, []byte("0814")) {
 			t.Error("BIN and last four not found: the dump does not show the orders")
 		}
+		if !bytes.Contains(dump, []byte("AGR-secret")) {
+			t.Error("the agreement is not found: the dump does not show it")
+		}
 	}
 	pay := func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -258,6 +262,14 @@ func TestCardNeverStored(t *testing.T) {
 		e.cardOrder(t, "secret-2", 60000, testCard(testPAN, false))
 		page := e.mustOrder(t, &opaygate.Order{Reference: "secret-3", Amount: 100})
 		if _, err := e.svc.Orders.StartPayment(ctx, e.m.ID, opaygate.OrderKey{ID: page.ID}, opaygate.PayMethodBankCard, testCard(testPAN, false)); err != nil {
+			t.Fatal(err)
+		}
+		// CardDebit records its agreement with the card's BIN and last four.
+		debit, err := e.debitOrder(e.m, "secret-4", debitParams(t, testPAN, "AGR-secret", true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Orders.Confirm3DS(ctx, e.m.ID, opaygate.OrderKey{ID: debit.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -291,7 +303,7 @@ func TestCardNeverStored(t *testing.T) {
 		e := newEnv(t, sqlstore.Postgres)
 		pay(t, e)
 		var dump []string
-		for _, table := range []string{"orders", "order_events", "callbacks"} {
+		for _, table := range []string{"orders", "order_events", "callbacks", "card_debit_agreements"} {
 			rows, err := sqlstore.QueryStrings(e.db, `SELECT t::text FROM `+table+` t`)
 			if err != nil {
 				t.Fatal(err)

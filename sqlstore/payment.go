@@ -82,6 +82,9 @@ func (s *OrderService) createPayment(ctx context.Context, m opaygate.Method, o *
 		if err := s.setLookup(ctx, tx, o); err != nil {
 			return err
 		}
+		if err := s.recordAgreement(ctx, tx, o); err != nil {
+			return err
+		}
 		switch {
 		case waits && move.SendOTP:
 			return s.issueOTP(ctx, tx, o, code)
@@ -186,6 +189,9 @@ func (s *OrderService) startPayment(ctx context.Context, m opaygate.Method, merc
 			return fmt.Errorf("start %s on %s: order changed concurrently", name, o.OrderNo)
 		}
 		if err := s.setLookup(ctx, tx, o); err != nil {
+			return err
+		}
+		if err := s.recordAgreement(ctx, tx, o); err != nil {
 			return err
 		}
 		return s.apply(ctx, tx, o, move, code)
