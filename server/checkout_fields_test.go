@@ -163,8 +163,10 @@ func TestCheckoutPrefill(t *testing.T) {
 		})
 	}
 	t.Run("EgyptReferenceCode", func(t *testing.T) {
+		// The reference code also takes the email it is sent to.
 		page(t, "pre-eg-ref", "+201066668888", func(b map[string]any) { b["payMethod"] = "ReferenceCode" }).
-			has(t, `<input id="reference-mobile" name="mobile" value="01066668888" type="tel"`)
+			has(t, `<input id="reference-mobile" name="mobile" value="01066668888" type="tel"`,
+				`<input id="reference-email" name="email" value="c@example.com" type="email"`)
 	})
 	// NG: the bank transfer takes the international form (html/template writes + as &#43;).
 	for i, mobile := range []string{"+2348031234567", "2348031234567", "08031234567", "+234 803 123-4567"} {
@@ -182,10 +184,27 @@ func TestCheckoutPrefill(t *testing.T) {
 		}
 	})
 	t.Run("Hostile", func(t *testing.T) {
-		pg := page(t, "pre-evil", `"><script>alert(1)</script>`, nil)
-		pg.lacks(t, "<script>alert", `name="walletAccount" value=`, `name="mobile" value=`)
+		pg := page(t, "pre-evil", `"><script>alert(1)</script>`, func(b map[string]any) {
+			b["userInfo"].(map[string]any)["userEmail"] = `"><script>@x.com`
+		})
+		pg.lacks(t, "<script>alert", `name="walletAccount" value=`, `name="mobile" value=`, `name="email" value=`)
 		pg = page(t, "pre-evil-ng", `+234"><script>`, ngOrder)
 		pg.lacks(t, "<script>", `name="mobile" value=`)
+	})
+	t.Run("ReferenceCodeEmail", func(t *testing.T) {
+		// The email the customer leaves in the section gets the code, as notify's does.
+		token, orderNo := e.cashierOrder(t, e.A, "pre-ref-mail", 2500, func(b map[string]any) {
+			b["userInfo"] = map[string]any{"userEmail": "c@example.com"}
+		})
+		back := e.srv.URL + "/checkout?orderToken=" + token
+		c.post(t, "/checkout/referencecode", form(token, "email", "not an email")).redirectsTo(t, back+"&error=reference_email")
+		c.get(t, back+"&error=reference_email").html(t, http.StatusOK).has(t, `role="alert"`, "name@example.com")
+		c.post(t, "/checkout/referencecode", form(token, "mobile", "", "email", " c2@example.com ")).redirectsTo(t, back)
+		type message struct{ Channel, To, Text string }
+		msgs := data[[]message](t, must(t, e.do(t, "GET", "/_sandbox/messages?orderNo="+orderNo, nil, nil), opay.CodeSuccess))
+		if len(msgs) != 1 || msgs[0].Channel != "EMAIL" || msgs[0].To != "c2@example.com" {
+			t.Errorf("messages %+v", msgs)
+		}
 	})
 	t.Run("TheCustomerMayChangeIt", func(t *testing.T) {
 		// The pre-filled number is a value like any other: the form sends what the customer left.

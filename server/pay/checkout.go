@@ -67,6 +67,7 @@ type orderView struct {
 	// The customer's mobile number from userInfo, to pre-fill the sections' fields: as the
 	// Egyptian wallets take it (01…) and in international form; "" when it fits neither.
 	Mobile, Phone string
+	Email         string // userInfo's email, when it looks like one
 	// OtherMethods: the page shows only the OPay wallet (evokeOpay) and links to the others.
 	OtherMethods bool
 }

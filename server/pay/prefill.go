@@ -14,12 +14,16 @@ import (
 
 // prefill gives the view the customer's mobile number from userInfo in the two forms the
 // method sections ask for: Mobile as the Egyptian wallets take it (01 and 9 digits), Phone in
-// international form (+ and 8 to 15 digits). A number that fits neither stays "": the customer
-// types it. Either is only a value the customer may change; html/template escapes it.
+// international form (+ and 8 to 15 digits); and the email the reference code may be sent to.
+// A value that fits no field stays "": the customer types it. Each is only a value the
+// customer may change; html/template escapes it.
 func prefill(ov *orderView, o *opaygate.Order) {
 	n := strings.NewReplacer(" ", "", "-", "").Replace(o.User.Mobile)
 	ov.Mobile = egyptianMobile(n)
 	ov.Phone = internationalPhone(n, o.Country)
+	if opaygate.EmailAddress(o.User.Email) {
+		ov.Email = o.User.Email
+	}
 }
 
 // egyptianMobile reads +20 1…, 0020 1… and 20 1… as the national 01…; "" when n is not an
