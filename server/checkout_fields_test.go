@@ -107,6 +107,9 @@ func TestCashierCreatePageFields(t *testing.T) {
 			create(t, "pf-sn-"+string(rune('a'+i)), func(b map[string]any) { b["sn"] = sn })
 		}
 	})
+	t.Run("ErrSNNotAStringOrNumber", func(t *testing.T) {
+		refused(t, "pf-sn-obj", "sn must be a string", func(b map[string]any) { b["sn"] = map[string]any{} })
+	})
 	t.Run("PaymentCreateUserClientIP", func(t *testing.T) {
 		for _, tc := range []struct{ ref, in, want string }{{"pf-pay-1", "198.51.100.7", "198.51.100.7"}, {"pf-pay-2", "bogus", ""}} {
 			req := valuRequest(tc.ref, 60000, "01012345678")
