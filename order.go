@@ -170,6 +170,12 @@ type Order struct {
 	CancelURL          string
 	User               UserInfo
 
+	// What cashier/create says about the page and the customer (METHODS.md §8.y).
+	DisplayName string // shown on the hosted pages instead of the merchant's name, if set
+	VisitSource string // customerVisitSource: where the customer came from; shown, no behaviour
+	EvokeOpay   bool   // the hosted checkout opens on the OPay wallet when it offers it
+	ClientIP    string // userClientIP, kept only when it parses as an IP address
+
 	Token       string // unguessable token of the hosted checkout page
 	InvoiceID   int64  // set when the order pays an invoice
 	InvoiceNo   string

@@ -59,6 +59,22 @@ func MaskIdentifier(s string) string {
 // (METHODS.md §8.0 accepts any such number, as OPay's samples do).
 func Phone(s string) bool { return len(s) >= 9 && len(s) <= 16 && s[0] == '+' && Digits(s[1:]) }
 
+// EmailAddress reports whether s is plausibly an email address, for the customer pages: at
+// most MaxNameLength bytes, one @ with something before it and a dotted domain after, and no
+// spaces, control characters or the punctuation that only quoted addresses use. It is not
+// RFC 5322; the network decides whether mail arrives.
+func EmailAddress(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at < 1 || len(s) > MaxNameLength || strings.Count(s, "@") != 1 || strings.ContainsAny(s, `"<>()[]\,;:`) {
+		return false
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return false
+	}
+	domain := s[at+1:]
+	return strings.Contains(domain, ".") && domain[0] != '.' && domain[len(domain)-1] != '.'
+}
+
 // CheckText validates a single-line free-text field of at most max characters: EINVALID
 // naming the field when it is missing (and required), too long, or holds control characters.
 func CheckText(field, s string, max int, required bool) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -131,13 +132,17 @@ func (ReferenceCode) NextAction(o *opaygate.Order, _ Links) *opay.NextAction {
 func (ReferenceCode) OnCheckout() bool { return true }
 func (ReferenceCode) Refused() string  { return "reference_mobile" }
 
-// Form reads the optional mobile number the code is sent to.
+// Form reads the optional mobile number and email address the code is sent to.
 func (ReferenceCode) Form(f url.Values) (any, string) {
 	mobile := stripSpaces(f.Get("mobile"))
 	if mobile != "" && !opaygate.Phone(mobile) && !opaygate.EgyptianMobile(mobile) {
 		return nil, "reference_mobile"
 	}
-	return referenceParams{sms: mobile}, ""
+	email := strings.TrimSpace(f.Get("email"))
+	if email != "" && !opaygate.EmailAddress(email) {
+		return nil, "reference_email"
+	}
+	return referenceParams{sms: mobile, email: email}, ""
 }
 
 // Waiting shows the code; in the sandbox the simulator page stands in for the kiosk.
@@ -152,22 +157,28 @@ func (ReferenceCode) Texts() map[string]map[string]string {
 			"reference.intro":        "Get a code and pay it in cash at any OPay agent or kiosk before this payment expires.",
 			"reference.mobile":       "Mobile number (optional)",
 			"reference.mobile.hint":  "We text you the code if you give your number.",
+			"reference.email":        "Email (optional)",
+			"reference.email.hint":   "We email you the code if you give your address.",
 			"reference.continue":     "Get a reference code",
 			"reference.wait.title":   "Pay this code at an OPay agent or kiosk",
 			"reference.wait.code":    "Reference code",
 			"reference.wait.intro":   "Give the code and pay the amount in cash. This page shows the result once the payment arrives.",
 			"error.reference_mobile": "Enter a mobile number in international form (+ and 8 to 15 digits), or leave it empty.",
+			"error.reference_email":  "Enter an email address such as name@example.com, or leave it empty.",
 		},
 		"AR": {
 			"reference.title":        "الدفع نقدًا (رمز مرجعي)",
 			"reference.intro":        "احصل على رمز وادفعه نقدًا لدى أي وكيل أو كشك OPay قبل انتهاء صلاحية عملية الدفع.",
 			"reference.mobile":       "رقم الهاتف المحمول (اختياري)",
 			"reference.mobile.hint":  "نرسل إليك الرمز في رسالة نصية إذا أدخلت رقمك.",
+			"reference.email":        "البريد الإلكتروني (اختياري)",
+			"reference.email.hint":   "نرسل إليك الرمز بالبريد الإلكتروني إذا أدخلت عنوانك.",
 			"reference.continue":     "الحصول على رمز مرجعي",
 			"reference.wait.title":   "ادفع هذا الرمز لدى وكيل أو كشك OPay",
 			"reference.wait.code":    "الرمز المرجعي",
 			"reference.wait.intro":   "قدّم الرمز وادفع المبلغ نقدًا. تعرض هذه الصفحة النتيجة فور وصول الدفعة.",
 			"error.reference_mobile": "أدخل رقم هاتف بالصيغة الدولية (+ ثم 8 إلى 15 رقمًا) أو اتركه فارغًا.",
+			"error.reference_email":  "أدخل عنوان بريد إلكتروني مثل name@example.com أو اتركه فارغًا.",
 		},
 	}
 }

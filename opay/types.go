@@ -132,6 +132,29 @@ func truncate(b []byte) []byte {
 	return b
 }
 
+// BoolString is a boolean that may be sent as a JSON true/false or as the string "true" or
+// "false", as OPay's clients do both (cashier/create's evokeOpay). It is written as a JSON
+// boolean. null and "" read as false; anything else is refused.
+type BoolString bool
+
+// MarshalJSON writes the boolean as a JSON boolean.
+func (v BoolString) MarshalJSON() ([]byte, error) {
+	return strconv.AppendBool(nil, bool(v)), nil
+}
+
+// UnmarshalJSON accepts true, false, "true", "false", "" and null.
+func (v *BoolString) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true", `"true"`:
+		*v = true
+	case "false", `"false"`, `""`, "null":
+		*v = false
+	default:
+		return &json.UnmarshalTypeError{Value: string(truncate(b)), Type: reflect.TypeFor[BoolString]()}
+	}
+	return nil
+}
+
 // Decimal is a decimal number kept as the text it was sent as, so that no float ever touches
 // it; it may be sent as a JSON number or a string. The gateway uses it for the invoice's
 // serviceFee.feeRate (a percentage with at most two decimals). It is written as a JSON number
@@ -300,6 +323,19 @@ type CashierCreateRequest struct {
 	PayMethod   string        `json:"payMethod,omitempty"`
 	UserInfo    *UserInfo     `json:"userInfo,omitempty"`
 	ExpireAt    Int64String   `json:"expireAt,omitempty"`
+
+	// DisplayName (at most 64 characters) is shown on the hosted pages instead of the
+	// merchant's name, for a sub-merchant.
+	DisplayName string `json:"displayName,omitempty"`
+	// CustomerVisitSource (at most 32 characters, any value: "WEB", "ANDROID", "IOS", …) is
+	// shown in the dashboard; it changes nothing.
+	CustomerVisitSource string `json:"customerVisitSource,omitempty"`
+	// EvokeOpay opens the hosted checkout on the OPay wallet, when the order offers it (NG).
+	EvokeOpay BoolString `json:"evokeOpay,omitempty"`
+	// UserClientIP is the customer's IP address; kept only when it parses as one.
+	UserClientIP string `json:"userClientIP,omitempty"`
+	// SN is sent by some clients; the gateway ignores it.
+	SN Text `json:"sn,omitempty"`
 }
 
 // CashierCreateData is the data of cashier/create.
@@ -379,6 +415,7 @@ type PaymentCreateRequest struct {
 	BankCard          *BankCard     `json:"bankcard,omitempty"`
 	UserInfo          *UserInfo     `json:"userInfo,omitempty"`
 	ExpireAt          Int64String   `json:"expireAt,omitempty"`
+	UserClientIP      string        `json:"userClientIP,omitempty"` // kept only when it parses as an IP address
 
 	// ReferenceCode: the name the kiosk shows, and whom the code is sent to.
 	MerchantName string  `json:"merchantName,omitempty"`

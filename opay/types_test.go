@@ -3,6 +3,7 @@ package opay
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -135,5 +136,26 @@ func TestRequestsOmitOptional(t *testing.T) {
 	want = `{"country":"EG","customer":{"customerName":"a"},"dueTime":9,"name":"n","productList":[{"merchantProductNo":"p","quantity":2}],"relationProduct":true}`
 	if string(b) != want {
 		t.Errorf("createSingleInvoice:\n got %s\nwant %s", b, want)
+	}
+}
+
+func TestBoolString(t *testing.T) {
+	for in, want := range map[string]bool{`true`: true, `"true"`: true, `false`: false, `"false"`: false, `""`: false, `null`: false} {
+		var v BoolString
+		if err := json.Unmarshal([]byte(in), &v); err != nil || bool(v) != want {
+			t.Errorf("%s: %v, %v; want %v", in, v, err, want)
+		}
+	}
+	for _, in := range []string{`1`, `0`, `"yes"`, `"TRUE"`, `"1"`, `{}`, `[]`} {
+		var req CashierCreateRequest
+		err := json.Unmarshal([]byte(`{"evokeOpay":`+in+`}`), &req)
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || te.Field != "evokeOpay" {
+			t.Errorf("%s: error %v, want a type error on evokeOpay", in, err)
+		}
+	}
+	b, _ := json.Marshal(CashierCreateRequest{EvokeOpay: true})
+	if !strings.Contains(string(b), `"evokeOpay":true`) {
+		t.Errorf("marshal %s", b)
 	}
 }

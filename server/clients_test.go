@@ -32,7 +32,7 @@ func TestRealClients(t *testing.T) {
 
 	t.Run("ProductListWithoutProduct", func(t *testing.T) {
 		// No product at all: a list with a numeric productId, a price as a string and a line
-		// without quantity, plus fields OPay clients send that the gateway has no use for.
+		// without quantity, plus the page fields OPay clients send (TestCashierCreatePageFields).
 		r := create(t, `{"reference":"rc-list","country":"EG","amount":{"total":35000,"currency":"EGP"},`+
 			`"returnUrl":"https://shop.example/return","callbackUrl":"https://shop.example/cb",`+
 			`"productList":[{"productId":17,"name":"School fees","description":"First term","price":"30000","quantity":1,"imageUrl":"https://shop.example/fees.png"},`+

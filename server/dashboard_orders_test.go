@@ -205,3 +205,30 @@ func TestDashboardCallbacksAndRefunds(t *testing.T) {
 		}
 	})
 }
+
+// The order page shows what cashier/create said about the checkout and the customer, and
+// nothing of it when the merchant sent none (METHODS.md §8.y).
+func TestDashboardOrderCheckoutFields(t *testing.T) {
+	e := newDashEnv(t)
+	o := &opaygate.Order{MerchantID: e.A.ID, Reference: "fields", Country: "NG", Amount: 5000, ProductName: "Phone",
+		ReturnURL: "https://shop.example/return", DisplayName: "Campus Store", VisitSource: "nativeApp",
+		EvokeOpay: true, ClientIP: "203.0.113.9"}
+	if err := e.svc.Orders.CreateOrder(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	plain := e.order(t, e.A, "plain", 100)
+	b := e.login(t, e.A)
+	body := b.mustGet(t, "/dashboard/orders/"+o.OrderNo)
+	for _, want := range []string{"<dt>Visit source</dt><dd>nativeApp</dd>", `<dt>Client IP</dt><dd class="mono">203.0.113.9</dd>`,
+		"<dt>Display name</dt><dd>Campus Store ", "<dt>Checkout opens on</dt><dd>OPay wallet (evokeOpay)</dd>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("order page lacks %q", want)
+		}
+	}
+	body = b.mustGet(t, "/dashboard/orders/"+plain.OrderNo)
+	for _, absent := range []string{"Visit source", "Client IP", "Display name", "Checkout opens on"} {
+		if strings.Contains(body, absent) {
+			t.Errorf("an order without the fields shows %q", absent)
+		}
+	}
+}

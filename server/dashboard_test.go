@@ -107,7 +107,7 @@ func TestDashboardEscaping(t *testing.T) {
 	}
 	o := &opaygate.Order{MerchantID: e.A.ID, Reference: ref, Country: "EG", Amount: 1000, ProductName: "Phone " + x,
 		ProductDescription: x, ReturnURL: `https://shop.example/return?a="><script>`, CallbackURL: "https://shop.example/cb?" + x,
-		User: opaygate.UserInfo{Name: "Customer " + x, Email: x, Mobile: x}}
+		User: opaygate.UserInfo{Name: "Customer " + x, Email: x, Mobile: x}, DisplayName: "Sub " + x, VisitSource: x}
 	if err := e.svc.Orders.CreateOrder(ctx, o); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/netip"
 
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
@@ -15,16 +16,21 @@ func (s *Server) cashierCreate(ctx context.Context, m *opaygate.Merchant, body [
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
+	// Field errors (02001) come before the function checks of newOrder (02002).
+	if err := checkPageFields(&req); err != nil {
+		return nil, err
+	}
 	o, err := s.newOrder(ctx, m, orderFields{
 		fn: opaygate.FuncCashier, channel: opaygate.ChannelWeb, returnRequired: true,
 		reference: req.Reference, country: req.Country, amount: req.Amount,
 		returnURL: req.ReturnURL, callbackURL: req.CallbackURL, cancelURL: req.CancelURL,
 		product: req.Product, productList: req.ProductList, payMethod: req.PayMethod, user: req.UserInfo,
-		expireAt: req.ExpireAt,
+		expireAt: req.ExpireAt, clientIP: req.UserClientIP,
 	})
 	if err != nil {
 		return nil, err
 	}
+	o.DisplayName, o.VisitSource, o.EvokeOpay = req.DisplayName, req.CustomerVisitSource, bool(req.EvokeOpay)
 	if err := s.svc.Orders.CreateOrder(ctx, o); err != nil {
 		return nil, err
 	}
@@ -53,7 +59,7 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 		reference: req.Reference, country: req.Country, amount: req.Amount,
 		returnURL: req.ReturnURL, callbackURL: req.CallbackURL,
 		product: req.Product, productList: req.ProductList, payMethod: req.PayMethod, user: req.UserInfo,
-		expireAt: req.ExpireAt,
+		expireAt: req.ExpireAt, clientIP: req.UserClientIP,
 	})
 	if err != nil {
 		return nil, err
@@ -287,6 +293,34 @@ type orderFields struct {
 	payMethod                         string
 	user                              *opay.UserInfo
 	expireAt                          opay.Int64String
+	clientIP                          string
+}
+
+// Bounds of cashier/create's page fields (METHODS.md §8.y).
+const (
+	maxDisplayName = 64
+	maxVisitSource = 32
+)
+
+// checkPageFields validates what cashier/create says about its hosted page and its customer:
+// the name shown instead of the merchant's and where the customer came from. evokeOpay was
+// checked by decoding; sn is ignored.
+func checkPageFields(req *opay.CashierCreateRequest) error {
+	if err := opaygate.CheckText("displayName", req.DisplayName, maxDisplayName, false); err != nil {
+		return err
+	}
+	return opaygate.CheckText("customerVisitSource", req.CustomerVisitSource, maxVisitSource, false)
+}
+
+// clientIP is userClientIP as the order keeps it: the address in its canonical form, without
+// an IPv6 zone, or "" when it is not an IP address. A bad one is ignored, not refused
+// (METHODS.md §8.0): it is the merchant's guess about its customer, not a field of the payment.
+func clientIP(s string) string {
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	return addr.WithZone("").String()
 }
 
 // newOrder validates the common fields of a new order (spec 4.1) and checks that the merchant
@@ -390,6 +424,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		CallbackURL:        f.callbackURL,
 		CancelURL:          f.cancelURL,
 		User:               user,
+		ClientIP:           clientIP(f.clientIP),
 		Lifetime:           lifetime,
 	}, nil
 }

@@ -46,6 +46,21 @@ func TestCreateOrder(t *testing.T) {
 		t.Run("SameReferenceOtherMerchant", func(t *testing.T) {
 			e.mustOrder(t, &opaygate.Order{MerchantID: e.other.ID, Reference: "ref-1", Amount: 1000})
 		})
+		t.Run("CheckoutFields", func(t *testing.T) {
+			// cashier/create's page and customer fields (METHODS.md §8.y) come back as stored,
+			// on a hosted order and on a payment/create one.
+			in := e.mustOrder(t, &opaygate.Order{Reference: "fields-1", Amount: 1000, DisplayName: "Campus Store",
+				VisitSource: "nativeApp", EvokeOpay: true, ClientIP: "2001:db8::1"})
+			got := e.find(t, opaygate.OrderKey{OrderNo: in.OrderNo})
+			if got.DisplayName != "Campus Store" || got.VisitSource != "nativeApp" || !got.EvokeOpay || got.ClientIP != "2001:db8::1" {
+				t.Errorf("hosted order: %q %q %v %q", got.DisplayName, got.VisitSource, got.EvokeOpay, got.ClientIP)
+			}
+			pay := e.mustOrder(t, &opaygate.Order{Reference: "fields-2", Amount: 60000, PayMethod: opaygate.PayMethodValU,
+				ValUAccount: "01012345678", ClientIP: "203.0.113.9"})
+			if got := e.find(t, opaygate.OrderKey{OrderNo: pay.OrderNo}); got.ClientIP != "203.0.113.9" || got.EvokeOpay || got.DisplayName != "" {
+				t.Errorf("payment: %q %v %q", got.ClientIP, got.EvokeOpay, got.DisplayName)
+			}
+		})
 		t.Run("ErrPayMethod", func(t *testing.T) {
 			err := e.svc.Orders.CreateOrder(ctx, &opaygate.Order{MerchantID: e.m.ID, Reference: "pm", Country: "EG", Amount: 5, PayMethod: "Bitcoin"})
 			wantCode(t, err, opaygate.EPAYMETHOD)

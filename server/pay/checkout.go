@@ -66,6 +66,12 @@ type orderView struct {
 	Back        string        // where the result page sends the customer
 	BackLabel   string        // the translation key of that link
 	ForInvoice  bool
+	// The customer's mobile number from userInfo, to pre-fill the sections' fields: as the
+	// Egyptian wallets take it (01…) and in international form; "" when it fits neither.
+	Mobile, Phone string
+	Email         string // userInfo's email, when it looks like one
+	// OtherMethods: the page shows only the OPay wallet (evokeOpay) and links to the others.
+	OtherMethods bool
 }
 
 // itemView is one line of an order's product list.
@@ -130,6 +136,9 @@ func (p *Pages) loadCheckout(w http.ResponseWriter, r *http.Request, token strin
 	if c.merchant == "" {
 		c.merchant = c.m.ID
 	}
+	if o.DisplayName != "" {
+		c.merchant = o.DisplayName // cashier/create's displayName: a sub-merchant's name
+	}
 	if o.InvoiceNo != "" {
 		// An invoice's order speaks the invoice's language. Failing to read it costs only
 		// the translation.
@@ -174,6 +183,7 @@ func (p *Pages) checkoutView(c *checkout, title string) *payView {
 			Fee: formatAmount(plan.Fee, o.Currency), Down: formatAmount(plan.DownPayment, o.Currency),
 			Total: formatAmount(plan.DownPayment+plan.Fee+plan.EMI*int64(plan.Months), o.Currency)})
 	}
+	prefill(ov, o)
 	p.outcome(v, ov, o)
 	v.Order = ov
 	return v
@@ -306,7 +316,9 @@ func (p *Pages) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch page {
 	case "checkout":
-		v.Order.Methods, err = p.renderSections(v, o, p.offered(c))
+		var methods []method.Method
+		methods, v.Order.OtherMethods = evoked(o, p.offered(c), q)
+		v.Order.Methods, err = p.renderSections(v, o, methods)
 	case "waiting":
 		err = p.waitingStep(v, o)
 	}

@@ -21,6 +21,7 @@ var payText = map[string]map[string]string{
 		"checkout.title":    "Checkout",
 		"checkout.choose":   "How would you like to pay?",
 		"checkout.nomethod": "This merchant cannot take payments right now. Please contact them.",
+		"checkout.other":    "Other ways to pay",
 		"checkout.cancel":   "Cancel and return to the merchant",
 
 		"plan.title":    "Choose a plan",
@@ -147,6 +148,7 @@ var payText = map[string]map[string]string{
 		"checkout.title":    "الدفع",
 		"checkout.choose":   "كيف تريد أن تدفع؟",
 		"checkout.nomethod": "لا يستطيع هذا التاجر قبول المدفوعات الآن. يرجى التواصل معه.",
+		"checkout.other":    "طرق دفع أخرى",
 		"checkout.cancel":   "إلغاء والعودة إلى التاجر",
 
 		"plan.title":    "اختر خطة",
