@@ -61,7 +61,10 @@ type Merchant struct {
 	WebhookURL string // default callback target
 	RequireV2  bool   // refuse signatures without a RequestTimestamp
 	VATRateBP  int64  // VAT in basis points of the amount; 0 = none
-	CreatedAt  time.Time
+	// InstallmentBanks is the merchant's own bank installment catalogue (METHODS.md §8.5);
+	// nil: the gateway's.
+	InstallmentBanks []InstallmentBank
+	CreatedAt        time.Time
 }
 
 // Check returns the domain error that forbids this merchant from using fn in
@@ -112,6 +115,9 @@ type MerchantUpdate struct {
 	PrivateKey *string
 	PublicKey  *string
 	RequireV2  *bool
+	// InstallmentBanks replaces the catalogue (checked with CheckInstallmentBanks); a pointer
+	// to nil restores the gateway's.
+	InstallmentBanks *[]InstallmentBank
 }
 
 // MerchantService stores merchants.

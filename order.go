@@ -202,6 +202,9 @@ type Order struct {
 	// MerchantName is the merchant's name as payment/create or the checkout's StartPayment
 	// found it, for a method that shows it (BankTransfer's account name); it is not stored.
 	MerchantName string
+	// InstallmentBanks is the merchant's bank installment catalogue (nil: the gateway's), as
+	// payment/create, the checkout or StartPayment found it; it is not stored.
+	InstallmentBanks []InstallmentBank
 
 	// Lifetime is how long a new order stays payable from when it is stored (the request's
 	// expireAt); 0 is the default. Stamp turns it into ExpireAt; it is not stored.

@@ -23,24 +23,17 @@ import (
 // On the hosted checkout the customer chooses a bank's plan among those that take the order's
 // amount and types the card; the 3-D Secure page follows.
 type BankInstallment struct {
-	Banks []InstallmentBank // the plan catalogue; DefaultInstallmentBanks when empty
+	Banks []InstallmentBank // the gateway's catalogue; DefaultInstallmentBanks when empty
 }
 
 var _ Method = BankInstallment{}
 
-// InstallmentBank is one bank's installment plans.
-type InstallmentBank struct {
-	Code, Name string
-	Plans      []InstallmentPlan
-}
-
-// InstallmentPlan is a number of months at a fee rate (percent, as the wire's decimal string)
-// for order amounts from Min to Max, in minor units.
-type InstallmentPlan struct {
-	Months   int
-	FeeRate  string
-	Min, Max int64
-}
+// InstallmentBank and InstallmentPlan are the domain's (a merchant may have its own
+// catalogue).
+type (
+	InstallmentBank = opaygate.InstallmentBank
+	InstallmentPlan = opaygate.InstallmentPlan
+)
 
 func (BankInstallment) OnAPI() bool       { return true }
 func (BankInstallment) OnCheckout() bool  { return true }
@@ -72,7 +65,7 @@ type SectionPlan struct {
 // checkout that offers other methods.
 func (b BankInstallment) Section(o *opaygate.Order) (any, bool) {
 	var sec InstallmentSection
-	for _, bank := range b.Catalogue(o.Amount) {
+	for _, bank := range b.Catalogue(o.InstallmentBanks, o.Amount) {
 		sb := SectionBank{Code: bank.Code, Name: bank.Name}
 		for _, p := range bank.Plans {
 			sb.Plans = append(sb.Plans, SectionPlan{Value: bank.Code + ":" + strconv.Itoa(p.Months),
@@ -163,10 +156,14 @@ func DefaultInstallmentBanks() []InstallmentBank {
 	}
 }
 
-// Catalogue is the banks and their plans that take amount (every plan when amount is 0);
-// a bank with no such plan is left out.
-func (b BankInstallment) Catalogue(amount int64) []InstallmentBank {
-	banks := b.Banks
+// Catalogue is the banks and their plans that take amount (every plan when amount is 0):
+// the merchant's own catalogue when it has one (merchant not nil), else the gateway's. A bank
+// with no such plan is left out.
+func (b BankInstallment) Catalogue(merchant []InstallmentBank, amount int64) []InstallmentBank {
+	banks := merchant
+	if banks == nil {
+		banks = b.Banks
+	}
 	if len(banks) == 0 {
 		banks = DefaultInstallmentBanks()
 	}
@@ -217,15 +214,15 @@ func (b BankInstallment) Params(req *opay.PaymentCreateRequest) (any, error) {
 	case bi.Months <= 0:
 		return nil, opaygate.Invalid("bankInstallment.months must be a positive integer")
 	}
-	if !b.offers(bi.BankCode, int(bi.Months), req.Amount.Total) {
-		return nil, opaygate.Invalid("bankInstallment.bankCode and months must be a plan for the amount (see getBankInstallment)")
-	}
+	// Whether it is a plan of the merchant's catalogue for the amount is Start's to check:
+	// the order carries the catalogue.
 	return installmentParams{card: card.(opaygate.Card), bankCode: bi.BankCode, months: int(bi.Months)}, nil
 }
 
-// offers reports whether bank has a plan of months for amount.
-func (b BankInstallment) offers(bank string, months int, amount int64) bool {
-	for _, c := range b.Catalogue(amount) {
+// offers reports whether bank has a plan of months for the order's amount, in the order's
+// merchant's catalogue.
+func (b BankInstallment) offers(o *opaygate.Order, bank string, months int) bool {
+	for _, c := range b.Catalogue(o.InstallmentBanks, o.Amount) {
 		if c.Code == bank {
 			return slices.ContainsFunc(c.Plans, func(p InstallmentPlan) bool { return p.Months == months })
 		}
@@ -243,7 +240,7 @@ func (b BankInstallment) Start(_ context.Context, _ opaygate.Network, o *opaygat
 	if err := p.card.Check(); err != nil {
 		return opaygate.Move{}, err
 	}
-	if !b.offers(p.bankCode, p.months, o.Amount) {
+	if !b.offers(o, p.bankCode, p.months) {
 		return opaygate.Move{}, opaygate.Invalid("bankInstallment.bankCode and months must be a plan for the amount (see getBankInstallment)")
 	}
 	o.CardBIN, o.CardLast4 = p.card.BIN(), p.card.Last4()

@@ -37,10 +37,19 @@ func TestIssue12Methods(t *testing.T) {
 		}
 	}
 	bi := method.BankInstallment{}
-	if got := bi.Catalogue(40_000); len(got) != 0 {
+	if got := bi.Catalogue(nil, 40_000); len(got) != 0 {
 		t.Errorf("plans for 400 EGP: %+v", got)
 	}
-	if got := bi.Catalogue(0); len(got) != 3 {
+	if got := bi.Catalogue(nil, 0); len(got) != 3 {
 		t.Errorf("catalogue %+v", got)
+	}
+	// A merchant's own catalogue replaces the gateway's.
+	own := []method.InstallmentBank{{Code: "HSBC", Name: "HSBC Egypt",
+		Plans: []method.InstallmentPlan{{Months: 24, FeeRate: "7.5", Min: 100_000, Max: 1_000_000}}}}
+	if got := bi.Catalogue(own, 200_000); len(got) != 1 || got[0].Code != "HSBC" {
+		t.Errorf("merchant catalogue %+v", got)
+	}
+	if got := bi.Catalogue(own, 50_000); len(got) != 0 {
+		t.Errorf("merchant catalogue below its minimum %+v", got)
 	}
 }

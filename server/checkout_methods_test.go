@@ -230,8 +230,8 @@ func TestCheckoutBankInstallment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.MethodData["bankCode"] != "NBE" || o.MethodData["months"] != "18" || o.CardLast4 != "1111" {
-			t.Errorf("order keeps %v, card %s", o.MethodData, o.CardLast4)
+		if o.MethodData["bankCode"] != "NBE" || o.MethodData["months"] != "18" || o.Months != 18 || o.CardLast4 != "1111" {
+			t.Errorf("order keeps %v, months %d, card %s", o.MethodData, o.Months, o.CardLast4)
 		}
 	})
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sync"
 	"testing"
@@ -499,4 +500,58 @@ func TestNewMethodsLive(t *testing.T) {
 		must(t, e.call(t, e.A, pathPaymentCreate, ngRequest(m, "live-"+m, 1000, nil)), opay.CodeNotConfigured)
 	}
 	must(t, e.call(t, e.A, pathBankInstallment, `{"country":"EG","currency":"EGP"}`), opay.CodeSuccess)
+}
+
+// TestBankInstallmentMerchantCatalogue: a merchant with its own catalogue lists it, is paid on
+// its plans (over the API and on the checkout) and not on the gateway's; another merchant
+// keeps the gateway's.
+func TestBankInstallmentMerchantCatalogue(t *testing.T) {
+	e := newTestServer(t)
+	ctx := context.Background()
+	own := []opaygate.InstallmentBank{{Code: "HSBC", Name: "HSBC Egypt",
+		Plans: []opaygate.InstallmentPlan{{Months: 24, FeeRate: "7.5", Min: 100_000, Max: 5_000_000}}}}
+	if _, err := e.svc.Merchants.UpdateMerchant(ctx, e.A.ID, opaygate.MerchantUpdate{InstallmentBanks: &own}); err != nil {
+		t.Fatal(err)
+	}
+	r := must(t, e.call(t, e.A, pathBankInstallment, `{"country":"EG","currency":"EGP"}`), opay.CodeSuccess)
+	if want := `"data":[{"bankCode":"HSBC","bankName":"HSBC Egypt","plans":[{"months":24,"feeRate":"7.5",` +
+		`"minAmount":{"total":100000,"currency":"EGP"},"maxAmount":{"total":5000000,"currency":"EGP"}}]}]`; !contains(string(r.Raw), want) {
+		t.Errorf("body %s", r.Raw)
+	}
+	if banks := data[[]opay.InstallmentBank](t, must(t, e.call(t, e.B, pathBankInstallment, `{"country":"EG","currency":"EGP"}`),
+		opay.CodeSuccess)); len(banks) != 3 {
+		t.Errorf("merchant B has %+v, want the gateway's three banks", banks)
+	}
+
+	req := func(ref, bank string, months int64) opay.PaymentCreateRequest {
+		return opay.PaymentCreateRequest{Reference: ref, Country: "EG", PayMethod: opay.PayMethodBankInstallment,
+			Amount: opay.Amount{Total: 1_000_000, Currency: "EGP"}, Product: opay.Product{Name: "TV"},
+			ReturnURL: "https://merchant.example/r", CallbackURL: "https://merchant.example/cb",
+			BankCard:        &opay.BankCard{CardNumber: "4111111111111111", CVV: "123", ExpiryMonth: "12", ExpiryYear: "39"},
+			BankInstallment: &opay.BankInstallment{BankCode: bank, Months: opay.Int64String(months)}}
+	}
+	if d := e.create(t, req("own-ok", "HSBC", 24), ""); d.Status != "PENDING" {
+		t.Errorf("on the merchant's plan: %+v", d)
+	}
+	must(t, e.call(t, e.A, pathPaymentCreate, req("own-cib", "CIB", 6)), opay.CodeInvalidParams)
+	must(t, e.call(t, e.B, pathPaymentCreate, req("b-cib", "CIB", 6)), opay.CodeSuccess)
+	must(t, e.call(t, e.B, pathPaymentCreate, req("b-hsbc", "HSBC", 24)), opay.CodeInvalidParams)
+
+	// The checkout lists the merchant's plans and takes them.
+	c := e.customer()
+	token, orderNo := e.cashierOrder(t, e.A, "own-page", 1_000_000, func(b map[string]any) { b["payMethod"] = "BankInstallment" })
+	c.get(t, "/checkout?orderToken="+token).html(t, http.StatusOK).
+		has(t, "Plans of HSBC Egypt", `value="HSBC:24"`, "fee 7.5%").lacks(t, "CIB")
+	f := form(token, "plan", "HSBC:24", "cardNumber", "4111111111111111", "expiry", "12/39", "cvv", "123")
+	c.post(t, "/checkout/bankinstallment", f).redirectsTo(t, e.srv.URL+"/3ds?orderToken="+token)
+	o, err := e.svc.Orders.FindOrderByNo(ctx, orderNo)
+	if err != nil || o.MethodData["bankCode"] != "HSBC" || o.Months != 24 {
+		t.Fatalf("order %+v %v", o, err)
+	}
+
+	// A catalogue that does not check out is refused, naming the problem.
+	bad := []opaygate.InstallmentBank{{Code: "X", Name: "X", Plans: []opaygate.InstallmentPlan{{Months: 6, FeeRate: "-1", Min: 1, Max: 2}}}}
+	if _, err := e.svc.Merchants.UpdateMerchant(ctx, e.A.ID, opaygate.MerchantUpdate{InstallmentBanks: &bad}); opaygate.ErrorCode(err) != opaygate.EINVALID {
+		t.Errorf("bad catalogue: %v", err)
+	}
 }

@@ -251,7 +251,7 @@ func (s *Server) getBankInstallment(ctx context.Context, m *opaygate.Merchant, b
 	}
 	money := func(n int64) opay.Amount { return opay.Amount{Total: n, Currency: currency} }
 	banks := []opay.InstallmentBank{}
-	for _, b := range bi.Catalogue(total) {
+	for _, b := range bi.Catalogue(m.InstallmentBanks, total) {
 		ib := opay.InstallmentBank{BankCode: b.Code, BankName: b.Name}
 		for _, p := range b.Plans {
 			ib.Plans = append(ib.Plans, opay.InstallmentPlan{Months: p.Months, FeeRate: p.FeeRate,
@@ -417,6 +417,7 @@ func (s *Server) newOrder(ctx context.Context, m *opaygate.Merchant, f orderFiel
 		PayMethod:          f.payMethod,
 		Channel:            f.channel,
 		MerchantName:       m.Name,
+		InstallmentBanks:   m.InstallmentBanks,
 		ProductName:        name,
 		ProductDescription: f.product.Description,
 		Products:           products,

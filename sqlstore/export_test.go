@@ -22,3 +22,6 @@ func QueryStrings(db *DB, q string, args ...any) ([]string, error) {
 
 // QueryStringsForTest is QueryStrings for the package's internal tests.
 var QueryStringsForTest = QueryStrings
+
+// ForgetMerchants empties the merchant cache, so the next read is the database's.
+func (db *DB) ForgetMerchants() { db.merchants.forget("") }

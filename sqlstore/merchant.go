@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,15 +23,21 @@ type MerchantService struct {
 var _ opaygate.MerchantService = (*MerchantService)(nil)
 
 const merchantColumns = `id, name, private_key, public_key, status, countries, functions,
-	webhook_url, require_v2, vat_rate_bp, created_at`
+	webhook_url, require_v2, vat_rate_bp, installment_banks, created_at`
 
 func scanMerchant(row interface{ Scan(...any) error }) (*opaygate.Merchant, error) {
 	var m opaygate.Merchant
 	var countries, functions string
 	var created int64
+	var banks sql.NullString
 	if err := row.Scan(&m.ID, &m.Name, &m.PrivateKey, &m.PublicKey, &m.Status, &countries,
-		&functions, &m.WebhookURL, &m.RequireV2, &m.VATRateBP, &created); err != nil {
+		&functions, &m.WebhookURL, &m.RequireV2, &m.VATRateBP, &banks, &created); err != nil {
 		return nil, err
+	}
+	if banks.Valid {
+		if err := json.Unmarshal([]byte(banks.String), &m.InstallmentBanks); err != nil {
+			return nil, fmt.Errorf("merchant %s: installment catalogue: %w", m.ID, err)
+		}
 	}
 	m.Countries = splitList(countries)
 	for _, f := range splitList(functions) {
@@ -48,12 +55,16 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	if m.Status == "" {
 		m.Status = opaygate.MerchantActive
 	}
+	banks, err := encodeBanks(m.InstallmentBanks)
+	if err != nil {
+		return err
+	}
 	m.CreatedAt = s.clock.Now()
 	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, m.Name, m.PrivateKey, m.PublicKey, m.Status, strings.Join(m.Countries, ","),
-			joinFunctions(m.Functions), m.WebhookURL, m.RequireV2, m.VATRateBP, ms(m.CreatedAt), ms(m.CreatedAt))
+			joinFunctions(m.Functions), m.WebhookURL, m.RequireV2, m.VATRateBP, banks, ms(m.CreatedAt), ms(m.CreatedAt))
 		if isUniqueViolation(err) {
 			return opaygate.Errorf(opaygate.EDUPLICATE, "merchant %s already exists", m.ID)
 		} else if err != nil {
@@ -109,12 +120,23 @@ func (c *merchantCache) get(id string) (*opaygate.Merchant, bool) {
 	m := e.m
 	m.Countries = slices.Clone(m.Countries)
 	m.Functions = slices.Clone(m.Functions)
+	m.InstallmentBanks = cloneBanks(m.InstallmentBanks)
 	return &m, true
+}
+
+// cloneBanks copies a catalogue down to its plans; nil (the gateway's) stays nil.
+func cloneBanks(banks []opaygate.InstallmentBank) []opaygate.InstallmentBank {
+	out := slices.Clone(banks)
+	for i := range out {
+		out[i].Plans = slices.Clone(out[i].Plans)
+	}
+	return out
 }
 
 func (c *merchantCache) put(m *opaygate.Merchant) {
 	e := cachedMerchant{m: *m, at: time.Now()}
 	e.m.Countries, e.m.Functions = slices.Clone(m.Countries), slices.Clone(m.Functions)
+	e.m.InstallmentBanks = cloneBanks(m.InstallmentBanks)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -181,6 +203,13 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 	if upd.RequireV2 != nil {
 		set("require_v2", *upd.RequireV2)
 	}
+	if upd.InstallmentBanks != nil {
+		banks, err := encodeBanks(*upd.InstallmentBanks)
+		if err != nil {
+			return nil, err
+		}
+		set("installment_banks", banks)
+	}
 	set("updated_at", ms(s.clock.Now()))
 	args = append(args, id)
 	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
@@ -198,6 +227,22 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 		return nil, err
 	}
 	return s.FindMerchant(ctx, id)
+}
+
+// encodeBanks is a merchant's installment catalogue as stored: NULL for the gateway's (nil),
+// else checked and JSON.
+func encodeBanks(banks []opaygate.InstallmentBank) (sql.NullString, error) {
+	if banks == nil {
+		return sql.NullString{}, nil
+	}
+	if err := opaygate.CheckInstallmentBanks(banks); err != nil {
+		return sql.NullString{}, err
+	}
+	b, err := json.Marshal(banks)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("encode installment catalogue: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
 }
 
 func splitList(s string) []string {

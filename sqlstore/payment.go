@@ -152,7 +152,7 @@ func (s *OrderService) StartPayment(ctx context.Context, merchantID string, key 
 	if err != nil {
 		return nil, err
 	}
-	current.MerchantName = merchant.Name
+	current.MerchantName, current.InstallmentBanks = merchant.Name, merchant.InstallmentBanks
 	for draw := 1; ; draw++ {
 		// Start runs again only when the identifier it drew collided: it draws another.
 		o, err := s.startPayment(ctx, m, merchantID, current, name, params)
@@ -178,10 +178,10 @@ func (s *OrderService) startPayment(ctx context.Context, m opaygate.Method, merc
 			return opaygate.Errorf(opaygate.EPAYMETHOD, "the order is limited to payMethod %s", o.PayMethod)
 		}
 		copyMethodFields(o, &started)
-		res, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ?, card_bin = ?,
-			card_last4 = ?, method_data = ?, updated_at = ? WHERE id = ? AND status = ?`,
-			o.PayMethod, o.ValUAccount, EncodePlans(o.Plans), o.CardBIN, o.CardLast4, encodeMap(o.MethodData),
-			ms(tx.now), o.ID, opaygate.StatusInitial)
+		res, err := tx.exec(ctx, `UPDATE orders SET pay_method = ?, valu_account = ?, plans = ?, months = ?,
+			card_bin = ?, card_last4 = ?, method_data = ?, updated_at = ? WHERE id = ? AND status = ?`,
+			o.PayMethod, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
+			encodeMap(o.MethodData), ms(tx.now), o.ID, opaygate.StatusInitial)
 		if err != nil {
 			return fmt.Errorf("start %s: %w", name, err)
 		}
@@ -204,7 +204,7 @@ func (s *OrderService) startPayment(ctx context.Context, m opaygate.Method, merc
 
 // copyMethodFields takes the fields a method's Start may set.
 func copyMethodFields(dst, src *opaygate.Order) {
-	dst.PayMethod, dst.ValUAccount, dst.Plans = src.PayMethod, src.ValUAccount, src.Plans
+	dst.PayMethod, dst.ValUAccount, dst.Plans, dst.Months = src.PayMethod, src.ValUAccount, src.Plans, src.Months
 	dst.CardBIN, dst.CardLast4, dst.MethodData = src.CardBIN, src.CardLast4, src.MethodData
 }
 

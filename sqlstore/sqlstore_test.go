@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/opaygate/opaygate"
@@ -150,6 +151,32 @@ func TestMerchants(t *testing.T) {
 			}
 			if again, _ := e.svc.Merchants.FindMerchant(ctx, e.m.ID); again.Name != name {
 				t.Fatalf("read after update: %q", again.Name)
+			}
+		})
+		t.Run("InstallmentCatalogue", func(t *testing.T) {
+			if m, _ := e.svc.Merchants.FindMerchant(ctx, e.m.ID); m.InstallmentBanks != nil {
+				t.Fatalf("a new merchant has its own catalogue: %+v", m.InstallmentBanks)
+			}
+			own := []opaygate.InstallmentBank{{Code: "HSBC", Name: "HSBC Egypt",
+				Plans: []opaygate.InstallmentPlan{{Months: 24, FeeRate: "7.5", Min: 100_000, Max: 5_000_000}}}}
+			got, err := e.svc.Merchants.UpdateMerchant(ctx, e.m.ID, opaygate.MerchantUpdate{InstallmentBanks: &own})
+			if err != nil || !reflect.DeepEqual(got.InstallmentBanks, own) {
+				t.Fatalf("set: %+v %v", got, err)
+			}
+			got.InstallmentBanks[0].Plans[0].FeeRate = "99" // a caller's change stays its own
+			e.db.ForgetMerchants()
+			if m, _ := e.svc.Merchants.FindMerchant(ctx, e.m.ID); !reflect.DeepEqual(m.InstallmentBanks, own) {
+				t.Fatalf("read back: %+v", m.InstallmentBanks)
+			}
+			if m, _ := e.svc.Merchants.FindMerchant(ctx, e.m.ID); !reflect.DeepEqual(m.InstallmentBanks, own) {
+				t.Fatalf("cached: %+v", m.InstallmentBanks)
+			}
+			bad := []opaygate.InstallmentBank{{Code: "X", Name: "X"}}
+			_, err = e.svc.Merchants.UpdateMerchant(ctx, e.m.ID, opaygate.MerchantUpdate{InstallmentBanks: &bad})
+			wantCode(t, err, opaygate.EINVALID)
+			var none []opaygate.InstallmentBank
+			if got, err := e.svc.Merchants.UpdateMerchant(ctx, e.m.ID, opaygate.MerchantUpdate{InstallmentBanks: &none}); err != nil || got.InstallmentBanks != nil {
+				t.Fatalf("reset: %+v %v", got, err)
 			}
 		})
 		list, err := e.svc.Merchants.ListMerchants(ctx)

@@ -13,7 +13,7 @@ import (
 	"github.com/opaygate/opaygate"
 )
 
-const merchantUsage = `Usage: opaygate merchant <add|list|update|disable|enable|passwd> [flags]
+const merchantUsage = `Usage: opaygate merchant <add|list|update|disable|enable|passwd|installments> [flags]
 
 Manages the merchants that may call the API. Keys are generated when not
 given; a generated private key is printed once and never again.
@@ -26,6 +26,7 @@ Examples:
 	opaygate merchant disable 256612345678901
 	opaygate merchant enable 256612345678901
 	opaygate merchant passwd --id 256612345678901
+	opaygate merchant installments --file plans.json 256612345678901
 `
 
 const merchantAddUsage = `Usage: opaygate merchant add [flags]
@@ -71,7 +72,7 @@ Example:
 func (c *CLI) merchant(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(c.Stderr, merchantUsage)
-		return usageErrorf("merchant: missing subcommand (add, list, update, disable, enable or passwd)")
+		return usageErrorf("merchant: missing subcommand (add, list, update, disable, enable, passwd or installments)")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "add":
@@ -86,11 +87,13 @@ func (c *CLI) merchant(ctx context.Context, args []string) error {
 		return c.merchantSetStatus(ctx, rest, "enable", opaygate.MerchantActive)
 	case "passwd":
 		return c.merchantPasswd(ctx, rest)
+	case "installments":
+		return c.merchantInstallments(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.Stdout, merchantUsage)
 		return flag.ErrHelp
 	default:
-		return usageErrorf("merchant: unknown subcommand %q (add, list, update, disable, enable or passwd)", sub)
+		return usageErrorf("merchant: unknown subcommand %q (add, list, update, disable, enable, passwd or installments)", sub)
 	}
 }
 

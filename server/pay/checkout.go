@@ -133,6 +133,7 @@ func (p *Pages) loadCheckout(w http.ResponseWriter, r *http.Request, token strin
 		return nil, false
 	}
 	c.merchant = c.m.Name
+	o.MerchantName, o.InstallmentBanks = c.m.Name, c.m.InstallmentBanks // as StartPayment finds them
 	if c.merchant == "" {
 		c.merchant = c.m.ID
 	}
