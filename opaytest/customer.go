@@ -24,6 +24,10 @@ type Payment struct {
 	Status        opay.OrderStatus
 	FailureCode   string // for FAIL and CLOSE, e.g. "51" or "ORDER_EXPIRED"
 	FailureReason string
+	// NextAction is what a PENDING order waits for, as payment/create would say it (an OTP,
+	// a PIN, the 3-D Secure page, a QR code to scan …); nil otherwise. Set by the step-by-step
+	// actions (Choose, EnterOTP, EnterPIN, Confirm3DS).
+	NextAction *opay.NextAction
 }
 
 func paymentOf(o *opaygate.Order) *Payment {
