@@ -159,3 +159,19 @@ func TestBoolString(t *testing.T) {
 		t.Errorf("marshal %s", b)
 	}
 }
+
+// A nextAction of a type the SDK does not know yet (OPay adds actions) decodes without error:
+// the client keeps its actionType, the members it knows, and the order's other fields.
+func TestNextActionUnknownType(t *testing.T) {
+	body := `{"reference":"r-1","orderNo":"2611","nextAction":{"actionType":"SHOW_BARCODE","barcode":"123",` +
+		`"expiredTimestamp":1795891310889,"qrCode":"x"},"status":"PENDING","amount":{"total":100,"currency":"EGP"},` +
+		`"vat":{"total":0,"currency":"EGP"}}`
+	var d PaymentCreateData
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.NextAction == nil || d.NextAction.ActionType != "SHOW_BARCODE" || d.NextAction.ExpiredTimestamp != 1795891310889 ||
+		d.NextAction.QRCode != "x" || d.Status != "PENDING" || d.Amount.Total != 100 {
+		t.Errorf("decoded %+v %+v", d, d.NextAction)
+	}
+}
