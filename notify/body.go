@@ -39,14 +39,24 @@ func Payload(c *opaygate.Callback) opay.CallbackPayload {
 	}
 }
 
+// UserAgent is the User-Agent of every callback POST.
+const UserAgent = "opaygate-callback/1"
+
 // Body returns the JSON body of c signed with the merchant's private key.
-// HTML characters are written as they are, so the body reads like OPay's.
 func Body(c *opaygate.Callback, privateKey string) ([]byte, error) {
 	p := Payload(c)
+	return Encode(p, opay.SignCallback(p, privateKey))
+}
+
+// Encode returns the JSON body of payload p with signature sha512, as it is
+// sent. Body is the only caller that should pair p with its own signature;
+// 'opaygate callback test' pairs it with wrong ones on purpose. HTML
+// characters are written as they are, so the body reads like OPay's.
+func Encode(p opay.CallbackPayload, sha512 string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(opay.Callback{Payload: p, SHA512: opay.SignCallback(p, privateKey), Type: CallbackType}); err != nil {
+	if err := enc.Encode(opay.Callback{Payload: p, SHA512: sha512, Type: CallbackType}); err != nil {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil

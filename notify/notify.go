@@ -388,7 +388,7 @@ func (w *Worker) post(ctx context.Context, c *opaygate.Callback) (int, error) {
 		return 0, errors.New("target is not an absolute http or https URL")
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "opaygate-callback/1")
+	req.Header.Set("User-Agent", UserAgent)
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return 0, err

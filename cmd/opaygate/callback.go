@@ -16,10 +16,11 @@ import (
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
-const callbackUsage = `Usage: opaygate callback <list|resend> [flags]
+const callbackUsage = `Usage: opaygate callback <list|resend|test> [flags]
 
 Shows the callbacks the gateway sends to merchants, with every delivery
-attempt, and re-sends one by hand. See docs/CALLBACKS.md.
+attempt, re-sends one by hand, and tests a merchant's callback receiver with
+a good and tampered callbacks. See docs/CALLBACKS.md.
 
 Examples:
 
@@ -27,6 +28,7 @@ Examples:
 	opaygate callback list --order 261120000000000001
 	opaygate callback list --state dead
 	opaygate callback resend 42
+	opaygate callback test --url http://localhost:3000/opay/webhook --merchant-id 256612345678901
 `
 
 const callbackListUsage = `Usage: opaygate callback list [flags]
@@ -52,18 +54,19 @@ Example:
 func (c *CLI) callback(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(c.Stderr, callbackUsage)
-		return usageErrorf("callback: missing subcommand (list or resend)")
+		return usageErrorf("callback: missing subcommand (list, resend or test)")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "list":
 		return c.callbackList(ctx, rest)
 	case "resend":
 		return c.callbackResend(ctx, rest)
+	case "test":
+		return c.callbackTest(ctx, rest)
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(c.Stdout, callbackUsage)
-		return flag.ErrHelp
+		return c.groupHelp(ctx, callbackUsage, "callback", []string{"list", "resend", "test"}, (*CLI).callback)
 	default:
-		return usageErrorf("callback: unknown subcommand %q (list or resend)", sub)
+		return usageErrorf("callback: unknown subcommand %q (list, resend or test)", sub)
 	}
 }
 

@@ -39,9 +39,11 @@ Commands:
 	product    add or list a merchant's products
 	sign       compute the Authorization header of a request body
 	call       send a signed request to the API and print the answer
-	callback   list callbacks with their delivery attempts, or re-send one
+	callback   list callbacks with their delivery attempts, re-send one, or test a receiver
 	bench      measure a gateway: requests/s and latency per scenario
 	soak       run mixed traffic for minutes; check memory and that no callback is lost
+	healthcheck  ask a gateway's /healthz (the container image's HEALTHCHECK)
+	version    print the version and commit (also --version)
 
 Examples:
 
@@ -82,6 +84,10 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.bench(ctx, rest)
 	case "soak":
 		err = c.soak(ctx, rest)
+	case "healthcheck":
+		err = c.healthcheck(ctx, rest)
+	case "version", "--version", "-version":
+		err = c.version(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return exitOK

@@ -28,7 +28,7 @@ func TestCLI_Usage(t *testing.T) {
 		{"MerchantNoSubcommand", []string{"merchant"}, 2, "missing subcommand"},
 		{"MerchantUnknownSubcommand", []string{"merchant", "delete"}, 2, `unknown subcommand "delete"`},
 		{"ProductNoSubcommand", []string{"product"}, 2, "missing subcommand"},
-		{"SignNoKey", []string{"sign"}, 2, "no key"},
+		{"SignNoKey", []string{"sign"}, 2, "no key: give --key, or set OPAYGATE_PRIVATE_KEY or OPAY_PRIVATE_KEY"},
 		{"SignBadTimestamp", []string{"sign", "--key", "k", "--timestamp", "yesterday"}, 2, "--timestamp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,7 +48,8 @@ func TestCLI_HelpEverywhere(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve"}, {"migrate"}, {"merchant"}, {"merchant", "add"}, {"merchant", "list"},
 		{"merchant", "disable"}, {"merchant", "enable"}, {"product"}, {"product", "add"},
-		{"product", "list"}, {"sign"},
+		{"product", "list"}, {"sign"}, {"callback"}, {"callback", "list"}, {"callback", "resend"},
+		{"callback", "test"}, {"version"}, {"healthcheck"},
 	} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
 			code, stdout, stderr := RunCLI(t, nil, "", append(args, "-h")...)
@@ -257,4 +258,25 @@ func lineWith(text, s string) string {
 		}
 	}
 	return ""
+}
+
+// A group's -h lists every subcommand with its flags.
+func TestCLI_GroupHelpListsFlags(t *testing.T) {
+	for group, want := range map[string][]string{
+		"merchant": {"opaygate merchant add", "-webhook-url", "opaygate merchant passwd", "-id", "opaygate merchant disable"},
+		"product":  {"opaygate product add", "-merchant-product-no", "opaygate product list"},
+		"callback": {"opaygate callback list", "-state", "opaygate callback resend", "opaygate callback test", "-url"},
+	} {
+		t.Run(group, func(t *testing.T) {
+			code, stdout, stderr := RunCLI(t, nil, "", group, "-h")
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			for _, w := range want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("%s -h lacks %q:\n%s", group, w, stdout)
+				}
+			}
+		})
+	}
 }

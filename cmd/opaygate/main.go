@@ -6,10 +6,13 @@
 //   - product add|list: a merchant's catalog;
 //   - sign: the signature of a request body;
 //   - call: call an endpoint of a gateway (or OPay), signed;
-//   - callback list|show|resend: the callback outbox;
+//   - callback list|resend: the callback outbox; callback test: check a
+//     merchant's receiver with a good and tampered callbacks;
 //   - bench: load a gateway and report throughput and latency (package bench);
 //   - soak: mixed traffic for minutes at a fixed rate, with slow clients and a
-//     failing callback receiver; fails on lost callbacks or growing memory.
+//     failing callback receiver; fails on lost callbacks or growing memory;
+//   - healthcheck: ask a gateway's /healthz (the container's HEALTHCHECK);
+//   - version: the version and commit, stamped with -ldflags -X.
 //
 // main is thin on purpose: everything it does is in run and Main, which the
 // tests drive directly. It is the top of the dependency graph: nothing imports

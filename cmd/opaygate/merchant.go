@@ -90,8 +90,7 @@ func (c *CLI) merchant(ctx context.Context, args []string) error {
 	case "installments":
 		return c.merchantInstallments(ctx, rest)
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(c.Stdout, merchantUsage)
-		return flag.ErrHelp
+		return c.groupHelp(ctx, merchantUsage, "merchant", []string{"add", "list", "update", "disable", "enable", "passwd"}, (*CLI).merchant)
 	default:
 		return usageErrorf("merchant: unknown subcommand %q (add, list, update, disable, enable, passwd or installments)", sub)
 	}
@@ -168,7 +167,7 @@ func (c *CLI) merchantAdd(ctx context.Context, args []string) error {
 		return usageErrorf("merchant add: the private and public keys must differ")
 	}
 
-	db, svcs, err := openStore(ctx, dsn)
+	db, svcs, err := c.createStore(ctx, dsn)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -51,8 +50,7 @@ func (c *CLI) product(ctx context.Context, args []string) error {
 	case "list":
 		return c.productList(ctx, rest)
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(c.Stdout, productUsage)
-		return flag.ErrHelp
+		return c.groupHelp(ctx, productUsage, "product", []string{"add", "list"}, (*CLI).product)
 	default:
 		return usageErrorf("product: unknown subcommand %q (add or list)", sub)
 	}

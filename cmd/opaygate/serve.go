@@ -114,17 +114,30 @@ func NewMain(cfg Config, stdout io.Writer, logger *slog.Logger) *Main {
 	return &Main{Config: cfg, Stdout: stdout, Logger: logger, serveErr: make(chan error, 1)}
 }
 
-// Run opens and prepares the database, listens, and starts serving and
-// sweeping in the background. It listens before serving so that a port in
-// use is an error here, not a log line later.
+// Run listens, opens and prepares the database, and starts serving and
+// sweeping in the background. It listens first, so that a port in use is an
+// error here, not a log line later, and leaves the database untouched: no new
+// file, no migration for a gateway that cannot start.
 func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := m.Config
+	if err := checkDB(cfg.DB, false); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	m.gw, err = gateway.New(ctx, gateway.Config{
 		DB: cfg.DB, MaxConns: cfg.DBMaxConns, NoMigrate: cfg.NoMigrate,
 		Live: cfg.Mode != ModeSandbox, RefundDelay: cfg.Callbacks.RefundDelay, Logger: m.Logger,
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", describeDB(cfg.DB), err)
 	}
 	defer func() {
 		if err != nil {
@@ -143,10 +156,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	m.URL = cfg.publicURL(ln.Addr())
 	if cfg.Mode == ModeSandbox {
 		m.sandboxExposed = sandboxExposed(ln.Addr(), cfg.PublicURL)
@@ -254,11 +263,19 @@ func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", d.ID, d.PublicKey, d.PrivateKey)
 		}
 		tw.Flush()
+		fmt.Fprint(w, demoKeysNote)
 		fmt.Fprintf(w, "\nSandbox OTP %s is always accepted. Control API: %s/_sandbox/\n", gateway.SandboxOTP, m.URL)
 		m.printSandboxAccess(w)
 	}
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
 }
+
+// demoKeysNote answers what newcomers ask about the keys with asterisks: they
+// are not hidden by the gateway, they are the values OPay's documentation
+// prints, used here as they are.
+const demoKeysNote = `  The keys with asterisks are not masked by opaygate: OPay's documentation prints them that
+  way, and here they are the keys themselves, asterisks included (sign with them verbatim).
+`
 
 // printSandboxAccess says what the control API needs and where callbacks may go. A generated
 // token is printed because nobody could use the sandbox otherwise; a configured one never is.

@@ -257,9 +257,24 @@ func TestServe_BindError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	code, _, stderr := RunCLI(t, nil, "", "serve", "--addr", ln.Addr().String(), "--db", filepath.Join(t.TempDir(), "x.db"))
+	db := filepath.Join(t.TempDir(), "x.db")
+	code, _, stderr := RunCLI(t, nil, "", "serve", "--addr", ln.Addr().String(), "--db", db)
 	if code != 1 || !strings.Contains(stderr, "listen") {
 		t.Fatalf("exit %d, stderr %q; want 1 and a listen error", code, stderr)
+	}
+	// The port is taken before the database is touched: no file, no migration.
+	if matches, _ := filepath.Glob(db + "*"); len(matches) > 0 {
+		t.Fatalf("serve on a busy port created %v", matches)
+	}
+}
+
+// The banner says the demo keys with asterisks are the documentation's own,
+// not masked by the gateway.
+func TestRun_BannerExplainsDemoKeys(t *testing.T) {
+	_, stdout, _ := MustMain(t)
+	banner := stdout.String()
+	if !strings.Contains(banner, "OPAYPRV*******0187828") || !strings.Contains(banner, "not masked by opaygate") {
+		t.Fatalf("banner:\n%s", banner)
 	}
 }
 

@@ -55,7 +55,7 @@ func (c *CLI) sign(ctx context.Context, args []string) error {
 		}
 	}
 	if k == "" {
-		return usageErrorf("sign: no key: give --key or set OPAYGATE_PRIVATE_KEY")
+		return usageErrorf("sign: no key: give --key, or set OPAYGATE_PRIVATE_KEY or OPAY_PRIVATE_KEY")
 	}
 	ts, err := parseTimestamp(*timestamp)
 	if err != nil {
