@@ -90,7 +90,7 @@ func (c *CLI) merchant(ctx context.Context, args []string) error {
 	case "installments":
 		return c.merchantInstallments(ctx, rest)
 	case "-h", "-help", "--help", "help":
-		return c.groupHelp(ctx, merchantUsage, "merchant", []string{"add", "list", "update", "disable", "enable", "passwd"}, (*CLI).merchant)
+		return c.groupHelp(ctx, merchantUsage, "merchant", []string{"add", "list", "update", "disable", "enable", "passwd", "installments"}, (*CLI).merchant)
 	default:
 		return usageErrorf("merchant: unknown subcommand %q (add, list, update, disable, enable, passwd or installments)", sub)
 	}
