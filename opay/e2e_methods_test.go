@@ -20,7 +20,11 @@ func TestE2E_CardPIN(t *testing.T) {
 	gw := opaytest.New(t)
 	c, ctx := gw.Client(), context.Background()
 
-	d := must(c.CreatePayment(ctx, cardRequest(gw, "pin-ok", "5060990000010106", false)))(t)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(receiver.Close)
+	req := cardRequest(gw, "pin-ok", "5060990000010106", false)
+	req.CallbackURL = receiver.URL
+	d := must(c.CreatePayment(ctx, req))(t)
 	if d.Status != opay.StatusPending || d.NextAction == nil || d.NextAction.ActionType != opay.ActionPIN {
 		t.Fatalf("payment/create = %+v", d)
 	}
@@ -33,6 +37,10 @@ func TestE2E_CardPIN(t *testing.T) {
 	o := must(c.InputOTP(ctx, opay.InputOTPRequest{OrderNo: d.OrderNo, OTP: "123456"}))(t)
 	if o.Status != opay.StatusSuccess {
 		t.Errorf("input-otp = %+v", o)
+	}
+	if cbs := callbacksOf(gw, d.Reference); len(cbs) != 1 || !cbs[0].Delivered() || cbs[0].Notification.Status != opay.StatusSuccess ||
+		cbs[0].Notification.InstrumentType != opay.PayMethodBankCard {
+		t.Errorf("callbacks %+v", cbs)
 	}
 
 	t.Run("ErrInvalidRequest", func(t *testing.T) {
@@ -53,7 +61,10 @@ func TestE2E_BankInstallment(t *testing.T) {
 	if len(banks) == 0 || len(banks[0].Plans) == 0 {
 		t.Fatalf("getBankInstallment = %+v", banks)
 	}
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(receiver.Close)
 	req := cardRequest(gw, "bi-ok", opaytest.ApprovedCard, false)
+	req.CallbackURL = receiver.URL
 	req.Country, req.PayMethod, req.Amount = "EG", opay.PayMethodBankInstallment, opay.Amount{Total: 1_000_000, Currency: "EGP"}
 	req.BankInstallment = &opay.BankInstallment{BankCode: banks[0].BankCode, Months: opay.Int64String(banks[0].Plans[0].Months)}
 	d := must(c.CreatePayment(ctx, req))(t)
@@ -63,6 +74,10 @@ func TestE2E_BankInstallment(t *testing.T) {
 	pay := must(gw.PayWithCard(d.OrderNo, ""))(t)
 	if pay.Status != opay.StatusSuccess {
 		t.Errorf("after 3-D Secure: %+v", pay)
+	}
+	if cbs := callbacksOf(gw, d.Reference); len(cbs) != 1 || !cbs[0].Delivered() || cbs[0].Notification.Status != opay.StatusSuccess ||
+		cbs[0].Notification.InstrumentType != opay.PayMethodBankInstallment {
+		t.Errorf("callbacks %+v", cbs)
 	}
 }
 
