@@ -193,7 +193,9 @@ func (n *Network) Reset() {
 // called: the sandbox's "pay, and let the bank answer 51" (/_sandbox/orders/pay with a
 // failureCode), for a method whose customer data cannot say it. The caller undoes it when its
 // request ends, so nothing outlives the request; a later DeclineNext of the same order
-// replaces it, and an undo only removes its own.
+// replaces it, and an undo only removes its own. It is keyed by order, not by request: another
+// request paying the same order meanwhile is declined too, which a tester racing themself
+// can live with.
 func (n *Network) DeclineNext(orderNo string, d opaygate.Decision) (undo func()) {
 	armed := &d
 	n.mu.Lock()
