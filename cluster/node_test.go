@@ -229,7 +229,10 @@ func (s sandbox) LastOTP(orderNo string) (string, bool) { return s.nd.net.LastOT
 func (s sandbox) Messages(orderNo string) []opaygate.SentNotice {
 	return s.nd.net.Messages(orderNo)
 }
-func (s sandbox) Advance(d time.Duration)         { s.nd.clock.Advance(d) }
+func (s sandbox) Advance(d time.Duration) { s.nd.clock.Advance(d) }
+func (s sandbox) DeclineNext(orderNo string, d opaygate.Decision) func() {
+	return s.nd.net.DeclineNext(orderNo, d)
+}
 func (s sandbox) Reset(ctx context.Context) error { return errors.New("no reset in cluster tests") }
 
 // sweep is serve's expiry sweeper, faster: every node runs one, and on

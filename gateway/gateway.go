@@ -294,6 +294,10 @@ func (c control) Messages(orderNo string) []opaygate.SentNotice {
 
 func (c control) Advance(d time.Duration) { c.g.SandboxClock.Advance(d) }
 
+func (c control) DeclineNext(orderNo string, d opaygate.Decision) func() {
+	return c.g.Network.DeclineNext(orderNo, d)
+}
+
 // Reset deletes every row and seeds the database again; the demo merchants'
 // public keys are new after a reset. The clock keeps its offset, since moving
 // time backwards would reopen orders that already expired.

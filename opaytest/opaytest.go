@@ -340,5 +340,9 @@ func (s sandbox) Advance(d time.Duration) {
 	}
 }
 
+func (s sandbox) DeclineNext(orderNo string, d opaygate.Decision) func() {
+	return s.g.network.DeclineNext(orderNo, d)
+}
+
 // Reset deletes everything and registers the same merchant again.
 func (s sandbox) Reset(ctx context.Context) error { return s.g.gw.Reset(ctx) }

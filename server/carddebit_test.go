@@ -65,8 +65,8 @@ func TestCardDebit(t *testing.T) {
 	if a, err := e.svc.Orders.FindAgreement(ctx, e.A.ID, "gym-ada-1"); err != nil || a.OrderNo != d.OrderNo || !a.StoreCard || a.CardLast4 != "0814" {
 		t.Fatalf("agreement %+v %v", a, err)
 	}
-	if st := e.control(t, "pay", map[string]string{"orderNo": d.OrderNo}, opay.CodeOrderState); st.Status != "" {
-		t.Errorf("3-D Secure is the customer's, not the network's: %+v", st)
+	if st := e.control(t, "otp", map[string]string{"orderNo": d.OrderNo}, opay.CodeOrderState); st.Status != "" {
+		t.Errorf("an order on 3-D Secure takes no OTP: %+v", st)
 	}
 	c.get(t, d.NextAction.RedirectURL).html(t, http.StatusOK).has(t, "Confirm your payment", "EGP 600.00", "•••• 0814")
 	c.post(t, "/3ds/confirm", form(e.threeDSToken(t, d))).redirectsTo(t, "https://merchant.example/return?ref=cd-ok")

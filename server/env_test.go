@@ -89,6 +89,9 @@ func (s testSandbox) Messages(orderNo string) []opaygate.SentNotice {
 	return s.e.net.Messages(orderNo)
 }
 func (s testSandbox) Advance(d time.Duration) { s.e.clock.Advance(d) }
+func (s testSandbox) DeclineNext(orderNo string, d opaygate.Decision) func() {
+	return s.e.net.DeclineNext(orderNo, d)
+}
 func (s testSandbox) Reset(ctx context.Context) error {
 	if err := s.e.db.Reset(ctx); err != nil {
 		return err

@@ -29,6 +29,9 @@ import (
 //	POST /_sandbox/callbacks/resend   body {"id":N}
 //	     Makes a callback due now as a fresh round of retries (its history is kept) and answers
 //	     it like the list does; 02006 when there is no such callback.
+//	POST /_sandbox/orders/<action>   pay, decline, start, plan, pin, otp, 3ds, cancel,
+//	     abandon, expire: the order's customer (sandbox_orders.go, sandbox_customer.go).
+//	GET  /_sandbox/messages?orderNo=…   what the sandbox "sent" the order's customer.
 
 // sandboxOTPData is the answer of GET /_sandbox/otp.
 type sandboxOTPData struct {

@@ -8,32 +8,46 @@ import (
 	"github.com/opaygate/opaygate/opay"
 )
 
-// The sandbox's control of the customer's steps outside the API (METHODS.md §8.13): the
-// payment network's side of a QR scan, a wallet approval, a dialled USSD code. Sandbox mode
-// only, like the rest of /_sandbox/.
+// The sandbox's control of an order's customer (METHODS.md §8.13, docs/sandbox.md "Play the
+// customer"): what the customer would do on the checkout, the 3-D Secure page, the wallet or
+// the kiosk, over plain JSON, so that a test in any language can drive every method without a
+// browser or a signature. Sandbox mode only, like the rest of /_sandbox/.
 //
-//	POST /_sandbox/orders/pay      {"orderNo":"…"} or {"merchantId":"…","reference":"…"}, or a
-//	     method identifier, {"referenceCode":"…"} or {"transferAccountNumber":"…"} (the
-//	     kiosk's or the bank's view: it knows the code, not the merchant)
-//	     The customer did the awaited step; the acquirer then decides as for every payment
-//	     (amount triggers, identifier rule): SUCCESS or FAIL. A BankTransfer may say how much
-//	     arrived, "amount" (minor units): another amount than the order's fails it with 13.
-//	POST /_sandbox/orders/decline  the finder and an optional "failureCode" (05, 13, 51, 54,
-//	     57, 62; default 05): FAIL with that code.
-//	POST /_sandbox/orders/expire   the finder: CLOSE ORDER_EXPIRED now, without moving the clock.
-//
-// Each answers the order as cashier/status shows it. An order waiting for something the API
-// must do (a plan, an OTP) or already final is 02010; no such order is 02006.
+// Every route takes a finder — {"orderNo":"…"}, {"merchantId":"…","reference":"…"}, or a
+// method identifier, {"referenceCode":"…"} or {"transferAccountNumber":"…"} (the kiosk's or
+// the bank's view: it knows the code, not the merchant) — and answers the order as
+// cashier/status shows it, plus its payMethod and, while it waits for one, its nextAction.
+// The actions themselves are in sandbox_customer.go.
 
-// sandboxOrderRequest finds the order a sandbox control acts on.
+// sandboxOrderRequest finds the order a sandbox control acts on, and says how the customer
+// acts. Every member but the finder is optional and has a sandbox default.
 type sandboxOrderRequest struct {
-	OrderNo               string           `json:"orderNo"`
-	MerchantID            string           `json:"merchantId"`
-	Reference             string           `json:"reference"`
-	ReferenceCode         string           `json:"referenceCode"`
-	TransferAccountNumber string           `json:"transferAccountNumber"`
-	FailureCode           string           `json:"failureCode"`
-	Amount                opay.Int64String `json:"amount"` // pay, BankTransfer: what arrived
+	OrderNo               string `json:"orderNo"`
+	MerchantID            string `json:"merchantId"`
+	Reference             string `json:"reference"`
+	ReferenceCode         string `json:"referenceCode"`
+	TransferAccountNumber string `json:"transferAccountNumber"`
+
+	// FailureCode makes the payment end FAIL with that code of OPay's test table, as the
+	// customer's bank, wallet or ValU would answer it.
+	FailureCode string           `json:"failureCode"`
+	Amount      opay.Int64String `json:"amount"` // BankTransfer: what arrived
+	Months      opay.Int64String `json:"months"` // ValU's plan; BankInstallment's plan
+	OTP         string           `json:"otp"`
+	PIN         string           `json:"pin"`
+
+	// PayMethod is the method the customer chooses on the checkout, for an order still
+	// INITIAL; the details below are what its form asks.
+	PayMethod string `json:"payMethod"`
+	sandboxCustomer
+}
+
+// sandboxOrderData is the answer of the customer controls: the order as cashier/status shows
+// it, plus what a tester needs to act next.
+type sandboxOrderData struct {
+	opay.CashierStatusData
+	PayMethod  string           `json:"payMethod,omitempty"`
+	NextAction *opay.NextAction `json:"nextAction,omitempty"`
 }
 
 // sandboxOrderAction runs one control on the order the request names.
@@ -70,8 +84,9 @@ func (s *Server) sandboxOrderAction(act func(ctx context.Context, o *opaygate.Or
 			s.fail(w, r, err)
 			return
 		}
-		d := opay.CashierStatusData{Reference: o.Reference, OrderNo: o.OrderNo, Status: string(o.Status),
-			VAT: vatOf(o), Amount: amountOf(o), CreateTime: o.CreatedAt.UnixMilli(), IsVoided: o.Voided}
+		d := sandboxOrderData{CashierStatusData: opay.CashierStatusData{Reference: o.Reference, OrderNo: o.OrderNo,
+			Status: string(o.Status), VAT: vatOf(o), Amount: amountOf(o), CreateTime: o.CreatedAt.UnixMilli(),
+			IsVoided: o.Voided}, PayMethod: o.PayMethod, NextAction: s.nextAction(o)}
 		d.FailureCode, d.FailureReason = failureOf(o)
 		s.ok(w, r, d)
 	}
@@ -110,35 +125,4 @@ func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
 		list = append(list, sandboxMessage{Channel: m.Channel, To: m.To, Text: m.Text, At: rfc3339(m.At)})
 	}
 	s.ok(w, r, list)
-}
-
-func (s *Server) sandboxPay(ctx context.Context, o *opaygate.Order, req sandboxOrderRequest) (*opaygate.Order, error) {
-	d := opaygate.Decision{Approved: true}
-	if req.Amount != 0 {
-		// Only a transfer's amount is the customer's to get wrong; the other methods charge
-		// the order's.
-		if o.PayMethod != opaygate.PayMethodBankTransfer {
-			return nil, invalid("amount applies to BankTransfer orders only")
-		}
-		if int64(req.Amount) != o.Amount {
-			d, _ = opaygate.DeclineFor("13")
-		}
-	}
-	return s.svc.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, d)
-}
-
-func (s *Server) sandboxDecline(ctx context.Context, o *opaygate.Order, req sandboxOrderRequest) (*opaygate.Order, error) {
-	code := req.FailureCode
-	if code == "" {
-		code = "05"
-	}
-	d, ok := opaygate.DeclineFor(code)
-	if !ok {
-		return nil, invalid("failureCode must be one of 05, 13, 51, 54, 57, 62")
-	}
-	return s.svc.Orders.ReportExternal(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID}, d)
-}
-
-func (s *Server) sandboxExpire(ctx context.Context, o *opaygate.Order, _ sandboxOrderRequest) (*opaygate.Order, error) {
-	return s.svc.Orders.ExpireNow(ctx, o.MerchantID, opaygate.OrderKey{ID: o.ID})
 }

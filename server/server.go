@@ -64,6 +64,9 @@ type Sandbox interface {
 	Messages(orderNo string) []opaygate.SentNotice
 	Advance(d time.Duration)
 	Reset(ctx context.Context) error
+	// DeclineNext makes the simulated network decline the order's authorizations with d
+	// until undo is called (the customer controls' failureCode).
+	DeclineNext(orderNo string, d opaygate.Decision) (undo func())
 }
 
 // Services are the domain services the handlers call.
@@ -194,9 +197,13 @@ func (s *Server) routes() *http.ServeMux {
 		sandbox("/_sandbox/reset", s.methodNotAllowed)
 		sandbox("GET /_sandbox/messages", s.sandboxMessages)
 		sandbox("/_sandbox/messages", s.methodNotAllowed)
+		// The customer's actions on an order (sandbox_customer.go).
 		for path, act := range map[string]func(context.Context, *opaygate.Order, sandboxOrderRequest) (*opaygate.Order, error){
 			"/_sandbox/orders/pay": s.sandboxPay, "/_sandbox/orders/decline": s.sandboxDecline,
-			"/_sandbox/orders/expire": s.sandboxExpire,
+			"/_sandbox/orders/start": s.sandboxStart, "/_sandbox/orders/plan": s.sandboxOneStep(opaygate.StepPlan),
+			"/_sandbox/orders/pin": s.sandboxOneStep(opaygate.StepPIN), "/_sandbox/orders/otp": s.sandboxOneStep(opaygate.StepOTP),
+			"/_sandbox/orders/3ds": s.sandboxOneStep(opaygate.Step3DS), "/_sandbox/orders/cancel": s.sandboxCancel,
+			"/_sandbox/orders/abandon": s.sandboxAbandon, "/_sandbox/orders/expire": s.sandboxExpire,
 		} {
 			sandbox("POST "+path, s.sandboxOrderAction(act))
 			sandbox(path, s.methodNotAllowed)

@@ -49,6 +49,7 @@ type Network struct {
 	otps        map[string]string                // orderNo → last OTP sent
 	messages    map[string][]opaygate.SentNotice // orderNo → what was "sent", oldest first
 	remembered  []string                         // the orders above, oldest first
+	declines    map[string]*opaygate.Decision    // orderNo → the decline armed by DeclineNext
 	refundDelay time.Duration
 	clock       opaygate.Clock
 }
@@ -82,6 +83,7 @@ func WithClock(c opaygate.Clock) Option { return func(n *Network) { n.clock = c 
 // opaygate.DefaultRefundDelay unless an option says otherwise.
 func New(opts ...Option) *Network {
 	n := &Network{otps: make(map[string]string), messages: make(map[string][]opaygate.SentNotice),
+		declines:    make(map[string]*opaygate.Decision),
 		refundDelay: opaygate.DefaultRefundDelay, clock: opaygate.SystemClock{}}
 	for _, o := range opts {
 		o(n)
@@ -187,9 +189,37 @@ func (n *Network) Reset() {
 	n.remembered = nil
 }
 
+// DeclineNext makes the network decline the order's authorizations with d until undo is
+// called: the sandbox's "pay, and let the bank answer 51" (/_sandbox/orders/pay with a
+// failureCode), for a method whose customer data cannot say it. The caller undoes it when its
+// request ends, so nothing outlives the request; a later DeclineNext of the same order
+// replaces it, and an undo only removes its own. It is keyed by order, not by request: another
+// request paying the same order meanwhile is declined too, which a tester racing themself
+// can live with.
+func (n *Network) DeclineNext(orderNo string, d opaygate.Decision) (undo func()) {
+	armed := &d
+	n.mu.Lock()
+	n.declines[orderNo] = armed
+	n.mu.Unlock()
+	return func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if n.declines[orderNo] == armed {
+			delete(n.declines, orderNo)
+		}
+	}
+}
+
 // Authorize approves every payment except the amount triggers and, for
-// cards, the test cards that decline (card.go).
+// cards, the test cards that decline (card.go). A decline armed by DeclineNext comes first:
+// it is what the tester asked for.
 func (n *Network) Authorize(ctx context.Context, o *opaygate.Order) (opaygate.Decision, error) {
+	n.mu.Lock()
+	armed := n.declines[o.OrderNo]
+	n.mu.Unlock()
+	if armed != nil {
+		return *armed, nil
+	}
 	if d, ok := Trigger(o.Amount); ok {
 		return d, nil
 	}

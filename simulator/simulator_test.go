@@ -65,3 +65,29 @@ func TestNetworkForgetsOldOrders(t *testing.T) {
 		t.Errorf("the newest order: %q %v %v", otp, ok, n.Messages(last))
 	}
 }
+
+// DeclineNext declines the order's authorizations, ahead of every other rule, until undone;
+// an undo removes only its own decline.
+func TestNetwork_DeclineNext(t *testing.T) {
+	n := simulator.New()
+	ctx := context.Background()
+	o := &opaygate.Order{OrderNo: "261128000000000001", Amount: 1000}
+	d51, _ := opaygate.DeclineFor("51")
+	d62, _ := opaygate.DeclineFor("62")
+	undo51 := n.DeclineNext(o.OrderNo, d51)
+	if d, _ := n.Authorize(ctx, o); d != d51 {
+		t.Errorf("armed 51: %+v", d)
+	}
+	if d, _ := n.Authorize(ctx, &opaygate.Order{OrderNo: "261128000000000002", Amount: 1000}); !d.Approved {
+		t.Errorf("another order: %+v", d)
+	}
+	undo62 := n.DeclineNext(o.OrderNo, d62)
+	undo51() // not its decline any more
+	if d, _ := n.Authorize(ctx, o); d != d62 {
+		t.Errorf("armed 62 after 51's undo: %+v", d)
+	}
+	undo62()
+	if d, _ := n.Authorize(ctx, o); !d.Approved {
+		t.Errorf("undone: %+v", d)
+	}
+}

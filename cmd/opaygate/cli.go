@@ -40,6 +40,7 @@ Commands:
 	sign       compute the Authorization header of a request body
 	call       send a signed request to the API and print the answer
 	callback   list callbacks with their delivery attempts, re-send one, or test a receiver
+	sandbox    play an order's customer on a running sandbox: pay, decline, otp, …
 	bench      measure a gateway: requests/s and latency per scenario
 	soak       run mixed traffic for minutes; check memory and that no callback is lost
 	healthcheck  ask a gateway's /healthz (the container image's HEALTHCHECK)
@@ -80,6 +81,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.callback(ctx, rest)
 	case "call":
 		err = c.call(ctx, rest)
+	case "sandbox":
+		err = c.sandboxCmd(ctx, rest)
 	case "bench":
 		err = c.bench(ctx, rest)
 	case "soak":
