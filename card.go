@@ -22,6 +22,10 @@ type Card struct {
 	// IssuerSteps lets an NG card whose issuer asks for a PIN or an OTP (by BIN) take those
 	// steps instead of 3-D Secure: the hosted checkout's choice (METHODS.md §8.y).
 	IssuerSteps bool
+	// Token is the card token (METHODS.md §9.3) a card is paid with instead of its number:
+	// then Number is empty, and FirstSix and LastFour are what the token keeps of it.
+	Token              string
+	FirstSix, LastFour string
 }
 
 // Card number lengths that ISO/IEC 7812 allows.
@@ -87,6 +91,9 @@ func (c Card) Expired(now time.Time) bool {
 // BIN returns the first six digits of the number: all that identifies the
 // issuer, and half of what the gateway keeps.
 func (c Card) BIN() string {
+	if c.Token != "" {
+		return c.FirstSix
+	}
 	if len(c.Number) < 6 {
 		return ""
 	}
@@ -95,6 +102,9 @@ func (c Card) BIN() string {
 
 // Last4 returns the last four digits of the number.
 func (c Card) Last4() string {
+	if c.Token != "" {
+		return c.LastFour
+	}
 	if len(c.Number) < 4 {
 		return ""
 	}
@@ -104,6 +114,13 @@ func (c Card) Last4() string {
 // Check refuses a card the acquirer could not even be asked about. An expired
 // card is not refused here: it is a decline (code 54) that ends the order.
 func (c Card) Check() error {
+	if c.Token != "" {
+		// The token's card was checked when it was created; its CVV is optional (§9.3).
+		if c.CVV != "" && !ValidCVV(c.CVV) {
+			return Invalid("card cvv is not valid")
+		}
+		return nil
+	}
 	switch {
 	case !Luhn(c.Number):
 		return Invalid("card number is not valid")

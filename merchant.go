@@ -31,13 +31,15 @@ const (
 	FuncCardDebit       Function = "carddebit"       // EG: a card payment that opens a bank debit agreement (CardDebit)
 	FuncVodafoneCash    Function = "vodafonecash"    // EG Vodafone Cash wallet (hosted only)
 	FuncShahry          Function = "shahry"          // EG Shahry installments (hosted only)
+	FuncToken           Function = "token"           // card tokens: token/create, query, delete (METHODS.md §9)
 )
 
 // AllFunctions lists every function, in a stable order.
 func AllFunctions() []Function {
 	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
 		FuncMWallet, FuncBankUSSD, FuncOpayWallet,
-		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment, FuncCardDebit, FuncVodafoneCash, FuncShahry}
+		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment, FuncCardDebit, FuncVodafoneCash, FuncShahry,
+		FuncToken}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.

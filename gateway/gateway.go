@@ -225,7 +225,7 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 	svcs := server.Services{
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
-		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks,
+		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks, Tokens: g.Services.Tokens,
 		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
 		Replay: g.Replay,
 	}

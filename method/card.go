@@ -35,6 +35,9 @@ func (BankCard) OnCheckout() bool            { return true }
 // expired card is not refused here; it fails the order with 54.
 func (BankCard) Params(req *opay.PaymentCreateRequest) (any, error) {
 	c := req.BankCard
+	if token := cardToken(req); token != "" {
+		return tokenParams(req, token)
+	}
 	if c == nil {
 		return nil, opaygate.Invalid("bankcard is required for payMethod BankCard")
 	}
@@ -77,6 +80,37 @@ func (BankCard) Params(req *opay.PaymentCreateRequest) (any, error) {
 	return card, nil
 }
 
+// cardToken is the card token a payment names, in bankcard or at the top level (an alias).
+func cardToken(req *opay.PaymentCreateRequest) string {
+	if c := req.BankCard; c != nil && c.OpayToken != "" {
+		return c.OpayToken
+	}
+	return req.OpayToken
+}
+
+// tokenParams reads a payment with a card token (METHODS.md §9.3): no card details beside
+// it, an optional CVV, 3-D Secure as asked. The token's card (its kept digits and expiry) is
+// the API's to fill in from storage before the payment starts: Params sees no storage.
+func tokenParams(req *opay.PaymentCreateRequest, token string) (any, error) {
+	card := opaygate.Card{Token: token}
+	if c := req.BankCard; c != nil {
+		if c.CardNumber != "" || c.ExpiryMonth != "" || c.ExpiryYear != "" {
+			return nil, opaygate.Invalid("give either opayToken or card details")
+		}
+		if c.CVV != "" && !opaygate.ValidCVV(c.CVV) {
+			return nil, opaygate.Invalid("bankcard.cvv must be 3 or 4 digits")
+		}
+		card.CVV, card.Enable3DS = c.CVV, c.Enable3DS
+	}
+	if !opaygate.ValidCardToken(token) {
+		return nil, opaygate.Errorf(opaygate.ENOTFOUND, "token not found.")
+	}
+	if card.Enable3DS && req.ReturnURL == "" {
+		return nil, opaygate.Invalid("returnUrl is required with bankcard.enable3DS")
+	}
+	return card, nil
+}
+
 // Start keeps the card's BIN and last four on the order and decides the first move.
 func (BankCard) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order, params any, now time.Time) (opaygate.Move, error) {
 	card, ok := params.(opaygate.Card)
@@ -87,6 +121,9 @@ func (BankCard) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order, 
 		return opaygate.Move{}, err
 	}
 	o.CardBIN, o.CardLast4 = card.BIN(), card.Last4()
+	if card.Token != "" {
+		o.MethodData = map[string]string{"opayToken": card.Token}
+	}
 	issuerSteps := o.Country == "NG" && (o.CardBIN == BINPinOTP || o.CardBIN == BINPin || o.CardBIN == BINOTP)
 	switch {
 	case card.Expired(now):

@@ -58,6 +58,10 @@ func (CardDebit) Params(req *opay.PaymentCreateRequest) (any, error) {
 	card3DS := *req.BankCard
 	card3DS.Enable3DS = true
 	withThreeDS.BankCard = &card3DS
+	if cardToken(req) != "" {
+		// A token pays a BankCard payment only (METHODS.md §9.3).
+		return nil, opaygate.Invalid("opayToken is for payMethod BankCard, not CardDebit")
+	}
 	card, err := BankCard{}.Params(&withThreeDS)
 	if err != nil {
 		return nil, err

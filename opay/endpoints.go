@@ -22,6 +22,9 @@ const (
 	PathInvoiceDetails        = "/api/v1/international/invoice/getInvoiceDetails"
 	PathInvoiceCancel         = "/api/v1/international/invoice/cancelInvoice"
 	PathInvoiceStatistics     = "/api/v1/international/invoice/getInvoicesStatistics"
+	PathTokenCreate           = "/api/v1/international/token/create"
+	PathTokenQuery            = "/api/v1/international/token/query"
+	PathTokenDelete           = "/api/v1/international/token/delete"
 )
 
 // pathCashierCreate is what Do recognises as cashier/create behind any base path.
@@ -51,6 +54,9 @@ var (
 	epInvoiceDetails    = endpoint{name: "getInvoiceDetails", path: PathInvoiceDetails, retry: retryRead}
 	epInvoiceCancel     = endpoint{name: "cancelInvoice", path: PathInvoiceCancel, retry: retryUnsent}
 	epInvoiceStatistics = endpoint{name: "getInvoicesStatistics", path: PathInvoiceStatistics, retry: retryRead}
+	epTokenCreate       = endpoint{name: "token/create", path: PathTokenCreate, retry: retryUnsent}
+	epTokenQuery        = endpoint{name: "token/query", path: PathTokenQuery, retry: retryRead}
+	epTokenDelete       = endpoint{name: "token/delete", path: PathTokenDelete, retry: retryUnsent}
 )
 
 // CreateCashier creates a hosted-checkout order; send the customer to its CashierURL. With
@@ -230,4 +236,41 @@ func (c *Client) InvoiceStatistics(ctx context.Context, req InvoiceStatisticsReq
 		return nil, err
 	}
 	return &d, nil
+}
+
+// CreateToken tokenises a card for a customer (token/create, METHODS.md §9): pay with the
+// answer's OpayToken in BankCard.OpayToken. No acquirer is asked. A reference used before is
+// an *APIError with code 20000. Not retried once sent.
+func (c *Client) CreateToken(ctx context.Context, req TokenCreateRequest) (*TokenData, error) {
+	var d TokenData
+	if _, err := c.call(ctx, epTokenCreate, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Token reads one token (token/query by opayToken). An unknown or deleted token is 02006
+// (ErrNotFound). Retried as a read.
+func (c *Client) Token(ctx context.Context, opayToken string) (*TokenData, error) {
+	var d TokenData
+	if _, err := c.call(ctx, epTokenQuery, TokenQueryRequest{OpayToken: opayToken}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CustomerTokens lists a customer's tokens, newest first (token/query by customerId).
+// Retried as a read.
+func (c *Client) CustomerTokens(ctx context.Context, customerID string) (*CustomerTokensData, error) {
+	var d CustomerTokensData
+	if _, err := c.call(ctx, epTokenQuery, TokenQueryRequest{CustomerID: customerID}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// DeleteToken deletes a token; a second delete is 02006 (ErrNotFound). Not retried once sent.
+func (c *Client) DeleteToken(ctx context.Context, opayToken string) error {
+	_, err := c.call(ctx, epTokenDelete, TokenQueryRequest{OpayToken: opayToken}, nil)
+	return err
 }

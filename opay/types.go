@@ -394,6 +394,9 @@ type BankCard struct {
 	ExpiryMonth    string `json:"expiryMonth"` // "MM"
 	ExpiryYear     string `json:"expiryYear"`  // "YY"
 	Enable3DS      bool   `json:"enable3DS"`
+	// OpayToken pays with a card token (METHODS.md §9.3) instead of the card's number and
+	// expiry, which must then be left out; CVV is optional.
+	OpayToken string `json:"opayToken,omitempty"`
 }
 
 // PaymentCreateRequest is a server-to-server payment: VALU (with ValUAccountNumber) or
@@ -413,9 +416,11 @@ type PaymentCreateRequest struct {
 	CustomerName      string        `json:"customerName,omitempty"`
 	UserPhone         string        `json:"userPhone,omitempty"` // E.164, e.g. +2348031234567
 	BankCard          *BankCard     `json:"bankcard,omitempty"`
-	UserInfo          *UserInfo     `json:"userInfo,omitempty"`
-	ExpireAt          Int64String   `json:"expireAt,omitempty"`
-	UserClientIP      string        `json:"userClientIP,omitempty"` // kept only when it parses as an IP address
+	// OpayToken is accepted as an alias of BankCard.OpayToken (METHODS.md §9.3).
+	OpayToken    string      `json:"opayToken,omitempty"`
+	UserInfo     *UserInfo   `json:"userInfo,omitempty"`
+	ExpireAt     Int64String `json:"expireAt,omitempty"`
+	UserClientIP string      `json:"userClientIP,omitempty"` // kept only when it parses as an IP address
 
 	// ReferenceCode: the name the kiosk shows, and whom the code is sent to.
 	MerchantName string  `json:"merchantName,omitempty"`
@@ -767,4 +772,60 @@ type InvoiceStatisticsData struct {
 	Cancelled InvoiceStats `json:"cancelled"`
 	Expired   InvoiceStats `json:"expired"`
 	Total     InvoiceStats `json:"total"`
+}
+
+// TokenCreateRequest tokenises a card (token/create, METHODS.md §9.1).
+type TokenCreateRequest struct {
+	Reference      string        `json:"reference"`
+	CardHolderName string        `json:"cardHolderName"`
+	CardNumber     string        `json:"cardNumber"`
+	CVV            string        `json:"cvv"`
+	ExpiryMonth    string        `json:"expiryMonth"` // "MM"
+	ExpiryYear     string        `json:"expiryYear"`  // "YY"
+	CustomerInfo   TokenCustomer `json:"customerInfo"`
+}
+
+// TokenCustomer is the customer a token belongs to; CustomerID is required on create.
+type TokenCustomer struct {
+	CustomerID     string `json:"customerId"`
+	CustomerName   string `json:"customerName"`
+	CustomerEmail  string `json:"customerEmail"`
+	CustomerMobile string `json:"customerMobile"`
+}
+
+// TokenQueryRequest reads a token by OpayToken, or a customer's tokens by CustomerID
+// (token/query); token/delete takes OpayToken.
+type TokenQueryRequest struct {
+	OpayToken  string `json:"opayToken,omitempty"`
+	CustomerID string `json:"customerId,omitempty"`
+}
+
+// TokenData is a token as token/create and token/query by opayToken answer it, members in
+// the order of OPay's example. CreateTimestamp is epoch seconds.
+type TokenData struct {
+	OpayToken       string        `json:"opayToken"`
+	Brand           string        `json:"brand"`
+	ExpiryYear      string        `json:"expiryYear"`
+	ExpiryMonth     string        `json:"expiryMonth"`
+	CreateTimestamp int64         `json:"createTimestamp"`
+	LastFourDigits  string        `json:"lastFourDigits"`
+	FirstSixDigits  string        `json:"firstSixDigits"`
+	CustomerInfo    TokenCustomer `json:"customerInfo"`
+}
+
+// CustomerTokensData is token/query by customerId: the customer and its tokens, newest first.
+type CustomerTokensData struct {
+	Customer   TokenCustomer `json:"customer"`
+	CardTokens []CardToken   `json:"cardTokens"`
+}
+
+// CardToken is one token of a customer's list.
+type CardToken struct {
+	OpayToken       string `json:"opayToken"`
+	Brand           string `json:"brand"`
+	ExpiryYear      string `json:"expiryYear"`
+	ExpiryMonth     string `json:"expiryMonth"`
+	CreateTimestamp int64  `json:"createTimestamp"`
+	LastFourDigits  string `json:"lastFourDigits"`
+	FirstSixDigits  string `json:"firstSixDigits"`
 }

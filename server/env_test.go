@@ -52,6 +52,7 @@ type env struct {
 	t      testing.TB
 	srv    *httptest.Server
 	db     *sqlstore.DB
+	dbPath string // the SQLite file, for tests that scan what it holds
 	svc    *sqlstore.Services
 	net    *simulator.Network
 	clock  *opaygate.OffsetClock
@@ -136,7 +137,8 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "opaygate.db"))
+	dbPath := filepath.Join(t.TempDir(), "opaygate.db")
+	db, err := sqlstore.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatalf("open db: %v", err)
 	}
@@ -144,7 +146,7 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	e := &env{t: t, db: db, net: simulator.New(simulator.RefundDelay(cfg.refundDelay)), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
+	e := &env{t: t, db: db, dbPath: dbPath, net: simulator.New(simulator.RefundDelay(cfg.refundDelay)), clock: opaygate.NewOffsetClock(nil), logs: &lockedBuffer{}}
 	e.svc = sqlstore.NewServices(db, sqlstore.Deps{Methods: method.Default(),
 		Clock: e.clock, ValU: e.net, OTP: e.net, Acquirer: e.net,
 		Settler: e.net, Notifier: e.net,
@@ -159,6 +161,7 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 		Products:  e.svc.Products,
 		Orders:    e.svc.Orders,
 		Invoices:  e.svc.Invoices,
+		Tokens:    e.svc.Tokens,
 		Clock:     e.clock,
 		Health:    db.Ping,
 		Sandbox:   testSandbox{e},

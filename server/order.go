@@ -70,6 +70,9 @@ func (s *Server) paymentCreate(ctx context.Context, m *opaygate.Merchant, body [
 	if err != nil {
 		return nil, err
 	}
+	if params, err = s.withToken(ctx, m, params); err != nil {
+		return nil, err
+	}
 	if err := s.svc.Orders.CreatePayment(ctx, o, params); err != nil {
 		return nil, err
 	}
