@@ -32,6 +32,7 @@ const (
 	FuncVodafoneCash    Function = "vodafonecash"    // EG Vodafone Cash wallet (hosted only)
 	FuncShahry          Function = "shahry"          // EG Shahry installments (hosted only)
 	FuncToken           Function = "token"           // card tokens: token/create, query, delete (METHODS.md §9)
+	FuncVoid            Function = "void"            // payment/void and reversal/status (METHODS.md §12)
 )
 
 // AllFunctions lists every function, in a stable order.
@@ -39,7 +40,7 @@ func AllFunctions() []Function {
 	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
 		FuncMWallet, FuncBankUSSD, FuncOpayWallet,
 		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment, FuncCardDebit, FuncVodafoneCash, FuncShahry,
-		FuncToken}
+		FuncToken, FuncVoid}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.

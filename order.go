@@ -193,8 +193,9 @@ type Order struct {
 	OTPResends  int
 	OTPIssuedAt time.Time
 
-	Voided    bool
-	Refunded  int64 // sum of refunds that are not FAIL
+	Voided    bool       // the void completed (isVoided true)
+	VoidState VoidStatus // "" until a void is initiated, then PENDING, then SUCCESS
+	Refunded  int64      // sum of refunds that are not FAIL
 	ExpireAt  time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -226,6 +226,7 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
 		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks, Tokens: g.Services.Tokens,
+		Voids: g.Services.Voids,
 		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
 		Replay: g.Replay,
 	}

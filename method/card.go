@@ -28,6 +28,7 @@ func (BankCard) Name() string                { return opaygate.PayMethodBankCard
 func (BankCard) Function() opaygate.Function { return opaygate.FuncBankCard }
 func (BankCard) Countries() []string         { return []string{"EG", "NG"} }
 func (BankCard) OnAPI() bool                 { return true }
+func (BankCard) Voidable() bool              { return true }
 func (BankCard) OnCheckout() bool            { return true }
 
 // Params reads the bankcard object into an opaygate.Card. Its errors name the field and the

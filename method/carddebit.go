@@ -30,6 +30,7 @@ func (CardDebit) Name() string                { return opaygate.PayMethodCardDeb
 func (CardDebit) Function() opaygate.Function { return opaygate.FuncCardDebit }
 func (CardDebit) Countries() []string         { return []string{"EG"} }
 func (CardDebit) Slug() string                { return "carddebit" }
+func (CardDebit) Voidable() bool              { return true }
 
 // maxAgreementID bounds bankDebit.agreementId, in characters (METHODS.md §8.6).
 const maxAgreementID = 64

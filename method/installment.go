@@ -36,6 +36,7 @@ type (
 )
 
 func (BankInstallment) OnAPI() bool       { return true }
+func (BankInstallment) Voidable() bool    { return true }
 func (BankInstallment) OnCheckout() bool  { return true }
 func (BankInstallment) Refused() string   { return "installment" }
 func (BankInstallment) SandboxHints() any { return nil }

@@ -25,6 +25,8 @@ const (
 	PathTokenCreate           = "/api/v1/international/token/create"
 	PathTokenQuery            = "/api/v1/international/token/query"
 	PathTokenDelete           = "/api/v1/international/token/delete"
+	PathPaymentVoid           = "/api/v1/international/payment/void"
+	PathReversalStatus        = "/api/v1/international/transaction/reversal/status"
 )
 
 // pathCashierCreate is what Do recognises as cashier/create behind any base path.
@@ -57,6 +59,8 @@ var (
 	epTokenCreate       = endpoint{name: "token/create", path: PathTokenCreate, retry: retryUnsent}
 	epTokenQuery        = endpoint{name: "token/query", path: PathTokenQuery, retry: retryRead}
 	epTokenDelete       = endpoint{name: "token/delete", path: PathTokenDelete, retry: retryUnsent}
+	epPaymentVoid       = endpoint{name: "payment/void", path: PathPaymentVoid, retry: retryRead}
+	epReversalStatus    = endpoint{name: "reversal/status", path: PathReversalStatus, retry: retryRead}
 )
 
 // CreateCashier creates a hosted-checkout order; send the customer to its CashierURL. With
@@ -273,4 +277,24 @@ func (c *Client) CustomerTokens(ctx context.Context, customerID string) (*Custom
 func (c *Client) DeleteToken(ctx context.Context, opayToken string) error {
 	_, err := c.call(ctx, epTokenDelete, TokenQueryRequest{OpayToken: opayToken}, nil)
 	return err
+}
+
+// VoidPayment voids a card payment before it settles (payment/void, METHODS.md §12): IsVoided
+// is false until the reversal completes (CashierStatus then says true). A void is idempotent,
+// so it is retried like a read.
+func (c *Client) VoidPayment(ctx context.Context, req PaymentVoidRequest) (*PaymentVoidData, error) {
+	var d PaymentVoidData
+	if _, err := c.call(ctx, epPaymentVoid, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ReversalStatus reads a void by reversalNo, else by the order's reference. Retried as a read.
+func (c *Client) ReversalStatus(ctx context.Context, req ReversalStatusRequest) (*ReversalStatusData, error) {
+	var d ReversalStatusData
+	if _, err := c.call(ctx, epReversalStatus, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }

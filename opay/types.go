@@ -366,7 +366,9 @@ type CashierStatusData struct {
 	CreateTime    int64  `json:"createTime"` // epoch milliseconds
 	FailureCode   string `json:"failureCode,omitempty"`
 	FailureReason string `json:"failureReason,omitempty"`
-	IsVoided      bool   `json:"isVoided,omitempty"`
+	// IsVoided is present once a void was initiated (METHODS.md §12): false until the
+	// reversal completes, then true.
+	IsVoided *bool `json:"isVoided,omitempty"`
 }
 
 // PaymentCloseRequest closes an unpaid order.
@@ -828,4 +830,39 @@ type CardToken struct {
 	CreateTimestamp int64  `json:"createTimestamp"`
 	LastFourDigits  string `json:"lastFourDigits"`
 	FirstSixDigits  string `json:"firstSixDigits"`
+}
+
+// PaymentVoidRequest voids a card payment (payment/void, METHODS.md §12) by orderNo, else by
+// reference.
+type PaymentVoidRequest struct {
+	Reference string `json:"reference,omitempty"`
+	OrderNo   string `json:"orderNo,omitempty"`
+	Country   string `json:"country"`
+}
+
+// PaymentVoidData is payment/void's answer: payment/close's shape plus isVoided, false until
+// the reversal completes.
+type PaymentVoidData struct {
+	Reference   string `json:"reference"`
+	OrderNo     string `json:"orderNo"`
+	Country     string `json:"country"`
+	Amount      Amount `json:"amount"`
+	OrderStatus string `json:"orderStatus"`
+	IsVoided    bool   `json:"isVoided"`
+}
+
+// ReversalStatusRequest reads a void (transaction/reversal/status) by reversalNo, else by
+// the order's reference.
+type ReversalStatusRequest struct {
+	Reference  string `json:"reference,omitempty"`
+	ReversalNo string `json:"reversalNo,omitempty"`
+}
+
+// ReversalStatusData is a void: PENDING until it completes, then SUCCESS.
+type ReversalStatusData struct {
+	Reference  string `json:"reference"`
+	ReversalNo string `json:"reversalNo"`
+	OrderNo    string `json:"orderNo"`
+	Status     string `json:"status"`
+	Amount     Amount `json:"amount"`
 }

@@ -104,7 +104,7 @@ func TestResponseFieldOrder(t *testing.T) {
 		v    any
 		want string
 	}{
-		{CashierStatusData{Reference: "r", OrderNo: "1", Status: "CLOSE", VAT: Amount{0, "EGP"}, Amount: Amount{5, "EGP"}, CreateTime: 7, FailureCode: "ORDER_CLOSED", FailureReason: "closed by merchant", IsVoided: true},
+		{CashierStatusData{Reference: "r", OrderNo: "1", Status: "CLOSE", VAT: Amount{0, "EGP"}, Amount: Amount{5, "EGP"}, CreateTime: 7, FailureCode: "ORDER_CLOSED", FailureReason: "closed by merchant", IsVoided: new(true)},
 			`{"reference":"r","orderNo":"1","status":"CLOSE","vat":{"total":0,"currency":"EGP"},"amount":{"total":5,"currency":"EGP"},"createTime":7,"failureCode":"ORDER_CLOSED","failureReason":"closed by merchant","isVoided":true}`},
 		{CashierStatusData{Reference: "r", OrderNo: "1", Status: "INITIAL"},
 			`{"reference":"r","orderNo":"1","status":"INITIAL","vat":{"total":0,"currency":""},"amount":{"total":0,"currency":""},"createTime":0}`},

@@ -162,6 +162,7 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 		Orders:    e.svc.Orders,
 		Invoices:  e.svc.Invoices,
 		Tokens:    e.svc.Tokens,
+		Voids:     e.svc.Voids,
 		Clock:     e.clock,
 		Health:    db.Ping,
 		Sandbox:   testSandbox{e},

@@ -115,7 +115,7 @@ func (s *Server) cashierStatus(ctx context.Context, m *opaygate.Merchant, body [
 		VAT:        vatOf(o),
 		Amount:     amountOf(o),
 		CreateTime: o.CreatedAt.UnixMilli(),
-		IsVoided:   o.Voided,
+		IsVoided:   isVoided(o),
 	}
 	d.FailureCode, d.FailureReason = failureOf(o)
 	return d, nil

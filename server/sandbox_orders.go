@@ -86,7 +86,7 @@ func (s *Server) sandboxOrderAction(act func(ctx context.Context, o *opaygate.Or
 		}
 		d := sandboxOrderData{CashierStatusData: opay.CashierStatusData{Reference: o.Reference, OrderNo: o.OrderNo,
 			Status: string(o.Status), VAT: vatOf(o), Amount: amountOf(o), CreateTime: o.CreatedAt.UnixMilli(),
-			IsVoided: o.Voided}, PayMethod: o.PayMethod, NextAction: s.nextAction(o)}
+			IsVoided: isVoided(o)}, PayMethod: o.PayMethod, NextAction: s.nextAction(o)}
 		d.FailureCode, d.FailureReason = failureOf(o)
 		s.ok(w, r, d)
 	}

@@ -77,6 +77,7 @@ type Services struct {
 	Invoices  opaygate.InvoiceService
 	Refunds   opaygate.RefundService   // nil: refund routes answer 02002
 	Tokens    opaygate.TokenService    // nil: token routes answer 02002
+	Voids     opaygate.VoidService     // nil: void routes answer 02002
 	Callbacks opaygate.CallbackService // nil: no /_sandbox/callbacks routes
 	Sessions  opaygate.SessionService  // nil: no dashboard
 	Clock     opaygate.Clock
@@ -181,6 +182,8 @@ func (s *Server) routes() *http.ServeMux {
 	api("/api/v1/international/token/create", s.signed(s.tokenCreate))
 	api("/api/v1/international/token/query", s.signed(s.tokenQuery))
 	api("/api/v1/international/token/delete", s.signed(s.tokenDelete))
+	api("/api/v1/international/payment/void", s.signed(s.paymentVoid))
+	api("/api/v1/international/transaction/reversal/status", s.signed(s.reversalStatus))
 	api("/api/v1/international/invoice/getInvoiceDetails", s.signed(s.invoiceDetails))
 	api("/api/v1/international/invoice/cancelInvoice", s.signed(s.cancelInvoice))
 	api("/api/v1/international/invoice/getInvoicesStatistics", s.signed(s.invoiceStatistics))

@@ -25,7 +25,7 @@ const orderColumns = `id, order_no, merchant_id, reference, country, currency, a
 	return_url, callback_url, cancel_url, user_id, user_name, user_email, user_mobile, token,
 	invoice_id, invoice_no, valu_account, plans, months, card_bin, card_last4, otp_attempts,
 	otp_resends, otp_issued_at, voided, refunded, expire_at, created_at, updated_at, products, method_data,
-	display_name, visit_source, evoke_opay, client_ip`
+	display_name, visit_source, evoke_opay, client_ip, void_state`
 
 func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 	var o opaygate.Order
@@ -39,7 +39,7 @@ func scanOrder(row interface{ Scan(...any) error }) (*opaygate.Order, error) {
 		&invoiceID, &o.InvoiceNo, &o.ValUAccount, &plans, &o.Months, &o.CardBIN, &o.CardLast4,
 		&o.OTPAttempts, &o.OTPResends, &otpIssued, &o.Voided, &o.Refunded, &expire, &created,
 		&updated, &products, &methodData, &o.DisplayName, &o.VisitSource, &o.EvokeOpay,
-		&o.ClientIP); err != nil {
+		&o.ClientIP, &o.VoidState); err != nil {
 		return nil, err
 	}
 	o.InvoiceID = invoiceID.Int64
@@ -146,7 +146,7 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 		invoiceID = o.InvoiceID
 	}
 	res, err := tx.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (merchant_id, reference) DO NOTHING`,
 		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
 		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
@@ -154,7 +154,7 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 		invoiceID, o.InvoiceNo, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
 		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
 		ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products), encodeMap(o.MethodData),
-		o.DisplayName, o.VisitSource, o.EvokeOpay, o.ClientIP)
+		o.DisplayName, o.VisitSource, o.EvokeOpay, o.ClientIP, o.VoidState)
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
 	}

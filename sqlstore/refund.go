@@ -69,6 +69,9 @@ func (s *RefundService) CreateRefund(ctx context.Context, r *opaygate.Refund, or
 		if o.Status != opaygate.StatusSuccess {
 			return errOrderState("only SUCCESS orders can be refunded (order is %s)", o.Status)
 		}
+		if o.VoidState != "" {
+			return errOrderState("the order was voided; a voided order cannot be refunded")
+		}
 		if r.Currency != "" && r.Currency != o.Currency {
 			return opaygate.Invalid("amount.currency must be %s, the order's currency", o.Currency)
 		}
@@ -218,7 +221,10 @@ func (s *RefundService) CompleteRefunds(ctx context.Context, limit int) (int, er
 			}
 			n++
 		}
-		return nil
+		// Voids complete as refunds do (void.go): they are reversals too.
+		voids, err := s.completeVoids(ctx, tx, limit)
+		n += voids
+		return err
 	})
 	return n, err
 }

@@ -42,6 +42,7 @@ type Services struct {
 	Refunds   *RefundService
 	Callbacks *CallbackService
 	Tokens    *TokenService
+	Voids     *VoidService
 }
 
 // NewServices returns the services on db. Missing deps get defaults: the
@@ -56,6 +57,7 @@ func NewServices(db *DB, deps Deps) *Services {
 	}
 	orders := &OrderService{db: db, deps: deps}
 	return &Services{
+		Voids:     &VoidService{db: db, deps: deps, orders: orders},
 		Merchants: &MerchantService{db: db, clock: deps.Clock},
 		Products:  &ProductService{db: db, clock: deps.Clock},
 		Orders:    orders,
