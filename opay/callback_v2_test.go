@@ -55,10 +55,10 @@ func v2Header(ts, sig string) http.Header {
 	return h
 }
 
-// atVector makes "now" the vector's RequestTimestamp plus d.
-func atVector(d time.Duration) opay.CallbackOption {
-	ms, _ := strconv.ParseInt(v2Timestamp, 10, 64)
-	return opay.WithNow(func() time.Time { return time.UnixMilli(ms).Add(d) })
+// stamped returns the vector's body signed as sent d from now.
+func stamped(d time.Duration) http.Header {
+	ts := strconv.FormatInt(time.Now().Add(d).UnixMilli(), 10)
+	return v2Header(ts, opay.SignCallbackV2(ts, []byte(v2Body), vectorKey))
 }
 
 func TestCallbackV2_SpecVector(t *testing.T) {
@@ -71,7 +71,8 @@ func TestCallbackV2_SpecVector(t *testing.T) {
 	if got := opay.SignCallbackV2(v2Timestamp, []byte(v2Body), vectorKey); got != v2Signature {
 		t.Fatalf("SignCallbackV2 = %s", got)
 	}
-	n, err := opay.ParseCallbackRequest(v2Header(v2Timestamp, v2Signature), []byte(v2Body), vectorKey, atVector(time.Minute))
+	// Stamped in 2021: only with the window off.
+	n, err := opay.ParseCallbackRequest(v2Header(v2Timestamp, v2Signature), []byte(v2Body), vectorKey, opay.WithRequestWindow(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +85,8 @@ func TestCallbackV2_SpecVector(t *testing.T) {
 }
 
 func TestCallbackV2_Rejects(t *testing.T) {
-	good := func() http.Header { return v2Header(v2Timestamp, v2Signature) }
-	with := func(edit func(h http.Header)) http.Header { h := good(); edit(h); return h }
+	with := func(edit func(h http.Header)) http.Header { h := stamped(0); edit(h); return h }
+	sig := func(h http.Header) string { return h.Get("Signature") }
 	tests := []struct {
 		name   string
 		header http.Header
@@ -94,39 +95,42 @@ func TestCallbackV2_Rejects(t *testing.T) {
 		opts   []opay.CallbackOption
 		want   error // nil: accepted
 	}{
-		{"Accepted", good(), v2Body, vectorKey, nil, nil},
+		{"Accepted", stamped(0), v2Body, vectorKey, nil, nil},
 		{"OnlyAuthorization", with(func(h http.Header) { h.Del("Signature") }), v2Body, vectorKey, nil, nil},
 		{"OnlySignature", with(func(h http.Header) { h.Del("Authorization") }), v2Body, vectorKey, nil, nil},
 		{"UppercaseHexWithBearer", with(func(h http.Header) {
+			h.Set("Authorization", "Bearer "+strings.ToUpper(sig(h)))
 			h.Del("Signature")
-			h.Set("Authorization", "Bearer "+strings.ToUpper(v2Signature))
 		}), v2Body, vectorKey, nil, nil},
-		{"ErrTamperedAmount", good(), strings.Replace(v2Body, `"total":400`, `"total":40000`, 1), vectorKey, nil, opay.ErrCallbackSignature},
-		{"ErrTamperedStatus", good(), strings.Replace(v2Body, `"status":"FAIL"`, `"status":"SUCCESS"`, 1), vectorKey, nil, opay.ErrCallbackSignature},
-		{"ErrReformattedBody", good(), strings.Replace(v2Body, `,"country"`, `, "country"`, 1), vectorKey, nil, opay.ErrCallbackSignature},
-		{"ErrWrongKey", good(), v2Body, "OPAYPRV-other", nil, opay.ErrCallbackSignature},
-		{"ErrEmptyKey", good(), v2Body, "", nil, opay.ErrCallbackSignature},
+		{"ErrTamperedAmount", stamped(0), strings.Replace(v2Body, `"total":400`, `"total":40000`, 1), vectorKey, nil, opay.ErrCallbackSignature},
+		{"ErrTamperedStatus", stamped(0), strings.Replace(v2Body, `"status":"FAIL"`, `"status":"SUCCESS"`, 1), vectorKey, nil, opay.ErrCallbackSignature},
+		{"ErrReformattedBody", stamped(0), strings.Replace(v2Body, `,"country"`, `, "country"`, 1), vectorKey, nil, opay.ErrCallbackSignature},
+		{"ErrWrongKey", stamped(0), v2Body, "OPAYPRV-other", nil, opay.ErrCallbackSignature},
+		{"ErrEmptyKey", stamped(0), v2Body, "", nil, opay.ErrCallbackSignature},
 		{"ErrNoTimestamp", with(func(h http.Header) { h.Del("RequestTimestamp") }), v2Body, vectorKey, nil, opay.ErrCallbackSignature},
 		{"ErrTimestampNotANumber", with(func(h http.Header) { h.Set("RequestTimestamp", "2021-09-08T13:11:28Z") }), v2Body, vectorKey, nil, opay.ErrCallbackSignature},
-		{"ErrTimestampChanged", with(func(h http.Header) { h.Set("RequestTimestamp", "1631106688001") }), v2Body, vectorKey, []opay.CallbackOption{atVector(0)}, opay.ErrCallbackSignature},
+		{"ErrTimestampChanged", with(func(h http.Header) {
+			ms, _ := strconv.ParseInt(h.Get("RequestTimestamp"), 10, 64)
+			h.Set("RequestTimestamp", strconv.FormatInt(ms+1, 10))
+		}), v2Body, vectorKey, nil, opay.ErrCallbackSignature},
 		{"ErrNoSignature", with(func(h http.Header) { h.Del("Signature"); h.Del("Authorization") }), v2Body, vectorKey, nil, opay.ErrCallbackSignature},
-		{"ErrBodySignatureIgnoredInV2", with(func(h http.Header) {
+		{"ErrBodyOnlySignature", with(func(h http.Header) {
 			h.Set("Signature", opay.SignCallbackV2("", []byte(v2Body), vectorKey))
 			h.Del("Authorization")
 		}), v2Body, vectorKey, nil, opay.ErrCallbackSignature},
-		{"ErrStale", good(), v2Body, vectorKey, []opay.CallbackOption{atVector(5*time.Minute + time.Second)}, opay.ErrCallbackTooOld},
-		{"ErrFromTheFuture", good(), v2Body, vectorKey, []opay.CallbackOption{atVector(-5*time.Minute - time.Second)}, opay.ErrCallbackTooOld},
-		{"WiderWindow", good(), v2Body, vectorKey, []opay.CallbackOption{atVector(time.Hour), opay.WithRequestWindow(2 * time.Hour)}, nil},
-		{"WindowOff", good(), v2Body, vectorKey, []opay.CallbackOption{opay.WithRequestWindow(-1)}, nil},
-		{"ErrMaxAgeOfTheChange", good(), v2Body, vectorKey, []opay.CallbackOption{opay.WithRequestWindow(-1), opay.WithMaxAge(time.Hour)}, opay.ErrCallbackTooOld},
+		{"ErrStale", stamped(-5*time.Minute - time.Second), v2Body, vectorKey, nil, opay.ErrCallbackTooOld},
+		{"ErrFromTheFuture", stamped(5*time.Minute + time.Second), v2Body, vectorKey, nil, opay.ErrCallbackTooOld},
+		{"ErrVector2021", v2Header(v2Timestamp, v2Signature), v2Body, vectorKey, nil, opay.ErrCallbackTooOld},
+		{"WiderWindow", stamped(-time.Hour), v2Body, vectorKey, []opay.CallbackOption{opay.WithRequestWindow(2 * time.Hour)}, nil},
+		{"WindowOff", v2Header(v2Timestamp, v2Signature), v2Body, vectorKey, []opay.CallbackOption{opay.WithRequestWindow(-1)}, nil},
+		// WithMaxAge judges the body's timestamp (the change, 2021) on WithNow's clock.
+		{"ErrMaxAgeOfTheChange", stamped(0), v2Body, vectorKey, []opay.CallbackOption{opay.WithMaxAge(time.Hour)}, opay.ErrCallbackTooOld},
+		{"MaxAgeOnGatewayClock", stamped(0), v2Body, vectorKey, []opay.CallbackOption{opay.WithMaxAge(time.Hour),
+			opay.WithNow(func() time.Time { return time.UnixMilli(1633411815591).Add(time.Minute) })}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := tt.opts
-			if opts == nil {
-				opts = []opay.CallbackOption{atVector(time.Second)}
-			}
-			n, err := opay.ParseCallbackRequest(tt.header, []byte(tt.body), tt.key, opts...)
+			n, err := opay.ParseCallbackRequest(tt.header, []byte(tt.body), tt.key, tt.opts...)
 			if tt.want == nil && err != nil {
 				t.Fatalf("refused: %v", err)
 			}
@@ -159,7 +163,7 @@ func TestVerifyCallbackV2(t *testing.T) {
 
 // ParseCallback has only the body, and a v2 callback is signed in its headers.
 func TestParseCallback_V2NeedsHeaders(t *testing.T) {
-	_, err := opay.ParseCallback([]byte(v2Body), vectorKey, atVector(0))
+	_, err := opay.ParseCallback([]byte(v2Body), vectorKey)
 	if !errors.Is(err, opay.ErrCallbackSignature) || !strings.Contains(err.Error(), "ParseCallbackRequest") {
 		t.Fatalf("ParseCallback(v2) = %v", err)
 	}

@@ -87,7 +87,10 @@ func WithRequestWindow(d time.Duration) CallbackOption {
 	return func(c *callbackConfig) { c.window = d }
 }
 
-// WithNow sets the clock WithMaxAge and WithRequestWindow compare with (time.Now by default), for tests.
+// WithNow sets the clock WithMaxAge compares with (time.Now by default): the gateway's clock,
+// which stamps status changes (opaytest's gw.Now). WithRequestWindow always compares with
+// time.Now: the gateway stamps RequestTimestamp with its wall clock, even when a sandbox moves
+// its own.
 func WithNow(now func() time.Time) CallbackOption {
 	return func(c *callbackConfig) { c.now = now }
 }
@@ -178,7 +181,7 @@ func parseCallbackV2(header http.Header, body []byte, privateKey string, cfg cal
 	if header == nil {
 		return nil, fmt.Errorf("%w: a v2 callback is signed in its headers: use ParseCallbackRequest or CallbackHandler", ErrCallbackSignature)
 	}
-	if err := verifyCallbackV2(header, body, privateKey, cfg.window, cfg.now); err != nil {
+	if err := verifyCallbackV2(header, body, privateKey, cfg.window, time.Now); err != nil {
 		return nil, err
 	}
 	var cb CallbackV2
