@@ -411,7 +411,8 @@ func TestCallbackCLI(t *testing.T) {
 
 	code, out, errOut = RunCLI(t, env, "", "callback", "list", "--merchant", m.ID)
 	if code != 0 || !strings.Contains(out, o.OrderNo) || !strings.Contains(out, "delivered") ||
-		!strings.Contains(out, "HTTP 200") || !strings.Contains(out, "42ms") || !strings.Contains(out, "https://shop.example.com/opay") {
+		!strings.Contains(out, "HTTP 200") || !strings.Contains(out, "42ms") || !strings.Contains(out, "https://shop.example.com/opay") ||
+		!strings.Contains(lineWith(out, o.OrderNo), " v1 ") {
 		t.Fatalf("callback list: %d\n%s%s", code, out, errOut)
 	}
 	id := strconv.FormatInt(claimed[0].ID, 10)
