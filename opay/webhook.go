@@ -60,7 +60,7 @@ type NotificationRefund struct {
 	Amount    Amount
 }
 
-// CallbackOption configures ParseCallback and CallbackHandler.
+// CallbackOption configures ParseCallback, ParseCallbackRequest and CallbackHandler.
 type CallbackOption func(*callbackConfig)
 
 type callbackConfig struct {
