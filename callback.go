@@ -5,6 +5,36 @@ import (
 	"time"
 )
 
+// CallbackVersion is the format of a callback (METHODS.md §11): v1 is API.md §6's
+// transaction-status body signed inside the body, v2 the MACQUIRING_CALLBACK body signed in
+// its headers. A merchant chooses one; each callback row keeps the one it was written with.
+type CallbackVersion string
+
+// Callback versions.
+const (
+	CallbackV1 CallbackVersion = "v1" // the default
+	CallbackV2 CallbackVersion = "v2"
+)
+
+// CallbackVersions lists the versions, the default first.
+func CallbackVersions() []CallbackVersion { return []CallbackVersion{CallbackV1, CallbackV2} }
+
+// Check returns EINVALID unless v is v1 or v2.
+func (v CallbackVersion) Check() error {
+	if v != CallbackV1 && v != CallbackV2 {
+		return Errorf(EINVALID, "callback version %q is not v1 or v2", string(v))
+	}
+	return nil
+}
+
+// OrDefault returns v, or v1 when v is empty (merchants and rows from before versions existed).
+func (v CallbackVersion) OrDefault() CallbackVersion {
+	if v == "" {
+		return CallbackV1
+	}
+	return v
+}
+
 // CallbackState says where a callback is in its delivery.
 type CallbackState string
 
@@ -26,9 +56,16 @@ type Callback struct {
 	OrderID    int64
 	RefundID   int64 // set for the callback of a refund's success
 	TargetURL  string
+	// Version is the merchant's callback version when the row was written; retries and
+	// re-sends keep it, whatever the merchant chooses later.
+	Version CallbackVersion
+	// NotifyID identifies a v2 callback to its receiver: 32 lowercase hex digits, random,
+	// the same on every attempt. "" for v1.
+	NotifyID string
 
 	Status         OrderStatus
 	Refunded       bool
+	Voided         bool // a completed void (refunded too): v2 says extras {"voided":true}
 	Amount         int64
 	Currency       string
 	Reference      string
@@ -36,8 +73,14 @@ type Callback struct {
 	Country        string
 	InstrumentType string // the order's pay method
 	Channel        string
+	FailureCode    string
 	FailureReason  string
 	EventTime      time.Time // when the change happened
+
+	// The refund whose success a refunded callback announces (v2 sends them in extras).
+	RefundReference string
+	RefundOrderNo   string
+	RefundAmount    int64 // minor units, in Currency
 
 	State          CallbackState
 	Attempts       int // attempts since it was written or last re-sent

@@ -63,7 +63,10 @@ type Merchant struct {
 	Functions  []Function
 	WebhookURL string // default callback target
 	RequireV2  bool   // refuse signatures without a RequestTimestamp
-	VATRateBP  int64  // VAT in basis points of the amount; 0 = none
+	// CallbackVersion is the format of the callbacks written for this merchant from now on
+	// (METHODS.md §11); "" reads as v1. Independent of RequireV2.
+	CallbackVersion CallbackVersion
+	VATRateBP       int64 // VAT in basis points of the amount; 0 = none
 	// InstallmentBanks is the merchant's own bank installment catalogue (METHODS.md §8.5);
 	// nil: the gateway's.
 	InstallmentBanks []InstallmentBank
@@ -118,6 +121,8 @@ type MerchantUpdate struct {
 	PrivateKey *string
 	PublicKey  *string
 	RequireV2  *bool
+	// CallbackVersion applies to callbacks written after the change (checked with Check).
+	CallbackVersion *CallbackVersion
 	// InstallmentBanks replaces the catalogue (checked with CheckInstallmentBanks); a pointer
 	// to nil restores the gateway's.
 	InstallmentBanks *[]InstallmentBank

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/opay"
 )
 
 // Config configures a Worker. Zero fields take the defaults of DefaultConfig.
@@ -304,7 +305,7 @@ func (w *Worker) deliver(ctx context.Context, c *opaygate.Callback) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	got, rerr := w.callbacks.RecordAttempt(rctx, c, a, w.cfg.Schedule)
-	attrs := []any{"callback_id", c.ID, "order_no", c.OrderNo, "status", c.Status, "refunded", c.Refunded,
+	attrs := []any{"callback_id", c.ID, "version", c.Version.OrDefault(), "order_no", c.OrderNo, "status", c.Status, "refunded", c.Refunded,
 		"target_host", hostOf(c.TargetURL), "http_status", status, "duration", a.Duration.Round(time.Millisecond)}
 	switch {
 	case rerr != nil:
@@ -377,7 +378,13 @@ func (w *Worker) post(ctx context.Context, c *opaygate.Callback) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("merchant key unavailable: %w", err)
 	}
-	body, err := Body(c, m.PrivateKey)
+	v2 := c.Version.OrDefault() == opaygate.CallbackV2
+	var body []byte
+	if v2 {
+		body, err = BodyV2(c)
+	} else {
+		body, err = Body(c, m.PrivateKey)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -389,6 +396,13 @@ func (w *Worker) post(ctx context.Context, c *opaygate.Callback) (int, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
+	if v2 {
+		// Stamped by the wall clock, not the gateway's (which the sandbox
+		// moves): receivers compare it with theirs, as the gateway compares
+		// a request's RequestTimestamp with its own.
+		ts := RequestTimestamp(time.Now())
+		SetHeadersV2(req.Header, c.MerchantID, ts, opay.SignCallbackV2(ts, body, m.PrivateKey))
+	}
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return 0, err

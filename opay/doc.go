@@ -43,8 +43,11 @@
 //
 // # Callbacks
 //
-// Mount CallbackHandler at the callbackUrl, or call ParseCallback yourself: either verifies the
-// HMAC-SHA3-512 signature before anything else. Callbacks arrive at least once.
+// Mount CallbackHandler at the callbackUrl, or call ParseCallbackRequest yourself: either
+// verifies the signature before anything else, for both versions a merchant may receive — v1
+// (HMAC-SHA3-512 in the body's sha512) and v2, MACQUIRING_CALLBACK (HMAC-SHA512 of the
+// RequestTimestamp header and the raw body, in the Signature and Authorization headers;
+// VerifyCallbackV2). ParseCallback takes v1 bodies only. Callbacks arrive at least once.
 //
 // # Testing
 //

@@ -63,7 +63,7 @@ func TestParseCallback_SpecVector(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := opay.Notification{
-		Type: "transaction-status", Reference: "04123390", OrderNo: "261120000000000001",
+		Version: "v1", Type: "transaction-status", Reference: "04123390", OrderNo: "261120000000000001",
 		Status: opay.StatusSuccess, Amount: opay.Amount{Total: 60000, Currency: "EGP"},
 		Fee: opay.Amount{Total: 0, Currency: "EGP"}, Country: "EG", Channel: "Web",
 		InstrumentType: "VALU", Timestamp: vectorTime,

@@ -3,6 +3,7 @@ package opaytest
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -32,7 +33,8 @@ type Callback struct {
 	Target string
 	// Body is the signed JSON body, byte for byte as POSTed.
 	Body []byte
-	// Notification is Body as opay.ParseCallback reads it with the merchant's key.
+	// Notification is Body as opay.ParseCallbackRequest reads it with the merchant's key (a
+	// v2 body with the headers of an attempt made now).
 	Notification *opay.Notification
 	// State is "pending" (not yet acknowledged; retried), "delivered" (a 2xx answered it) or
 	// "dead" (retries exhausted).
@@ -109,11 +111,20 @@ func (g *Gateway) callbacks(ctx context.Context) ([]Callback, error) {
 	slices.Reverse(list)
 	out := make([]Callback, 0, len(list))
 	for _, c := range list {
-		body, err := notify.Body(c, g.Merchant.PrivateKey)
-		if err != nil {
+		var body []byte
+		var header http.Header
+		if c.Version.OrDefault() == opaygate.CallbackV2 {
+			// Signed as the worker signs an attempt: the body is fixed, the headers are not.
+			if body, err = notify.BodyV2(c); err != nil {
+				return nil, err
+			}
+			ts := notify.RequestTimestamp(time.Now())
+			header = http.Header{}
+			notify.SetHeadersV2(header, c.MerchantID, ts, opay.SignCallbackV2(ts, body, g.Merchant.PrivateKey))
+		} else if body, err = notify.Body(c, g.Merchant.PrivateKey); err != nil {
 			return nil, err
 		}
-		n, err := opay.ParseCallback(body, g.Merchant.PrivateKey)
+		n, err := opay.ParseCallbackRequest(header, body, g.Merchant.PrivateKey)
 		if err != nil {
 			return nil, err
 		}

@@ -147,3 +147,28 @@ func TestCallbacks_WebhookExpiryAndClose(t *testing.T) {
 		t.Errorf("the receiver got %d callbacks, want 2", got)
 	}
 }
+
+// A v2 merchant's callbacks are MACQUIRING_CALLBACK bodies signed in their headers;
+// opay.CallbackHandler verifies them as it does v1, retries after Advance included.
+func TestCallbacks_V2Merchant(t *testing.T) {
+	t.Parallel()
+	gw := opaytest.New(t, opaytest.WithMerchant(opaytest.Merchant{CallbackVersion: "v2"}))
+	rcv := newReceiver(t, gw)
+	rcv.failNext(1)
+	c, ctx := gw.Client(), context.Background()
+	p := must(c.CreatePayment(ctx, opay.PaymentCreateRequest{Reference: "cb-v2", Country: "EG",
+		PayMethod: opay.PayMethodValU, Amount: opay.Amount{Total: 5000, Currency: "EGP"},
+		Product: opay.Product{Name: "x"}, ValUAccountNumber: opaytest.ValUAccount,
+		CallbackURL: rcv.srv.URL}))(t)
+	must(gw.PayWithValU(p.OrderNo, "", 6))(t)
+	gw.Advance(15 * time.Second) // the first retry
+	got := rcv.notifications()
+	if len(got) != 2 || got[1].Version != "v2" || got[1].NotifyID == "" || got[1].NotifyID != got[0].NotifyID ||
+		got[1].OrderNo != p.OrderNo || got[1].Amount != (opay.Amount{Total: 5000, Currency: "EGP"}) {
+		t.Fatalf("the receiver got %+v", got)
+	}
+	cbs := gw.Callbacks()
+	if len(cbs) != 1 || !cbs[0].Delivered() || cbs[0].Notification.Version != "v2" || cbs[0].Notification.NotifyID != got[0].NotifyID {
+		t.Fatalf("Callbacks() = %+v", cbs)
+	}
+}

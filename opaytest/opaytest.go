@@ -75,6 +75,9 @@ type Merchant struct {
 	Functions  []string // "cashier", "valu", "bankcard", "invoice", "refund"
 	WebhookURL string   // where callbacks of orders without a callbackUrl go
 	Disabled   bool     // every call then answers 02007
+	// CallbackVersion is "v1" (the default) or "v2": the MACQUIRING_CALLBACK format, signed in
+	// its headers (docs/CALLBACKS.md). opay.CallbackHandler takes both.
+	CallbackVersion string
 }
 
 // Option configures a gateway.
@@ -226,6 +229,7 @@ func register(ctx context.Context, merchants opaygate.MerchantService, m Merchan
 	dm := &opaygate.Merchant{
 		ID: m.ID, Name: m.Name, PrivateKey: m.PrivateKey, PublicKey: m.PublicKey,
 		Status: opaygate.MerchantActive, Countries: m.Countries, WebhookURL: m.WebhookURL,
+		CallbackVersion: opaygate.CallbackVersion(m.CallbackVersion),
 	}
 	if m.Disabled {
 		dm.Status = opaygate.MerchantDisabled

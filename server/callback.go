@@ -29,7 +29,9 @@ type sandboxCallback struct {
 	NextAttemptAt  string               `json:"nextAttemptAt,omitempty"`
 	FirstAttemptAt string               `json:"firstAttemptAt,omitempty"`
 	CreatedAt      string               `json:"createdAt"`
+	Version        string               `json:"version"` // "v1" or "v2": the format it is sent in
 	Payload        opay.CallbackPayload `json:"payload"`
+	BodyV2         *opay.CallbackV2     `json:"bodyV2,omitempty"` // the v2 body, for v2 callbacks
 	History        []sandboxCallbackTry `json:"history"`
 }
 
@@ -106,7 +108,12 @@ func callbackView(c *opaygate.Callback, full bool) sandboxCallback {
 		ID: c.ID, MerchantID: c.MerchantID, OrderNo: c.OrderNo, Reference: c.Reference,
 		Status: string(c.Status), Refunded: c.Refunded, TargetURL: c.TargetURL, State: string(c.State),
 		Attempts: c.Attempts, NextAttemptAt: rfc3339(c.NextAttemptAt), FirstAttemptAt: rfc3339(c.FirstAttemptAt),
-		CreatedAt: rfc3339(c.CreatedAt), Payload: notify.Payload(c), History: []sandboxCallbackTry{},
+		CreatedAt: rfc3339(c.CreatedAt), Version: string(c.Version.OrDefault()), Payload: notify.Payload(c),
+		History: []sandboxCallbackTry{},
+	}
+	if c.Version.OrDefault() == opaygate.CallbackV2 {
+		b := notify.PayloadV2(c)
+		v.BodyV2 = &b
 	}
 	if c.State != opaygate.CallbackPending {
 		v.NextAttemptAt = ""

@@ -281,6 +281,35 @@ func TestDashboardSettings(t *testing.T) {
 			}
 		}
 	})
+	t.Run("CallbackVersion", func(t *testing.T) {
+		if body := b.mustGet(t, "/dashboard/settings"); !strings.Contains(body, `<option selected>v1</option><option>v2</option>`) {
+			t.Fatalf("the page does not offer v1 (chosen) and v2:\n%s", body)
+		}
+		b.mustPost(t, "/dashboard/settings", url.Values{"name": {"Shop A Ltd"}, "callback_version": {"v2"}})
+		m, _ := e.svc.Merchants.FindMerchant(ctx, e.A.ID)
+		if m.CallbackVersion != opaygate.CallbackV2 {
+			t.Fatalf("callback version %q", m.CallbackVersion)
+		}
+		if body := b.mustGet(t, "/dashboard/settings"); !strings.Contains(body, `<option>v1</option><option selected>v2</option>`) {
+			t.Fatal("the page does not show v2 chosen")
+		}
+		// A form without the field (an older page) leaves it alone.
+		b.mustPost(t, "/dashboard/settings", url.Values{"name": {"Shop A Ltd"}})
+		if m, _ := e.svc.Merchants.FindMerchant(ctx, e.A.ID); m.CallbackVersion != opaygate.CallbackV2 {
+			t.Fatalf("a form without the field changed it to %q", m.CallbackVersion)
+		}
+		for _, bad := range []string{"v3", "", "V1"} {
+			p := b.post(t, "/dashboard/settings", url.Values{"name": {"Shop A Ltd"}, "callback_version": {bad}})
+			if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "is not v1 or v2") {
+				t.Fatalf("%q: %d", bad, p.status)
+			}
+		}
+		v1 := opaygate.CallbackV1
+		b.mustPost(t, "/dashboard/settings", url.Values{"name": {"Shop A Ltd"}, "callback_version": {string(v1)}})
+		if m, _ := e.svc.Merchants.FindMerchant(ctx, e.A.ID); m.CallbackVersion != v1 {
+			t.Fatalf("back to v1: %q", m.CallbackVersion)
+		}
+	})
 	t.Run("RotateKey", func(t *testing.T) {
 		old := e.A.PrivateKey
 		if p := b.post(t, "/dashboard/settings/rotate-key", nil); p.status != http.StatusUnprocessableEntity {

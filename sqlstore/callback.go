@@ -25,7 +25,8 @@ var _ opaygate.CallbackService = (*CallbackService)(nil)
 
 const callbackColumns = `id, merchant_id, order_id, refund_id, target_url, status, refunded, amount, currency,
 	reference, order_no, country, instrument_type, channel, failure_reason, event_time, state, attempts,
-	next_attempt_at, first_attempt_at, lease_until, lease_owner, created_at, updated_at`
+	next_attempt_at, first_attempt_at, lease_until, lease_owner, created_at, updated_at,
+	version, notify_id, failure_code, refund_reference, refund_order_no, refund_amount, voided`
 
 func scanCallback(row interface{ Scan(...any) error }) (*opaygate.Callback, error) {
 	var c opaygate.Callback
@@ -34,7 +35,8 @@ func scanCallback(row interface{ Scan(...any) error }) (*opaygate.Callback, erro
 	if err := row.Scan(&c.ID, &c.MerchantID, &c.OrderID, &refundID, &c.TargetURL, &c.Status, &c.Refunded,
 		&c.Amount, &c.Currency, &c.Reference, &c.OrderNo, &c.Country, &c.InstrumentType, &c.Channel,
 		&c.FailureReason, &event, &c.State, &c.Attempts, &next, &first, &lease, &c.LeaseToken,
-		&created, &updated); err != nil {
+		&created, &updated, &c.Version, &c.NotifyID, &c.FailureCode, &c.RefundReference, &c.RefundOrderNo,
+		&c.RefundAmount, &c.Voided); err != nil {
 		return nil, err
 	}
 	c.RefundID = refundID.Int64

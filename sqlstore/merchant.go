@@ -23,7 +23,7 @@ type MerchantService struct {
 var _ opaygate.MerchantService = (*MerchantService)(nil)
 
 const merchantColumns = `id, name, private_key, public_key, status, countries, functions,
-	webhook_url, require_v2, vat_rate_bp, installment_banks, created_at`
+	webhook_url, require_v2, callback_version, vat_rate_bp, installment_banks, created_at`
 
 func scanMerchant(row interface{ Scan(...any) error }) (*opaygate.Merchant, error) {
 	var m opaygate.Merchant
@@ -31,7 +31,7 @@ func scanMerchant(row interface{ Scan(...any) error }) (*opaygate.Merchant, erro
 	var created int64
 	var banks sql.NullString
 	if err := row.Scan(&m.ID, &m.Name, &m.PrivateKey, &m.PublicKey, &m.Status, &countries,
-		&functions, &m.WebhookURL, &m.RequireV2, &m.VATRateBP, &banks, &created); err != nil {
+		&functions, &m.WebhookURL, &m.RequireV2, &m.CallbackVersion, &m.VATRateBP, &banks, &created); err != nil {
 		return nil, err
 	}
 	if banks.Valid {
@@ -55,6 +55,10 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	if m.Status == "" {
 		m.Status = opaygate.MerchantActive
 	}
+	m.CallbackVersion = m.CallbackVersion.OrDefault()
+	if err := m.CallbackVersion.Check(); err != nil {
+		return err
+	}
 	banks, err := encodeBanks(m.InstallmentBanks)
 	if err != nil {
 		return err
@@ -62,9 +66,9 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	m.CreatedAt = s.clock.Now()
 	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, m.Name, m.PrivateKey, m.PublicKey, m.Status, strings.Join(m.Countries, ","),
-			joinFunctions(m.Functions), m.WebhookURL, m.RequireV2, m.VATRateBP, banks, ms(m.CreatedAt), ms(m.CreatedAt))
+			joinFunctions(m.Functions), m.WebhookURL, m.RequireV2, m.CallbackVersion, m.VATRateBP, banks, ms(m.CreatedAt), ms(m.CreatedAt))
 		if isUniqueViolation(err) {
 			return opaygate.Errorf(opaygate.EDUPLICATE, "merchant %s already exists", m.ID)
 		} else if err != nil {
@@ -202,6 +206,12 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 	}
 	if upd.RequireV2 != nil {
 		set("require_v2", *upd.RequireV2)
+	}
+	if upd.CallbackVersion != nil {
+		if err := upd.CallbackVersion.Check(); err != nil {
+			return nil, err
+		}
+		set("callback_version", *upd.CallbackVersion)
 	}
 	if upd.InstallmentBanks != nil {
 		banks, err := encodeBanks(*upd.InstallmentBanks)

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -233,7 +234,7 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 		return err
 	}
 	if to.Final() {
-		return s.enqueueCallback(ctx, tx, o, false, now)
+		return s.enqueueCallback(ctx, tx, o, nil, now)
 	}
 	return nil
 }
@@ -245,24 +246,47 @@ func placeholders(n int) string {
 }
 
 // enqueueCallback writes the notification of o's current status to the
-// outbox, addressed to the order's callbackUrl or the merchant's webhook.
-func (s *OrderService) enqueueCallback(ctx context.Context, tx *Tx, o *opaygate.Order, refunded bool, now time.Time) error {
-	target := o.CallbackURL
-	if target == "" {
-		err := tx.queryRow(ctx, `SELECT webhook_url FROM merchants WHERE id = ?`, o.MerchantID).Scan(&target)
-		if err != nil {
-			return fmt.Errorf("find webhook: %w", err)
-		}
+// outbox, addressed to the order's callbackUrl or the merchant's webhook, in
+// the merchant's callback version of this moment (a v2 row gets its notifyId
+// now, so every attempt carries the same one). r is the refund whose success
+// it announces, nil for a change of the order.
+func (s *OrderService) enqueueCallback(ctx context.Context, tx *Tx, o *opaygate.Order, r *opaygate.Refund, now time.Time) error {
+	return s.enqueue(ctx, tx, o, r, false, now)
+}
+
+// enqueue writes o's notification; a refund's success names r, a void's completion says
+// voided (both are sent as refunded).
+func (s *OrderService) enqueue(ctx context.Context, tx *Tx, o *opaygate.Order, r *opaygate.Refund, voided bool, now time.Time) error {
+	var webhook string
+	var version opaygate.CallbackVersion
+	err := tx.queryRow(ctx, `SELECT webhook_url, callback_version FROM merchants WHERE id = ?`, o.MerchantID).Scan(&webhook, &version)
+	if err != nil {
+		return fmt.Errorf("find webhook: %w", err)
 	}
+	target := cmp.Or(o.CallbackURL, webhook)
 	if target == "" {
 		return nil
 	}
-	_, err := tx.exec(ctx, `INSERT INTO callbacks (merchant_id, order_id, target_url, status, refunded, amount,
-		currency, reference, order_no, country, instrument_type, channel, failure_reason, event_time, state,
-		next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-		o.MerchantID, o.ID, target, o.Status, refunded, o.Amount, o.Currency, o.Reference, o.OrderNo,
-		o.Country, o.PayMethod, o.Channel, o.FailureReason, ms(now), ms(now), ms(now), ms(now))
+	version = version.OrDefault()
+	notifyID := ""
+	if version == opaygate.CallbackV2 {
+		notifyID = randomHex(16)
+	}
+	var refundID sql.NullInt64
+	var refundRef, refundNo string
+	var refundAmount int64
+	if r != nil {
+		refundID = sql.NullInt64{Int64: r.ID, Valid: true}
+		refundRef, refundNo, refundAmount = r.Reference, r.RefundNo, r.Amount
+	}
+	_, err = tx.exec(ctx, `INSERT INTO callbacks (merchant_id, order_id, refund_id, target_url, status, refunded, amount,
+		currency, reference, order_no, country, instrument_type, channel, failure_code, failure_reason, event_time,
+		state, next_attempt_at, created_at, updated_at, version, notify_id, refund_reference, refund_order_no, refund_amount,
+		voided)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.MerchantID, o.ID, refundID, target, o.Status, r != nil || voided, o.Amount, o.Currency, o.Reference, o.OrderNo,
+		o.Country, o.PayMethod, o.Channel, o.FailureCode, o.FailureReason, ms(now), ms(now), ms(now), ms(now),
+		version, notifyID, refundRef, refundNo, refundAmount, voided)
 	if err != nil {
 		return fmt.Errorf("enqueue callback: %w", err)
 	}

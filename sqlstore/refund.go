@@ -249,16 +249,8 @@ func (s *RefundService) succeed(ctx context.Context, tx *Tx, r *opaygate.Refund,
 	if r.CallbackURL != "" {
 		o.CallbackURL = r.CallbackURL
 	}
-	if err := s.orders.enqueueCallback(ctx, tx, o, true, now); err != nil {
+	if err := s.orders.enqueueCallback(ctx, tx, o, r, now); err != nil {
 		return err
-	}
-	// enqueueCallback belongs to the order's state machine and knows no
-	// refunds; tie the row it may just have written to this refund. The
-	// order row is locked, so no other refunded callback of it can be
-	// written meanwhile.
-	if _, err := tx.exec(ctx, `UPDATE callbacks SET refund_id = ? WHERE id = (SELECT MAX(id) FROM callbacks
-		WHERE order_id = ? AND refunded = ? AND refund_id IS NULL)`, r.ID, o.ID, true); err != nil {
-		return fmt.Errorf("link refund callback: %w", err)
 	}
 	return nil
 }

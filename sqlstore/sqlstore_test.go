@@ -125,6 +125,24 @@ func TestMerchants(t *testing.T) {
 		t.Run("ErrDuplicate", func(t *testing.T) {
 			wantCode(t, e.svc.Merchants.CreateMerchant(ctx, &opaygate.Merchant{ID: e.m.ID, PrivateKey: "a", PublicKey: "b"}), opaygate.EDUPLICATE)
 		})
+		t.Run("CallbackVersion", func(t *testing.T) {
+			if m.CallbackVersion != opaygate.CallbackV1 {
+				t.Fatalf("default callback version %q", m.CallbackVersion)
+			}
+			v2, bad := opaygate.CallbackV2, opaygate.CallbackVersion("v3")
+			got, err := e.svc.Merchants.UpdateMerchant(ctx, e.other.ID, opaygate.MerchantUpdate{CallbackVersion: &v2})
+			if err != nil || got.CallbackVersion != v2 {
+				t.Fatalf("update: %+v %v", got, err)
+			}
+			_, err = e.svc.Merchants.UpdateMerchant(ctx, e.other.ID, opaygate.MerchantUpdate{CallbackVersion: &bad})
+			wantCode(t, err, opaygate.EINVALID)
+			wantCode(t, e.svc.Merchants.CreateMerchant(ctx, &opaygate.Merchant{ID: "100000000000042", PrivateKey: "a", PublicKey: "b",
+				CallbackVersion: bad}), opaygate.EINVALID)
+			v1 := opaygate.CallbackV1
+			if got, err := e.svc.Merchants.UpdateMerchant(ctx, e.other.ID, opaygate.MerchantUpdate{CallbackVersion: &v1}); err != nil || got.CallbackVersion != v1 {
+				t.Fatalf("back to v1: %+v %v", got, err)
+			}
+		})
 		t.Run("ErrNotFound", func(t *testing.T) {
 			_, err := e.svc.Merchants.FindMerchant(ctx, "999999999999999")
 			wantCode(t, err, opaygate.ENOTFOUND)

@@ -185,5 +185,5 @@ func (s *RefundService) completeVoid(ctx context.Context, tx *Tx, v *opaygate.Vo
 	}
 	o.Voided, o.VoidState = true, opaygate.VoidSuccess
 	v.Status, v.UpdatedAt = opaygate.VoidSuccess, now
-	return s.orders.enqueueCallback(ctx, tx, o, true, now)
+	return s.orders.enqueue(ctx, tx, o, nil, true, now)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // TestVoidOrder: initiated once (again: the same void), refunds refused from then on,
@@ -41,6 +42,10 @@ func TestVoidOrder(t *testing.T) {
 		}
 		if cbs := e.callbacks(t, o.ID); len(cbs) != 2 {
 			t.Fatalf("callbacks %v", cbs)
+		}
+		if flags, err := sqlstore.QueryStrings(e.db, `SELECT CASE WHEN refunded AND voided THEN 'void' ELSE 'order' END
+			FROM callbacks WHERE order_id = ? ORDER BY id`, o.ID); err != nil || len(flags) != 2 || flags[0] != "order" || flags[1] != "void" {
+			t.Fatalf("callback kinds %v %v", flags, err)
 		}
 
 		valu := e.paid(t, "void-valu", 60000)

@@ -108,7 +108,7 @@ func (c *CLI) callbackList(ctx context.Context, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tMERCHANT\tORDER NO\tREFERENCE\tSTATUS\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tTARGET")
+	fmt.Fprintln(tw, "ID\tMERCHANT\tORDER NO\tREFERENCE\tSTATUS\tVERSION\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tTARGET")
 	for _, cb := range list {
 		status := string(cb.Status)
 		if cb.Refunded {
@@ -118,14 +118,14 @@ func (c *CLI) callbackList(ctx context.Context, args []string) error {
 		if cb.State == opaygate.CallbackPending {
 			next = cb.NextAttemptAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", cb.ID, cb.MerchantID, cb.OrderNo, cb.Reference,
-			status, cb.State, cb.Attempts, next, cb.TargetURL)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", cb.ID, cb.MerchantID, cb.OrderNo, cb.Reference,
+			status, cb.Version.OrDefault(), cb.State, cb.Attempts, next, cb.TargetURL)
 		for _, a := range cb.History {
 			outcome := a.Error
 			if outcome == "" {
 				outcome = fmt.Sprintf("HTTP %d", a.HTTPStatus)
 			}
-			fmt.Fprintf(tw, "\t  %s\t%s\t%s\t\t\t\t\t\n", a.At.UTC().Format(time.RFC3339), outcome,
+			fmt.Fprintf(tw, "\t  %s\t%s\t%s\t\t\t\t\t\t\n", a.At.UTC().Format(time.RFC3339), outcome,
 				a.Duration.Round(time.Millisecond))
 		}
 	}

@@ -411,7 +411,8 @@ func TestCallbackCLI(t *testing.T) {
 
 	code, out, errOut = RunCLI(t, env, "", "callback", "list", "--merchant", m.ID)
 	if code != 0 || !strings.Contains(out, o.OrderNo) || !strings.Contains(out, "delivered") ||
-		!strings.Contains(out, "HTTP 200") || !strings.Contains(out, "42ms") || !strings.Contains(out, "https://shop.example.com/opay") {
+		!strings.Contains(out, "HTTP 200") || !strings.Contains(out, "42ms") || !strings.Contains(out, "https://shop.example.com/opay") ||
+		!strings.Contains(lineWith(out, o.OrderNo), " v1 ") {
 		t.Fatalf("callback list: %d\n%s%s", code, out, errOut)
 	}
 	id := strconv.FormatInt(claimed[0].ID, 10)
@@ -435,14 +436,21 @@ func TestCallbackCLI(t *testing.T) {
 		{[]string{"merchant", "update", m.ID}, exitUsage, "nothing to change"},
 		{[]string{"merchant", "update", m.ID, "--webhook-url", "ftp://x"}, exitUsage, "not an http(s) URL"},
 		{[]string{"merchant", "update", "999999999999999", "--webhook-url", ""}, exitError, "no merchant"},
+		{[]string{"merchant", "update", m.ID, "--callback-version", "V2"}, exitUsage, `--callback-version "V2" is not v1 or v2`},
 	} {
 		code, _, errOut := RunCLI(t, env, "", tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d %q, want %d %q", tc.args, code, errOut, tc.code, tc.want)
 		}
 	}
-	if code, out, _ := RunCLI(t, env, "", "merchant", "update", m.ID, "--webhook-url", ""); code != 0 || !strings.Contains(out, "webhook: none") {
+	if code, out, _ := RunCLI(t, env, "", "merchant", "update", m.ID, "--webhook-url", ""); code != 0 || !strings.Contains(out, "webhook: none; callbacks: v1") {
 		t.Errorf("removing the webhook: %d %q", code, out)
+	}
+	if code, out, _ := RunCLI(t, env, "", "merchant", "update", m.ID, "--callback-version", "v2"); code != 0 || !strings.Contains(out, "callbacks: v2") {
+		t.Errorf("switching to v2: %d %q", code, out)
+	}
+	if got, err := svcs.Merchants.FindMerchant(ctx, m.ID); err != nil || got.CallbackVersion != opaygate.CallbackV2 {
+		t.Errorf("after --callback-version v2: %+v %v", got, err)
 	}
 }
 

@@ -23,7 +23,13 @@ const testKey = "OPAYPRVreceiver-test-key"
 type receiver struct {
 	mu     sync.Mutex
 	bodies []opay.Callback
+	raw    []sentCallback
 	answer http.Handler
+}
+
+type sentCallback struct {
+	header http.Header
+	body   []byte
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +38,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if json.Unmarshal(body, &cb) == nil && r.Header.Get("Content-Type") == "application/json" {
 		rc.mu.Lock()
 		rc.bodies = append(rc.bodies, cb)
+		rc.raw = append(rc.raw, sentCallback{header: r.Header.Clone(), body: body})
 		rc.mu.Unlock()
 	}
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
@@ -129,6 +136,90 @@ func TestCallbackTest_ReceiverBugsFail(t *testing.T) {
 	}
 }
 
+// v2 receivers: one that verifies as OPay's page says (HMAC-SHA512 of RequestTimestamp and
+// the body) and checks no freshness, and one that signs the body alone, as v2 requests do
+// without their timestamp.
+var (
+	v2Literal = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha512.New, []byte(testKey))
+		mac.Write([]byte(r.Header.Get("RequestTimestamp")))
+		mac.Write(body)
+		if !hmac.Equal([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(r.Header.Get("Signature"))) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+		}
+	})
+	v2BodyOnly = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha512.New, []byte(testKey))
+		mac.Write(body)
+		if hex.EncodeToString(mac.Sum(nil)) != r.Header.Get("Signature") {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+		}
+	})
+)
+
+func TestCallbackTest_V2(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.Handler
+		code    int
+		lines   map[string]string // case → verdict
+		want    string            // in stderr
+	}{
+		{"SDKPasses", verifying, exitOK, map[string]string{"wrong signature": "ok: rejected", "changed amount": "ok: rejected",
+			"restamped": "ok: rejected", "stale timestamp": "ok: rejected", "correctly signed": "ok: accepted"}, ""},
+		{"LiteralPagePasses", v2Literal, exitOK, map[string]string{"wrong signature": "ok: rejected", "changed amount": "ok: rejected",
+			"restamped": "ok: rejected", "stale timestamp": "ok: accepted (rejecting it would stop replays)",
+			"correctly signed": "ok: accepted"}, ""},
+		{"TrustsAnything", trusting, exitError, map[string]string{"wrong signature": "FAIL: accepted a tampered callback",
+			"restamped": "FAIL: accepted a tampered callback", "correctly signed": "ok: accepted"},
+			"it accepted tampered callbacks (wrong signature: HTTP 200, changed amount: HTTP 200, restamped: HTTP 200): it must verify the headers' signature"},
+		{"BodyOnly", v2BodyOnly, exitError, map[string]string{"wrong signature": "ok: rejected",
+			"correctly signed": "FAIL: rejected a correctly signed callback"},
+			"HMAC-SHA512 (not SHA3) of RequestTimestamp followed by the raw body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc, url := newReceiver(t, tc.handler)
+			code, stdout, stderr := RunCLI(t, nil, "", "callback", "test", "--scheme", "v2", "--url", url,
+				"--merchant-id", demoMerchant, "--key", testKey, "--amount", "25000")
+			if code != tc.code || (tc.want != "" && !strings.Contains(stderr, tc.want)) || (tc.want == "" && stderr != "") {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, "v2 callbacks of order") || strings.Contains(stdout+stderr, testKey) {
+				t.Errorf("stdout:\n%s", stdout)
+			}
+			for name, verdict := range tc.lines {
+				if !strings.Contains(lineWith(stdout, name+" "), verdict) {
+					t.Errorf("%s: want %q:\n%s", name, verdict, stdout)
+				}
+			}
+			rc.mu.Lock()
+			defer rc.mu.Unlock()
+			if len(rc.raw) != 5 {
+				t.Fatalf("the receiver got %d callbacks", len(rc.raw))
+			}
+			good := rc.raw[4]
+			n, err := opay.ParseCallbackRequest(good.header, good.body, testKey)
+			if err != nil || n.Version != "v2" || n.Amount.Total != 25000 || n.Status != opay.StatusSuccess || len(n.NotifyID) != 32 {
+				t.Fatalf("the good callback: %+v %v", n, err)
+			}
+			if h := good.header; h.Get("MerchantId") != demoMerchant || h.Get("Authorization") != h.Get("Signature") {
+				t.Errorf("headers %v", h)
+			}
+			for i, sent := range rc.raw[:4] {
+				if _, err := opay.ParseCallbackRequest(sent.header, sent.body, testKey); err == nil {
+					t.Errorf("case %d verifies with the SDK", i+1)
+				}
+				var b opay.CallbackV2
+				if json.Unmarshal(sent.body, &b) != nil || b.NotifyID != n.NotifyID {
+					t.Errorf("case %d is not the same callback: %s", i+1, sent.body)
+				}
+			}
+		})
+	}
+}
+
 // Without a key on the command line or in the environment, the merchant's
 // key is read from the database.
 func TestCallbackTest_KeyFromDatabase(t *testing.T) {
@@ -160,7 +251,7 @@ func TestCallbackTest_Usage(t *testing.T) {
 		{"ErrBadURL", []string{"--url", "localhost:3000", "--merchant-id", demoMerchant}, exitUsage, "not an http(s) URL"},
 		{"ErrBadMerchant", []string{"--url", "http://127.0.0.1:1", "--merchant-id", "42"}, exitUsage, "15-digit"},
 		{"ErrBadCountry", []string{"--url", "http://127.0.0.1:1", "--merchant-id", demoMerchant, "--country", "KE"}, exitUsage, "--country"},
-		{"ErrV2", []string{"--url", "http://127.0.0.1:1", "--merchant-id", demoMerchant, "--scheme", "v2"}, exitUsage, "no v2 callbacks yet"},
+		{"ErrScheme", []string{"--url", "http://127.0.0.1:1", "--merchant-id", demoMerchant, "--scheme", "v3"}, exitUsage, `--scheme "v3" is not v1 or v2`},
 		{"ErrNoKey", []string{"--url", "http://127.0.0.1:1", "--merchant-id", demoMerchant, "--db", filepath.Join(dir, "none.db")},
 			exitError, "no key: give --key, set OPAYGATE_PRIVATE_KEY or OPAY_PRIVATE_KEY, or point --db"},
 		{"ErrNobodyListening", []string{"--url", "http://127.0.0.1:1/hook", "--merchant-id", demoMerchant, "--key", testKey},

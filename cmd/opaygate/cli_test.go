@@ -83,7 +83,8 @@ func TestCLI_Merchant(t *testing.T) {
 
 	code, stdout, stderr := run("merchant", "add", "--id", "100000000000001", "--name", "Given Keys",
 		"--private-key", "OPAYPRVsecret", "--public-key", "OPAYPUBpublic", "--countries", "EG",
-		"--functions", "cashier,valu", "--webhook-url", "https://shop.example.com/hook", "--require-v2")
+		"--functions", "cashier,valu", "--webhook-url", "https://shop.example.com/hook", "--require-v2",
+		"--callback-version", "v2")
 	if code != 0 || !strings.Contains(stdout, "100000000000001") || !strings.Contains(stdout, "OPAYPUBpublic") {
 		t.Fatalf("add: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -107,6 +108,7 @@ func TestCLI_Merchant(t *testing.T) {
 		"ErrUnknownCountry":  {[]string{"--name", "x", "--countries", "EG,KE"}, 2, `unknown country "KE"`},
 		"ErrUnknownFunction": {[]string{"--name", "x", "--functions", "cashier,crypto"}, 2, `unknown function "crypto"`},
 		"ErrSameKeys":        {[]string{"--name", "x", "--private-key", "k", "--public-key", "k"}, 2, "must differ"},
+		"ErrCallbackVersion": {[]string{"--name", "x", "--callback-version", "v3"}, 2, `--callback-version "v3" is not v1 or v2`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, stdout, stderr := run(append([]string{"merchant", "add"}, tc.args...)...)
@@ -124,7 +126,7 @@ func TestCLI_Merchant(t *testing.T) {
 		t.Fatalf("list shows a private key:\n%s", stdout)
 	}
 	line := lineWith(stdout, "100000000000001")
-	for _, want := range []string{"active", "EG", "cashier,valu", "yes", "https://shop.example.com/hook", "OPAYPUBpublic"} {
+	for _, want := range []string{"active", "EG", "cashier,valu", "yes", " v2 ", "https://shop.example.com/hook", "OPAYPUBpublic"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("list line %q lacks %q", line, want)
 		}

@@ -35,6 +35,9 @@ Adds a merchant. Without --private-key and --public-key it generates keys with
 128 bits of randomness each and prints them once: store the private key
 then, it is never shown again.
 
+--callback-version v2 makes its callbacks MACQUIRING_CALLBACK bodies signed
+in their headers (docs/CALLBACKS.md); the default is v1.
+
 Example:
 
 	opaygate merchant add --name "My Shop" --countries EG,NG --webhook-url https://shop.example.com/opay
@@ -53,11 +56,13 @@ const merchantUpdateUsage = `Usage: opaygate merchant update [flags] MERCHANT_ID
 
 Changes a merchant's settings; only the flags given change. The webhook URL
 is where callbacks go for orders without a callbackUrl (docs/CALLBACKS.md);
-an empty value removes it.
+an empty value removes it. The callback version applies to callbacks written
+from now on: those already written keep theirs, retries included.
 
-Example:
+Examples:
 
 	opaygate merchant update 256612345678901 --webhook-url https://shop.example.com/opay
+	opaygate merchant update 256612345678901 --callback-version v2
 `
 
 const merchantStatusUsage = `Usage: opaygate merchant %[1]s [flags] MERCHANT_ID
@@ -110,6 +115,7 @@ func (c *CLI) merchantAdd(ctx context.Context, args []string) error {
 	public := fs.String("public-key", "", "public `key` (default: generated)")
 	webhook := fs.String("webhook-url", "", "default callback `URL` for orders without a callbackUrl")
 	requireV2 := fs.Bool("require-v2", false, "accept only timestamped (v2) signatures from this merchant")
+	callbackVersion := fs.String("callback-version", string(opaygate.CallbackV1), callbackVersionHelp)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -126,6 +132,11 @@ func (c *CLI) merchantAdd(ctx context.Context, args []string) error {
 		Status:     opaygate.MerchantActive,
 		WebhookURL: *webhook,
 		RequireV2:  *requireV2,
+
+		CallbackVersion: opaygate.CallbackVersion(*callbackVersion),
+	}
+	if err := m.CallbackVersion.Check(); err != nil {
+		return usageErrorf("merchant add: --callback-version %q is not v1 or v2", *callbackVersion)
 	}
 	if m.Name == "" {
 		return usageErrorf("merchant add: --name is required")
@@ -183,6 +194,7 @@ func (c *CLI) merchantAdd(ctx context.Context, args []string) error {
 	fmt.Fprintf(w, "added merchant %s (%s)\n", m.ID, m.Name)
 	fmt.Fprintf(w, "  countries:   %s\n", strings.Join(m.Countries, ","))
 	fmt.Fprintf(w, "  functions:   %s\n", joinFunctions(m.Functions))
+	fmt.Fprintf(w, "  callbacks:   %s\n", m.CallbackVersion)
 	fmt.Fprintf(w, "  public key:  %s\n", m.PublicKey)
 	if generated {
 		fmt.Fprintf(w, "  private key: %s\n", m.PrivateKey)
@@ -216,14 +228,15 @@ func (c *CLI) merchantList(ctx context.Context, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tCOUNTRIES\tFUNCTIONS\tV2 ONLY\tWEBHOOK\tPUBLIC KEY")
+	fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tCOUNTRIES\tFUNCTIONS\tV2 ONLY\tCALLBACKS\tWEBHOOK\tPUBLIC KEY")
 	for _, m := range merchants {
 		webhook := m.WebhookURL
 		if webhook == "" {
 			webhook = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Status,
-			strings.Join(m.Countries, ","), joinFunctions(m.Functions), yesNo(m.RequireV2), webhook, m.PublicKey)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Status,
+			strings.Join(m.Countries, ","), joinFunctions(m.Functions), yesNo(m.RequireV2), m.CallbackVersion.OrDefault(),
+			webhook, m.PublicKey)
 	}
 	return tw.Flush()
 }
@@ -264,6 +277,7 @@ func (c *CLI) merchantUpdate(ctx context.Context, args []string) error {
 	dsn := dbFromEnv(c.Getenv)
 	registerDBFlag(fs, &dsn)
 	webhook := fs.String("webhook-url", "", "default callback `URL` for orders without a callbackUrl; empty removes it")
+	callbackVersion := fs.String("callback-version", "", callbackVersionHelp)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -273,17 +287,25 @@ func (c *CLI) merchantUpdate(ctx context.Context, args []string) error {
 	}
 	var upd opaygate.MerchantUpdate
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "webhook-url" {
+		switch f.Name {
+		case "webhook-url":
 			upd.WebhookURL = webhook
+		case "callback-version":
+			v := opaygate.CallbackVersion(*callbackVersion)
+			upd.CallbackVersion = &v
 		}
 	})
-	if upd.WebhookURL == nil {
-		return usageErrorf("merchant update: nothing to change (give --webhook-url)")
+	if upd.WebhookURL == nil && upd.CallbackVersion == nil {
+		return usageErrorf("merchant update: nothing to change (give --webhook-url or --callback-version)")
 	}
-	if w := *upd.WebhookURL; w != "" {
+	if upd.WebhookURL != nil && *upd.WebhookURL != "" {
+		w := *upd.WebhookURL
 		if u, err := url.Parse(w); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usageErrorf("merchant update: --webhook-url %q is not an http(s) URL", w)
 		}
+	}
+	if upd.CallbackVersion != nil && upd.CallbackVersion.Check() != nil {
+		return usageErrorf("merchant update: --callback-version %q is not v1 or v2", *callbackVersion)
 	}
 	db, svcs, err := openStore(ctx, dsn)
 	if err != nil {
@@ -301,9 +323,13 @@ func (c *CLI) merchantUpdate(ctx context.Context, args []string) error {
 	if webhookNow == "" {
 		webhookNow = "none"
 	}
-	fmt.Fprintf(c.Stdout, "merchant %s updated; webhook: %s\n", m.ID, webhookNow)
+	fmt.Fprintf(c.Stdout, "merchant %s updated; webhook: %s; callbacks: %s\n", m.ID, webhookNow, m.CallbackVersion.OrDefault())
 	return nil
 }
+
+// callbackVersionHelp describes --callback-version of merchant add and update.
+const callbackVersionHelp = "callback `version`: v1 (transaction-status, signed in the body) or v2 " +
+	"(MACQUIRING_CALLBACK, signed in the headers); applies to callbacks written from now on"
 
 func joinFunctions(fns []opaygate.Function) string {
 	s := make([]string, len(fns))

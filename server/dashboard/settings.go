@@ -10,24 +10,39 @@ import (
 // settingsPage is the data of the settings page.
 type settingsPage struct {
 	Name, WebhookURL string
+	CallbackVersion  opaygate.CallbackVersion
+	CallbackVersions []opaygate.CallbackVersion
 }
 
-// settings shows the merchant's name, default webhook URL and public key. The private key is
-// never shown here: it can only be replaced (rotateKey).
+func settingsOf(m *opaygate.Merchant) settingsPage {
+	return settingsPage{Name: m.Name, WebhookURL: m.WebhookURL, CallbackVersion: m.CallbackVersion.OrDefault(),
+		CallbackVersions: opaygate.CallbackVersions()}
+}
+
+// settings shows the merchant's name, default webhook URL, callback version and public key.
+// The private key is never shown here: it can only be replaced (rotateKey).
 func (d *Dashboard) settings(w http.ResponseWriter, r *http.Request, v *visit) {
-	d.render(w, r, http.StatusOK, "settings", v, page{Title: "Settings", Nav: "settings",
-		Data: settingsPage{Name: v.m.Name, WebhookURL: v.m.WebhookURL}})
+	d.render(w, r, http.StatusOK, "settings", v, page{Title: "Settings", Nav: "settings", Data: settingsOf(v.m)})
 }
 
-// updateSettings changes the merchant's name and default webhook URL.
+// updateSettings changes the merchant's name, default webhook URL and callback version. A form
+// without callback_version (an older page) leaves the version alone; one with it must say v1
+// or v2, as `opaygate merchant update --callback-version` must.
 func (d *Dashboard) updateSettings(w http.ResponseWriter, r *http.Request, v *visit) {
-	f := settingsPage{Name: strings.TrimSpace(r.PostFormValue("name")), WebhookURL: strings.TrimSpace(r.PostFormValue("webhook_url"))}
+	f := settingsOf(v.m)
+	f.Name, f.WebhookURL = strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("webhook_url"))
+	upd := opaygate.MerchantUpdate{Name: &f.Name, WebhookURL: &f.WebhookURL}
 	err := opaygate.CheckText("name", f.Name, opaygate.MaxNameLength, true)
 	if err == nil {
 		err = opaygate.CheckURL("webhook URL", f.WebhookURL, false)
 	}
+	if _, sent := r.PostForm["callback_version"]; sent && err == nil {
+		f.CallbackVersion = opaygate.CallbackVersion(r.PostFormValue("callback_version"))
+		upd.CallbackVersion = &f.CallbackVersion
+		err = f.CallbackVersion.Check()
+	}
 	if err == nil {
-		_, err = d.svc.Merchants.UpdateMerchant(r.Context(), v.m.ID, opaygate.MerchantUpdate{Name: &f.Name, WebhookURL: &f.WebhookURL})
+		_, err = d.svc.Merchants.UpdateMerchant(r.Context(), v.m.ID, upd)
 	}
 	if err != nil {
 		status, msg, ok := formError(err)
@@ -54,7 +69,7 @@ func (d *Dashboard) rotateKey(w http.ResponseWriter, r *http.Request, v *visit) 
 	if r.PostFormValue("confirm") != "yes" {
 		d.render(w, r, http.StatusUnprocessableEntity, "settings", v, page{Title: "Settings", Nav: "settings",
 			Error: "Tick the box to confirm that the current private key stops working.",
-			Data:  settingsPage{Name: v.m.Name, WebhookURL: v.m.WebhookURL}})
+			Data:  settingsOf(v.m)})
 		return
 	}
 	private, _ := opaygate.NewKeyPair()
