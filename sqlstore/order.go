@@ -137,82 +137,43 @@ func stampNew(o *opaygate.Order, now, expireAt time.Time) {
 // insertOrder writes a new order and the first event of its timeline. A
 // reference the merchant already used answers EDUPLICATE with that order.
 func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Order) error {
-	if tx.db.dialect == Postgres {
-		return s.insertOrderPostgres(ctx, tx, o)
-	}
 	var err error
 	if o.ID, o.OrderNo, err = tx.nextNumber(ctx, "orders", o.CreatedAt); err != nil {
 		return err
 	}
-	res, err := tx.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, `+placeholders(len(orderValues(o)))+`)
-		ON CONFLICT (merchant_id, reference) DO NOTHING`,
-		append([]any{o.ID, o.OrderNo}, orderValues(o)...)...)
-	if err != nil {
-		return fmt.Errorf("insert order: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return duplicateOrder(ctx, tx, o)
-	}
-	return s.recordEvent(ctx, tx, o.ID, "", o.Status, o.Step, "", "", o.CreatedAt)
-}
-
-// insertOrderPostgres is insertOrder in one statement, and so one round trip
-// instead of three: the number drawn from the sequence, the order and its
-// first event. The order number is nextNumber's: the day, then the id in 12
-// digits. A duplicate reference inserts nothing and returns no row.
-func (s *OrderService) insertOrderPostgres(ctx context.Context, tx *Tx, o *opaygate.Order) error {
-	values := orderValues(o)
-	args := append([]any{o.CreatedAt.Format("060102")}, values...)
-	args = append(args, "", o.Status, o.Step, "", "", ms(o.CreatedAt))
-	err := tx.queryRow(ctx, `WITH n AS (SELECT nextval('orders_seq') AS id),
-		o AS (INSERT INTO orders (`+orderColumns+`)
-			VALUES ((SELECT id FROM n), ?::text || lpad(((SELECT id FROM n) % 1000000000000)::text, 12, '0'),
-				`+placeholders(len(values))+`)
-			ON CONFLICT (merchant_id, reference) DO NOTHING
-			RETURNING id, order_no),
-		e AS (INSERT INTO order_events (order_id, from_status, to_status, step, code, reason, at)
-			SELECT id, ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint FROM o)
-		SELECT id, order_no FROM o`, args...).Scan(&o.ID, &o.OrderNo)
-	if errors.Is(err, sql.ErrNoRows) {
-		return duplicateOrder(ctx, tx, o)
-	}
-	if err != nil {
-		return fmt.Errorf("insert order: %w", err)
-	}
-	return nil
-}
-
-// orderValues are the values of orderColumns after id and order_no.
-func orderValues(o *opaygate.Order) []any {
 	var invoiceID any
 	if o.InvoiceID != 0 {
 		invoiceID = o.InvoiceID
 	}
-	return []any{o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
+	res, err := tx.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (merchant_id, reference) DO NOTHING`,
+		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
 		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
 		o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
 		invoiceID, o.InvoiceNo, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
 		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
 		ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products), encodeMap(o.MethodData),
-		o.DisplayName, o.VisitSource, o.EvokeOpay, o.ClientIP}
-}
-
-// duplicateOrder is the error of creating o when its merchant already has an
-// order with its reference.
-func duplicateOrder(ctx context.Context, tx *Tx, o *opaygate.Order) error {
-	dup := opaygate.Order{MerchantID: o.MerchantID, Reference: o.Reference}
-	var expire int64
-	err := tx.queryRow(ctx, `SELECT order_no, status, step, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
-		o.MerchantID, o.Reference).Scan(&dup.OrderNo, &dup.Status, &dup.Step, &expire)
+		o.DisplayName, o.VisitSource, o.EvokeOpay, o.ClientIP)
 	if err != nil {
-		return fmt.Errorf("find duplicate order: %w", err)
+		return fmt.Errorf("insert order: %w", err)
 	}
-	dup.ExpireAt = fromMS(expire)
-	dup.ApplyExpiry(o.CreatedAt)
-	return &opaygate.Error{Code: opaygate.EDUPLICATE,
-		Message:  "the payment reference(merchant order number) already exists.",
-		Existing: &opaygate.Existing{Reference: o.Reference, No: dup.OrderNo, Status: string(dup.Status)}}
+	if n, _ := res.RowsAffected(); n == 0 {
+		dup := opaygate.Order{MerchantID: o.MerchantID, Reference: o.Reference}
+		var expire int64
+		err := tx.queryRow(ctx, `SELECT order_no, status, step, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
+			o.MerchantID, o.Reference).Scan(&dup.OrderNo, &dup.Status, &dup.Step, &expire)
+		if err != nil {
+			return fmt.Errorf("find duplicate order: %w", err)
+		}
+		dup.ExpireAt = fromMS(expire)
+		dup.ApplyExpiry(o.CreatedAt)
+		no, status := dup.OrderNo, dup.Status
+		return &opaygate.Error{Code: opaygate.EDUPLICATE,
+			Message:  "the payment reference(merchant order number) already exists.",
+			Existing: &opaygate.Existing{Reference: o.Reference, No: no, Status: string(status)}}
+	}
+	return s.recordEvent(ctx, tx, o.ID, "", o.Status, o.Step, "", "", o.CreatedAt)
 }
 
 func (s *OrderService) recordEvent(ctx context.Context, tx *Tx, orderID int64, from, to opaygate.OrderStatus, step opaygate.Step, code, reason string, at time.Time) error {
