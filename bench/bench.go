@@ -188,6 +188,9 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	if cfg.Target == "" && db.Dialect() == sqlstore.SQLite {
 		e.writeStats = db.WriteStats
 	}
+	if db != nil && db.Dialect() == sqlstore.Postgres {
+		e.postgresStats = db.PostgresStats
+	}
 
 	wanted := func(s string) bool { return slices.Contains(cfg.Scenarios, s) }
 	if cfg.Preload > 0 && wanted(Status) {

@@ -118,6 +118,46 @@ func TestRunPostgres(t *testing.T) {
 	}
 }
 
+// PostgreSQL's own view of the writes. Its counters lag by up to a second
+// of each connection's work, so the run lasts a few seconds; they count the
+// other clients of the shared test server too, so only their presence and
+// sanity are checked, never a rate.
+func TestRunPostgresOwnView(t *testing.T) {
+	cfg := tiny(0)
+	cfg.DB = sqlstoretest.URL(t, sqlstore.Postgres)
+	cfg.Duration, cfg.Warmup = 2500*time.Millisecond, 300*time.Millisecond
+	cfg.Scenarios = []string{bench.Status, bench.ValUCreate}
+	rep := mustRun(t, cfg)
+	for _, res := range rep.Results {
+		checkResult(t, res, -1)
+		switch pg := res.Postgres; {
+		case res.Scenario == bench.Status && pg != nil:
+			t.Errorf("status reports PostgreSQL's writes: %+v", pg)
+		case res.Scenario == bench.ValUCreate && (pg == nil || pg.Commits <= 0 || pg.WALSyncs <= 0 || pg.CommitsPerSync <= 0):
+			t.Errorf("%s: PostgreSQL's view %+v, want its commits and WAL flushes counted", res.Scenario, pg)
+		}
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "valu-create: PostgreSQL") || !strings.Contains(table.String(), "WAL flushes/s") {
+		t.Errorf("table lacks PostgreSQL's commits and WAL flushes:\n%s", table.String())
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back bench.Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if vc, _ := back.Result(bench.ValUCreate); vc.Postgres == nil || vc.Postgres.CommitsPerSec <= 0 || vc.Postgres.WALSyncsPerSec <= 0 {
+		t.Errorf("JSON lacks PostgreSQL's view:\n%s", js.String())
+	}
+	t.Logf("\n%s", table.String())
+}
+
 // A duration run stops by itself and counts what it measured.
 func TestRunDuration(t *testing.T) {
 	cfg := tiny(0)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // load says how hard and how long to drive a scenario.
@@ -49,6 +51,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	if sc.writes && e.writeStats != nil {
 		commits, writes = e.writeStats()
 	}
+	pgBefore, pgOK := e.samplePostgres(ctx, sc)
 	// Without a warm-up every operation counts, the first ones included.
 	measuring.Store(l.warmup == 0)
 	for i := range stats {
@@ -125,6 +128,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		if sc.writes && e.writeStats != nil {
 			commits, writes = e.writeStats()
 		}
+		pgBefore, pgOK = e.samplePostgres(ctx, sc)
 		measuring.Store(true)
 	}
 	if l.operations <= 0 {
@@ -143,6 +147,9 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		if r.Commits = c - commits; r.Commits > 0 {
 			r.WritesPerCommit = float64(w-writes) / float64(r.Commits)
 		}
+	}
+	if pgAfter, ok := e.samplePostgres(ctx, sc); ok && pgOK {
+		r.Postgres = postgresActivity(pgAfter.Sub(pgBefore), elapsed)
 	}
 	cancel()
 	<-progressDone
@@ -201,4 +208,28 @@ func errorKinds(m map[string]int64) []string {
 		return out[i] < out[j]
 	})
 	return out
+}
+
+// samplePostgres reads PostgreSQL's counters around a write scenario; false
+// on SQLite, for reads, or when they cannot be read (the scenario's own
+// numbers still stand).
+func (e *env) samplePostgres(ctx context.Context, sc scenario) (sqlstore.PostgresStats, bool) {
+	if !sc.writes || e.postgresStats == nil {
+		return sqlstore.PostgresStats{}, false
+	}
+	s, err := e.postgresStats(ctx)
+	return s, err == nil
+}
+
+func postgresActivity(d sqlstore.PostgresStats, elapsed time.Duration) *PostgresActivity {
+	secs := elapsed.Seconds()
+	if secs <= 0 {
+		return nil
+	}
+	a := &PostgresActivity{Commits: d.Commits, CommitsPerSec: float64(d.Commits) / secs,
+		WALSyncs: d.WALSyncs, WALSyncsPerSec: float64(d.WALSyncs) / secs}
+	if d.WALSyncs > 0 {
+		a.CommitsPerSync = float64(d.Commits) / float64(d.WALSyncs)
+	}
+	return a
 }

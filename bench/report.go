@@ -38,9 +38,28 @@ type Result struct {
 	// writes in one durable commit.
 	Commits         int64   `json:"commits,omitempty"`
 	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
+	// Postgres is PostgreSQL's own view of a write scenario, when the
+	// gateway's database is PostgreSQL and the benchmark reaches it.
+	Postgres *PostgresActivity `json:"postgres,omitempty"`
 	// RoundsOpsPerSec is every round's throughput when there were several;
 	// the rest of the result is the fastest round's.
 	RoundsOpsPerSec []float64 `json:"rounds_ops_per_sec,omitempty"`
+}
+
+// PostgresActivity is what PostgreSQL counted while a write scenario ran
+// (sqlstore.PostgresStats): this database's commits, from pg_stat_database,
+// and the cluster's WAL syncs, from pg_stat_wal. Commits per sync is
+// PostgreSQL's group commit: with synchronous_commit on, each commit waits
+// for a sync of the WAL that holds it, and one sync covers every commit
+// written before it. Other clients of the same cluster count too, and
+// backends report their counts at most once a second: on a run of a few
+// seconds, or a shared server, the figures are indicative.
+type PostgresActivity struct {
+	Commits        int64   `json:"commits"`
+	CommitsPerSec  float64 `json:"commits_per_sec"`
+	WALSyncs       int64   `json:"wal_syncs"`
+	WALSyncsPerSec float64 `json:"wal_syncs_per_sec"`
+	CommitsPerSync float64 `json:"commits_per_wal_sync,omitempty"`
 }
 
 // Growth is the status scenario at growing table sizes.
@@ -132,6 +151,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if res.Commits > 0 && res.Seconds > 0 {
 			fmt.Fprintf(&b, "%s: %.0f commits/s carrying %.1f writes each\n", res.Scenario,
 				float64(res.Commits)/res.Seconds, res.WritesPerCommit)
+		}
+		if pg := res.Postgres; pg != nil && pg.Commits == 0 {
+			fmt.Fprintf(&b, "%s: PostgreSQL counted no commit yet (its statistics lag by up to a second)\n", res.Scenario)
+		} else if pg != nil {
+			fmt.Fprintf(&b, "%s: PostgreSQL %.0f commits/s, %.0f WAL flushes/s", res.Scenario,
+				pg.CommitsPerSec, pg.WALSyncsPerSec)
+			if pg.CommitsPerSync > 0 {
+				fmt.Fprintf(&b, ", %.1f commits per flush", pg.CommitsPerSync)
+			}
+			b.WriteString(" (pg_stat_database, pg_stat_wal)\n")
 		}
 	}
 	if g := r.Growth; g != nil && len(g.Steps) > 0 {

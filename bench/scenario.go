@@ -11,6 +11,7 @@ import (
 
 	"github.com/opaygate/opaygate/bench/bulkload"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // The scenarios, in the order they run.
@@ -88,6 +89,9 @@ type env struct {
 	// writeStats reads the in-process SQLite's group-commit counters:
 	// transactions committed and the writes they carried. Nil elsewhere.
 	writeStats func() (commits, writes int64)
+	// postgresStats reads PostgreSQL's own counters when the gateway's
+	// database is PostgreSQL and the benchmark can reach it. Nil elsewhere.
+	postgresStats func(context.Context) (sqlstore.PostgresStats, error)
 }
 
 // freshReference is unique across the run's workers, rounds and runs.

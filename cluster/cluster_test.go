@@ -78,74 +78,78 @@ func (j *journal) invoiceNos() []string {
 // TestManyNodes drives three nodes on one database with concurrent clients
 // and then holds the database against every answer they received.
 func TestManyNodes(t *testing.T) {
-	eachBackend(t, func(t *testing.T, c *cluster) {
-		j := newJournal()
-		seed := uint64(time.Now().UnixNano())
-		t.Logf("workload seed %d", seed)
+	eachBackend(t, manyNodes)
+}
 
-		// Products are made through the services (they have no API):
-		// every node at once, so productNo must come from the database.
-		productNos := c.createProductsTogether(t, 10)
+// manyNodes is TestManyNodes on one cluster: the workload, then the
+// invariants.
+func manyNodes(t *testing.T, c *cluster) {
+	j := newJournal()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("workload seed %d", seed)
 
-		start := time.Now()
-		var done atomic.Bool
-		var clockWG sync.WaitGroup
-		clockWG.Go(func() {
-			for range clockSteps {
-				time.Sleep(150 * time.Millisecond)
-				if done.Load() {
-					return
-				}
-				c.advanceAll(t, clockStep)
+	// Products are made through the services (they have no API):
+	// every node at once, so productNo must come from the database.
+	productNos := c.createProductsTogether(t, 10)
+
+	start := time.Now()
+	var done atomic.Bool
+	var clockWG sync.WaitGroup
+	clockWG.Go(func() {
+		for range clockSteps {
+			time.Sleep(150 * time.Millisecond)
+			if done.Load() {
+				return
 			}
-		})
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				rng := rand.New(rand.NewPCG(seed, uint64(w)))
-				k := w // round-robin position: each call goes to the next node
-				next := func() int { k++; return k }
-				for i := range invoicesPerRun {
-					c.createInvoice(t, j, next(), i%2 == 0)
-				}
-				for range iterations {
-					switch r := rng.IntN(10); {
-					case r < 6:
-						c.valuFlow(t, j, rng, next, rng.IntN(valuRefs))
-					case r < 9:
-						c.cashierFlow(t, j, rng, next, rng.IntN(cashierRefs))
-					default:
-						if nos := j.invoiceNos(); len(nos) > 0 {
-							no := nos[rng.IntN(len(nos))]
-							j.invoice(no, "cancel", c.call(t, next(), pathCancelInvoice, opay.InvoiceNoRequest{InvoiceNo: no}))
-						}
+			c.advanceAll(t, clockStep)
+		}
+	})
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(seed, uint64(w)))
+			k := w // round-robin position: each call goes to the next node
+			next := func() int { k++; return k }
+			for i := range invoicesPerRun {
+				c.createInvoice(t, j, next(), i%2 == 0)
+			}
+			for range iterations {
+				switch r := rng.IntN(10); {
+				case r < 6:
+					c.valuFlow(t, j, rng, next, rng.IntN(valuRefs))
+				case r < 9:
+					c.cashierFlow(t, j, rng, next, rng.IntN(cashierRefs))
+				default:
+					if nos := j.invoiceNos(); len(nos) > 0 {
+						no := nos[rng.IntN(len(nos))]
+						j.invoice(no, "cancel", c.call(t, next(), pathCancelInvoice, opay.InvoiceNoRequest{InvoiceNo: no}))
 					}
 				}
-			})
-		}
-		wg.Wait()
-		done.Store(true)
-		clockWG.Wait()
-		elapsed := time.Since(start)
-		calls := c.calls.Load()
+			}
+		})
+	}
+	wg.Wait()
+	done.Store(true)
+	clockWG.Wait()
+	elapsed := time.Since(start)
+	calls := c.calls.Load()
 
-		// Every hosted-checkout order and short invoice is now past its
-		// time; the sweepers must close the orders, once each.
-		c.advanceAll(t, 3*time.Minute)
-		c.waitSwept(t, "reference LIKE 'cash-%'")
-		c.stop()
+	// Every hosted-checkout order and short invoice is now past its
+	// time; the sweepers must close the orders, once each.
+	c.advanceAll(t, 3*time.Minute)
+	c.waitSwept(t, "reference LIKE 'cash-%'")
+	c.stop()
 
-		t.Logf("%s: %d requests in %s across %d nodes: %.0f requests/s", c.dialect, calls,
-			elapsed.Round(time.Millisecond), len(c.nodes), float64(calls)/elapsed.Seconds())
-		t.Logf("answers: %v", j.codes)
-		for _, nd := range c.nodes {
-			t.Logf("node %d swept %d orders", nd.i, nd.swept.Load())
-		}
+	t.Logf("%s: %d requests in %s across %d nodes: %.0f requests/s", c.dialect, calls,
+		elapsed.Round(time.Millisecond), len(c.nodes), float64(calls)/elapsed.Seconds())
+	t.Logf("answers: %v", j.codes)
+	for _, nd := range c.nodes {
+		t.Logf("node %d swept %d orders", nd.i, nd.swept.Load())
+	}
 
-		c.checkUniqueness(t, productNos)
-		c.checkOrders(t, j)
-		c.checkInvoices(t, j)
-	})
+	c.checkUniqueness(t, productNos)
+	c.checkOrders(t, j)
+	c.checkInvoices(t, j)
 }
 
 // valuFlow is one customer's attempt at paying order valu-<n> by ValU on

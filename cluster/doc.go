@@ -6,6 +6,9 @@
 //     PostgreSQL schema, or one SQLite database in one process, while
 //     concurrent clients drive them round-robin on overlapping references;
 //     afterwards the database is checked against every answer the clients got;
+//   - the same workload and invariants with the three nodes behind PgBouncer in
+//     transaction pooling mode (Debian's pgbouncer, started by the test), which they
+//     also migrate through;
 //   - the core's race tests (close against OTP, one reference created fifty
 //     times) over HTTP across the three nodes;
 //   - the real opaygate binary on a PostgreSQL that the test starts and stops

@@ -91,8 +91,16 @@ func eachBackend(t *testing.T, fn func(t *testing.T, c *cluster)) {
 // do; the migration lock must make that safe.
 func startCluster(t testing.TB, dialect sqlstore.Dialect, n int) *cluster {
 	t.Helper()
-	ctx := context.Background()
 	url := sqlstoretest.URL(t, dialect)
+	return startClusterOn(t, dialect, url, url, n)
+}
+
+// startClusterOn starts n nodes on the database at url, and checks it
+// through inspectURL: the same database, reached directly when url names a
+// connection pooler in front of it.
+func startClusterOn(t testing.TB, dialect sqlstore.Dialect, url, inspectURL string, n int) *cluster {
+	t.Helper()
+	ctx := context.Background()
 	c := &cluster{t: t, dialect: dialect}
 	c.client = &http.Client{
 		Timeout:   30 * time.Second,
@@ -194,7 +202,7 @@ func startCluster(t testing.TB, dialect sqlstore.Dialect, n int) *cluster {
 		}
 	})
 
-	c.inspect = openInspector(t, dialect, url)
+	c.inspect = openInspector(t, dialect, inspectURL)
 	return c
 }
 

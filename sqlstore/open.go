@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -32,6 +33,11 @@ type DB struct {
 
 	group *committer // SQLite's group commit; nil on PostgreSQL
 
+	// transactionPooled is set when the PostgreSQL URL names a pooler in
+	// transaction mode (pool_mode=transaction): nothing may outlive a
+	// transaction on a server connection.
+	transactionPooled bool
+
 	merchants merchantCache
 
 	// rerun, when set by a test, throws a batch away before its commit
@@ -39,25 +45,30 @@ type DB struct {
 	rerun func() bool
 }
 
-// Open connects to the database named by url: a file path or sqlite:PATH
-// for SQLite (created when missing), or postgres://… for PostgreSQL. It does
-// not migrate; call Migrate.
-func Open(ctx context.Context, url string) (*DB, error) {
+// Open connects to the database named by dbURL: a file path or sqlite:PATH
+// for SQLite (created when missing), or postgres://… for PostgreSQL, with
+// pool_mode=transaction when that is a pooler in transaction mode such as
+// PgBouncer. It does not migrate; call Migrate.
+func Open(ctx context.Context, dbURL string) (*DB, error) {
 	var db *DB
 	var err error
 	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		db, err = openPostgres(url)
-	case url == "":
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		db, err = openPostgres(dbURL)
+	case dbURL == "":
 		return nil, errors.New("open database: empty database URL")
 	default:
-		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
+		db, err = openSQLite(strings.TrimPrefix(dbURL, "sqlite:"))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
+		if strings.Contains(err.Error(), "unsupported startup parameter") {
+			// PgBouncer's answer to the timeouts opaygate sets at connect.
+			return nil, fmt.Errorf("open database: %w (behind PgBouncer in transaction mode? add pool_mode=transaction to the URL)", err)
+		}
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
@@ -86,21 +97,38 @@ func openSQLite(path string) (*DB, error) {
 	return db, nil
 }
 
-func openPostgres(url string) (*DB, error) {
-	cfg, err := pgx.ParseConfig(url)
+func openPostgres(rawURL string) (*DB, error) {
+	rawURL, transactionPooled, err := poolMode(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, errors.New("open postgres: the database URL is not valid")
 	}
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 3*time.Second {
 		cfg.ConnectTimeout = 3 * time.Second
 	}
-	// A statement that runs longer than this is a bug or an outage; the
-	// client gets 50003 instead of hanging.
-	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
-		cfg.RuntimeParams["statement_timeout"] = "5000"
-	}
-	if _, ok := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !ok {
-		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "10000"
+	if transactionPooled {
+		// A pooler in transaction mode hands each transaction, or each
+		// statement outside one, whichever server connection is free: a
+		// statement prepared on one is unknown on the next. pgx then caches
+		// only statements' descriptions and sends each statement whole, in
+		// the same one round trip. The pooler also refuses startup
+		// parameters it does not know, so the timeouts below are the
+		// role's or the pooler's to set (docs/DEPLOYMENT.md).
+		if !strings.Contains(rawURL, "default_query_exec_mode=") {
+			cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+		}
+	} else {
+		// A statement that runs longer than this is a bug or an outage; the
+		// client gets 50003 instead of hanging.
+		if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
+			cfg.RuntimeParams["statement_timeout"] = "5000"
+		}
+		if _, ok := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !ok {
+			cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "10000"
+		}
 	}
 	pool := stdlib.OpenDB(*cfg)
 	n := DefaultMaxConns()
@@ -110,7 +138,29 @@ func openPostgres(url string) (*DB, error) {
 	// Recycling connections now and then spreads them again after a
 	// failover or behind a connection pooler.
 	pool.SetConnMaxLifetime(30 * time.Minute)
-	return &DB{dialect: Postgres, write: pool, read: pool}, nil
+	return &DB{dialect: Postgres, write: pool, read: pool, transactionPooled: transactionPooled}, nil
+}
+
+// poolMode takes opaygate's own parameter pool_mode out of a PostgreSQL URL:
+// pool_mode=transaction says the URL names a pooler in transaction pooling
+// mode (PgBouncer's pool_mode = transaction), not PostgreSQL itself;
+// pool_mode=session, or none, a connection of our own.
+func poolMode(rawURL string) (string, bool, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", false, errors.New("open postgres: the database URL is not valid")
+	}
+	q := u.Query()
+	if !q.Has("pool_mode") {
+		return rawURL, false, nil
+	}
+	mode := q.Get("pool_mode")
+	if mode != "transaction" && mode != "session" {
+		return "", false, fmt.Errorf("open postgres: pool_mode=%s: want transaction or session", mode)
+	}
+	q.Del("pool_mode")
+	u.RawQuery = q.Encode()
+	return u.String(), mode == "transaction", nil
 }
 
 // DefaultMaxConns is the size of a PostgreSQL pool that SetMaxConns did not

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +19,14 @@ func TestCreateOrder(t *testing.T) {
 		if !regexp.MustCompile(`^\d{18}$`).MatchString(o.OrderNo) || o.Status != opaygate.StatusInitial ||
 			len(o.Token) != 32 || o.Currency != "EGP" {
 			t.Fatalf("created %+v", o)
+		}
+		// The number is the day of creation and the id in 12 digits, on both backends
+		// (PostgreSQL draws and formats it inside the insert).
+		if want := o.CreatedAt.Format("060102") + fmt.Sprintf("%012d", o.ID); o.ID <= 0 || o.OrderNo != want {
+			t.Fatalf("order %d numbered %s, want %s", o.ID, o.OrderNo, want)
+		}
+		if evs, err := e.svc.Orders.OrderEvents(ctx, o.ID); err != nil || len(evs) != 1 || evs[0].To != opaygate.StatusInitial {
+			t.Fatalf("timeline of a new order: %v, %+v", err, evs)
 		}
 		if got := e.find(t, opaygate.OrderKey{Reference: "ref-1"}); got.OrderNo != o.OrderNo || got.ReturnURL != o.ReturnURL {
 			t.Fatalf("by reference: %+v", got)
