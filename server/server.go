@@ -1,9 +1,8 @@
 // Package server is the gateway's HTTP layer: OPay Checkout's merchant API (spec sections 1–5),
 // its authentication, the health check, the API's OpenAPI document (GET /openapi.json, package
-// openapi) and, in sandbox mode, the /_sandbox/ control API. It
-// assembles the one mux and its middleware (request id, one log line per request, panic
-// recovery), and mounts the customer's pages (package pay) and the merchant dashboard
-// (package dashboard) on it.
+// openapi) and, in sandbox mode, the /_sandbox/ control API. It assembles the one mux and its
+// middleware (request id, one log line per request, panic recovery), and mounts the
+// customer's pages (package pay) and the merchant dashboard (package dashboard) on it.
 //
 // Handlers decode a request into the wire types of package opay, validate it, make one call to
 // a domain service and answer with the envelope. All domain behaviour lives behind the
