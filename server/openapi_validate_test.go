@@ -31,9 +31,10 @@ import (
 
 // contract is the document compiled once per test binary.
 type contract struct {
-	v     validator.Validator
-	codes map[string]map[string][]string // path → method → x-opaygate-codes
-	mu    sync.Mutex                     // the validator's caches are not safe for concurrent use
+	v      validator.Validator            // requests
+	strict validator.Validator            // answers, which may not carry undeclared members
+	codes  map[string]map[string][]string // path → method → x-opaygate-codes
+	mu     sync.Mutex                     // the validators' caches are not safe for concurrent use
 }
 
 var (
@@ -57,6 +58,22 @@ func newContract(doc []byte) (*contract, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("build validator: %v", errs)
 	}
+	// Answers are checked strictly: a member the document does not declare is reported, so
+	// that a new member cannot go undocumented, although the document's schemas stay open for
+	// clients, which must tolerate new members. Requests are not: the gateway ignores members
+	// it does not know, and the tests send some on purpose.
+	closedDoc, err := closeSchemas(doc)
+	if err != nil {
+		return nil, err
+	}
+	cd, err := libopenapi.NewDocument(closedDoc)
+	if err != nil {
+		return nil, fmt.Errorf("parse the closed openapi.json: %w", err)
+	}
+	strict, errs := validator.NewValidator(cd, config.WithoutSecurityValidation())
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("build validator: %v", errs)
+	}
 	var raw struct {
 		Paths map[string]map[string]struct {
 			Codes []string `json:"x-opaygate-codes"`
@@ -65,7 +82,7 @@ func newContract(doc []byte) (*contract, error) {
 	if err := json.Unmarshal(doc, &raw); err != nil {
 		return nil, err
 	}
-	c := &contract{v: v, codes: map[string]map[string][]string{}}
+	c := &contract{v: v, strict: strict, codes: map[string]map[string][]string{}}
 	for path, ops := range raw.Paths {
 		c.codes[path] = map[string][]string{}
 		for method, op := range ops {
@@ -73,6 +90,42 @@ func newContract(doc []byte) (*contract, error) {
 		}
 	}
 	return c, nil
+}
+
+// closeSchemas returns doc with "additionalProperties": false in every object schema that
+// lists its properties on its own — not the envelopes, which combine theirs with allOf and
+// if/then, where it would refuse the members declared beside it — except OtherAction, the
+// action type the document does not know, which is open by definition.
+func closeSchemas(doc []byte) ([]byte, error) {
+	var d map[string]any
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, err
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			_, props := v["properties"].(map[string]any)
+			_, all := v["allOf"]
+			_, if_ := v["if"]
+			_, ap := v["additionalProperties"]
+			if v["type"] == "object" && props && !all && !if_ && !ap {
+				v["additionalProperties"] = false
+			}
+			for k, x := range v {
+				if k != "OtherAction" {
+					walk(x)
+				}
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(d["components"])
+	walk(d["paths"])
+	return json.Marshal(d)
 }
 
 // covered reports whether the document is meant to describe path: the API, the sandbox's
@@ -114,7 +167,7 @@ func (c *contract) check(r *http.Request, reqBody []byte, status int, header htt
 	resp := &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
 		Request: req()}
 	c.mu.Lock()
-	_, errs := c.v.ValidateHttpResponse(req(), resp)
+	_, errs := c.strict.ValidateHttpResponse(req(), resp)
 	c.mu.Unlock()
 	problems := describe("answer", errs)
 
