@@ -80,7 +80,7 @@ func newDashEnv(t testing.TB, opts ...dashOption) *dashEnv {
 		Invoices: e.svc.Invoices, Refunds: e.svc.Refunds, Callbacks: e.svc.Callbacks,
 		Sessions: e.sessions, Clock: e.clock, Health: db.Ping,
 	})
-	e.srv.Config.Handler = s.Handler()
+	e.srv.Config.Handler = validating(t, s.Handler())
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	return e

@@ -186,7 +186,8 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	}
 	s := server.New(scfg, services)
 	e.server = s
-	e.srv.Config.Handler = s.Handler()
+	// Every exchange is checked against the OpenAPI document (openapi_validate_test.go).
+	e.srv.Config.Handler = validating(t, s.Handler())
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	e.client = e.srv.Client()

@@ -1,8 +1,8 @@
 // Package server is the gateway's HTTP layer: OPay Checkout's merchant API (spec sections 1–5),
-// its authentication, the health check and, in sandbox mode, the /_sandbox/ control API. It
-// assembles the one mux and its middleware (request id, one log line per request, panic
-// recovery), and mounts the customer's pages (package pay) and the merchant dashboard
-// (package dashboard) on it.
+// its authentication, the health check, the API's OpenAPI document (GET /openapi.json, package
+// openapi) and, in sandbox mode, the /_sandbox/ control API. It assembles the one mux and its
+// middleware (request id, one log line per request, panic recovery), and mounts the
+// customer's pages (package pay) and the merchant dashboard (package dashboard) on it.
 //
 // Handlers decode a request into the wire types of package opay, validate it, make one call to
 // a domain service and answer with the envelope. All domain behaviour lives behind the
@@ -190,6 +190,8 @@ func (s *Server) routes() *http.ServeMux {
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/healthz", s.methodNotAllowed)
+	mux.HandleFunc("GET /openapi.json", s.openAPI) // GET also matches HEAD
+	mux.HandleFunc("/openapi.json", s.methodNotAllowed)
 
 	// The control API moves time and wipes data: never in live mode, whatever is wired.
 	if s.svc.Sandbox != nil && s.cfg.Mode != "live" {
