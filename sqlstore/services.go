@@ -41,6 +41,7 @@ type Services struct {
 	Invoices  *InvoiceService
 	Refunds   *RefundService
 	Callbacks *CallbackService
+	Requests  *RequestLogService
 }
 
 // NewServices returns the services on db. Missing deps get defaults: the
@@ -61,6 +62,7 @@ func NewServices(db *DB, deps Deps) *Services {
 		Invoices:  &InvoiceService{db: db, deps: deps, orders: orders},
 		Refunds:   &RefundService{db: db, deps: deps, orders: orders},
 		Callbacks: &CallbackService{db: db, clock: deps.Clock, onCallback: deps.OnCallback},
+		Requests:  NewRequestLogService(db),
 	}
 }
 
