@@ -1,0 +1,55 @@
+package reqlog_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/opaygate/opaygate/reqlog"
+)
+
+func TestBody(t *testing.T) {
+	for name, c := range map[string]struct{ in, want string }{
+		"OrderKept":   {`{"reference":"r-1", "country":"EG","amount":{"total":600,"currency":"EGP"}}`, `{"reference":"r-1","country":"EG","amount":{"total":600,"currency":"EGP"}}`},
+		"Duplicates":  {`{"b":1,"a":2,"b":3}`, `{"b":1,"a":2,"b":3}`},
+		"CardAndCVV":  {`{"bankcard":{"cardNumber":"4111111111111111","cvv":"123","expiryMonth":"12"}}`, `{"bankcard":{"cardNumber":"411111******1111","cvv":"[redacted]","expiryMonth":"12"}}`},
+		"BadLuhnCard": {`{"cardNumber":"4111 1111 1111 1112"}`, `{"cardNumber":"411111******1112"}`},
+		"ShortCard":   {`{"cardNumber":"4111"}`, `{"cardNumber":"[redacted]"}`},
+		"PANAnywhere": {`{"note":"card 4111-1111-1111-1111 ok","n":4111111111111111,"list":["5060990000010106"]}`, `{"note":"card 411111******1111 ok","n":"411111******1111","list":["506099******0106"]}`},
+		"PANAsKey":    {`{"4111111111111111":1}`, `{"411111******1111":1}`},
+		"Secrets":     {`{"otp":"123456","PIN":1234,"bvn":"22222222222","Private_Key":"x","sign":"ab","pin":{"a":[1,{"b":2}]},"x":1}`, `{"otp":"[redacted]","PIN":"[redacted]","bvn":"[redacted]","Private_Key":"[redacted]","sign":"[redacted]","pin":"[redacted]","x":1}`},
+		"KeyInValue":  {`{"note":"my key OPAYPRV16357783346230.07653446106051542 here"}`, `{"note":"my key OPAYPRV[redacted] here"}`},
+		"OwnNumbers":  {`{"orderNo":"261128000000000018","merchantId":"256612345678901"}`, `{"orderNo":"261128000000000018","merchantId":"256612345678901"}`},
+		"Scalars":     {`[true,null,1.5e3,"a\"b\n"]`, `[true,null,1.5e3,"a\"b\n"]`},
+		"NotJSON":     {`{"otp":"123456",}`, `{"otp":"••••••",}`},
+		"NotJSONForm": {`pin=1234&key=OPAYPRV16357783346230.07653446106051542`, `pin=••••&key=OPAYPRV[redacted]`},
+		"Unclosed":    {`{"otp":"123456"`, `{"otp":"••••••"`},
+		"Empty":       {"  ", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, cut := reqlog.Body([]byte(c.in), 1<<10)
+			if got != c.want || cut {
+				t.Fatalf("got %s (cut %v)\nwant %s", got, cut, c.want)
+			}
+		})
+	}
+	t.Run("Truncated", func(t *testing.T) {
+		got, cut := reqlog.Body([]byte(`{"a":"`+strings.Repeat("é", 100)+`"}`), 50)
+		if !cut || len(got) > 50 || !strings.HasPrefix(got, `{"a":"éé`) || strings.ContainsRune(got, '\uFFFD') {
+			t.Fatalf("got %q (cut %v)", got, cut)
+		}
+	})
+}
+
+func TestText(t *testing.T) {
+	for in, want := range map[string]string{
+		"/api/v1/x/4111111111111111":          "/api/v1/x/411111******1111",
+		"4111111111111112":                    "4111111111111112", // fails Luhn: not a card
+		"12345678901234567890123":             "12345678901234567890123",
+		"a\x00b\xff":                          "a\uFFFDb\uFFFD",
+		"opayprv123 and OPAYPRV*****0187828.": "OPAYPRV[redacted] and OPAYPRV[redacted]",
+	} {
+		if got := reqlog.Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
