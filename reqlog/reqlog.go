@@ -46,9 +46,10 @@ type Config struct {
 
 // Log is one node's request log writer.
 type Log struct {
-	cfg   Config
-	store opaygate.RequestLogService
-	queue chan item
+	cfg     Config
+	store   opaygate.RequestLogService
+	queue   chan item
+	flushes chan chan struct{}
 
 	held    atomic.Int64 // bytes of the queued bodies
 	dropped atomic.Int64 // requests dropped because the queue was full
@@ -84,7 +85,7 @@ func New(store opaygate.RequestLogService, cfg Config) *Log {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Log{cfg: cfg, store: store, queue: make(chan item, cfg.Queue)}
+	return &Log{cfg: cfg, store: store, queue: make(chan item, cfg.Queue), flushes: make(chan chan struct{})}
 }
 
 // Record queues r with its bodies (which Record keeps: the caller must not change them) and
@@ -126,18 +127,14 @@ func (l *Log) Run(ctx context.Context) {
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 			defer cancel()
-			for drained := false; !drained; {
-				select {
-				case it := <-l.queue:
-					l.write(fctx, l.collect(it), touched)
-				default:
-					drained = true
-				}
-			}
+			l.drain(fctx, touched)
 			l.prune(fctx, keys(touched))
 			return
 		case it := <-l.queue:
 			l.write(ctx, l.collect(it), touched)
+		case done := <-l.flushes:
+			l.drain(ctx, touched)
+			close(done)
 		case <-tick.C:
 			l.prune(ctx, keys(touched))
 			clear(touched)
@@ -145,6 +142,35 @@ func (l *Log) Run(ctx context.Context) {
 				l.cfg.Logger.Warn("request log queue full: requests not logged", "count", d-reported, "total", d)
 				reported = d
 			}
+		}
+	}
+}
+
+// Flush returns once every request recorded before it is stored (or dropped), so that a
+// reader on this node finds the request it just made. It waits for Run.
+func (l *Log) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case l.flushes <- done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// drain writes everything queued.
+func (l *Log) drain(ctx context.Context, touched map[string]bool) {
+	for {
+		select {
+		case it := <-l.queue:
+			l.write(ctx, l.collect(it), touched)
+		default:
+			return
 		}
 	}
 }

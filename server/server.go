@@ -82,6 +82,10 @@ type Services struct {
 	// Replay remembers accepted v2 signatures, so an exact replay inside the window is
 	// refused; nil refuses none.
 	Replay opaygate.ReplayGuard
+	// RequestLog takes every API request answered (requestlog.go); nil logs none. Requests
+	// reads the log: /_sandbox/requests and the dashboard's Requests page; nil: neither.
+	RequestLog RequestRecorder
+	Requests   opaygate.RequestLogService
 }
 
 // Server serves the API.
@@ -200,6 +204,10 @@ func (s *Server) routes() *http.ServeMux {
 		} {
 			sandbox("POST "+path, s.sandboxOrderAction(act))
 			sandbox(path, s.methodNotAllowed)
+		}
+		if s.svc.Requests != nil {
+			sandbox("GET /_sandbox/requests", s.sandboxRequests)
+			sandbox("/_sandbox/requests", s.methodNotAllowed)
 		}
 		if s.svc.Callbacks != nil {
 			sandbox("GET /_sandbox/callbacks", s.sandboxCallbacks)
