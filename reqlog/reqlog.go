@@ -29,8 +29,12 @@ const (
 	DefaultMaxBody       = 16 << 10
 )
 
-// flushTimeout bounds the final write on shutdown.
-const flushTimeout = 5 * time.Second
+// flushTimeout bounds the final writes on shutdown, writeTimeout every write: a database
+// that does not answer loses a batch of the log, not the writer.
+const (
+	flushTimeout = 5 * time.Second
+	writeTimeout = 5 * time.Second
+)
 
 // Config configures a Log; zero fields take the defaults above. A gateway that logs nothing
 // (serve's --request-log 0) has no Log at all.
@@ -131,9 +135,11 @@ func (l *Log) Run(ctx context.Context) {
 			l.prune(fctx, keys(touched))
 			return
 		case it := <-l.queue:
-			l.write(ctx, l.collect(it), touched)
+			// A write is not cut short by the end of ctx: a batch taken off the queue
+			// when the server stops is written like the rest (within writeTimeout).
+			l.write(context.WithoutCancel(ctx), l.collect(it), touched)
 		case done := <-l.flushes:
-			l.drain(ctx, touched)
+			l.drain(context.WithoutCancel(ctx), touched)
 			close(done)
 		case <-tick.C:
 			l.prune(ctx, keys(touched))
@@ -202,6 +208,8 @@ func (l *Log) redact(it item) *opaygate.APIRequest {
 }
 
 func (l *Log) write(ctx context.Context, batch []*opaygate.APIRequest, touched map[string]bool) {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
 	if err := l.store.AddRequests(ctx, batch); err != nil {
 		// A log is not worth retrying into a database that fails: the requests were
 		// answered, and the next batch may find it back.

@@ -17,11 +17,18 @@ type store struct {
 	rows    []*opaygate.APIRequest
 	pruned  [][]string
 	blocked chan struct{} // while open, AddRequests waits
+	entered chan struct{} // AddRequests sends on it when it starts, if set
 }
 
 func (s *store) AddRequests(ctx context.Context, rs []*opaygate.APIRequest) error {
+	if s.entered != nil {
+		s.entered <- struct{}{}
+	}
 	if s.blocked != nil {
 		<-s.blocked
+	}
+	if err := ctx.Err(); err != nil {
+		return err // as the database does with a cancelled context
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,4 +118,21 @@ func TestLogDropsWhenFull(t *testing.T) {
 			t.Fatalf("dropped %d, want the second 600 bytes", l.Dropped())
 		}
 	})
+}
+
+// A batch taken off the queue when the server stops is written all the same.
+func TestLogWritesBatchInFlightAtStop(t *testing.T) {
+	s := &store{blocked: make(chan struct{}), entered: make(chan struct{}, 1)}
+	l := reqlog.New(s, reqlog.Config{PruneInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	l.Record(request("A", true), nil, nil)
+	<-s.entered
+	cancel()
+	close(s.blocked)
+	<-done
+	if s.count() != 1 {
+		t.Fatalf("stored %d of the batch in flight at the stop", s.count())
+	}
 }
