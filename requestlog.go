@@ -51,6 +51,8 @@ type RequestLogService interface {
 	AddRequests(ctx context.Context, rs []*APIRequest) error
 	// FindRequests returns the requests matching f, newest first.
 	FindRequests(ctx context.Context, f RequestFilter) ([]*APIRequest, error)
+	// RequestPaths returns the distinct paths logged for a merchant, sorted, for filters.
+	RequestPaths(ctx context.Context, merchantID string) ([]string, error)
 	// FindRequest returns one logged request; ENOTFOUND when it is not there (or was pruned).
 	FindRequest(ctx context.Context, id int64) (*APIRequest, error)
 	// PruneRequests deletes all but the newest keep requests of each merchant named in

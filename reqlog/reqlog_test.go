@@ -40,6 +40,8 @@ func (s *store) FindRequests(context.Context, opaygate.RequestFilter) ([]*opayga
 	return nil, nil
 }
 
+func (s *store) RequestPaths(context.Context, string) ([]string, error) { return nil, nil }
+
 func (s *store) FindRequest(context.Context, int64) (*opaygate.APIRequest, error) { return nil, nil }
 
 func (s *store) PruneRequests(_ context.Context, keep int, merchants []string) (int, error) {

@@ -143,7 +143,8 @@ func New(cfg Config, svc Services) *Server {
 		s.dash, err = dashboard.New(cfg.Dashboard, dashboard.Deps{PublicURL: cfg.PublicURL, Logger: s.log,
 			Clock: svc.Clock, Sessions: svc.Sessions, Merchants: svc.Merchants, Products: svc.Products,
 			Orders: svc.Orders, Invoices: svc.Invoices, Refunds: svc.Refunds, Callbacks: svc.Callbacks,
-			InvoiceLink: s.pay.InvoiceLink, ValidateInvoice: s.newInvoice, Methods: svc.Methods.Names()})
+			InvoiceLink: s.pay.InvoiceLink, ValidateInvoice: s.newInvoice, Methods: svc.Methods.Names(),
+			Requests: svc.Requests, FlushRequests: s.flushRequests})
 		if err != nil {
 			panic("server: " + err.Error())
 		}

@@ -129,6 +129,27 @@ func (s *RequestLogService) FindRequests(ctx context.Context, f opaygate.Request
 	return out, nil
 }
 
+// RequestPaths returns the distinct paths logged for merchantID, through its index.
+func (s *RequestLogService) RequestPaths(ctx context.Context, merchantID string) ([]string, error) {
+	rows, err := s.db.readRows(ctx, `SELECT DISTINCT path FROM request_log WHERE merchant_id = ? ORDER BY path`, merchantID)
+	if err != nil {
+		return nil, fmt.Errorf("request paths: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("request paths: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("request paths: %w", err)
+	}
+	return out, nil
+}
+
 // FindRequest returns one logged request.
 func (s *RequestLogService) FindRequest(ctx context.Context, id int64) (*opaygate.APIRequest, error) {
 	r, err := scanRequest(s.db.readRow(ctx, `SELECT `+requestColumns+` FROM request_log WHERE id = ?`, id))

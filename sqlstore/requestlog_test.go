@@ -86,6 +86,15 @@ func TestRequestLog(t *testing.T) {
 				t.Fatalf("page after %d starts at %v", all[4].ID, page)
 			}
 		})
+		t.Run("Paths", func(t *testing.T) {
+			if err := s.AddRequests(ctx, []*opaygate.APIRequest{{Path: "/api/v1/a", MerchantID: e.other.ID, Known: true}}); err != nil {
+				t.Fatal(err)
+			}
+			paths, err := s.RequestPaths(ctx, e.other.ID)
+			if err != nil || !slices.Equal(paths, []string{"/api/v1/a", "/api/v1/international/cashier/status"}) {
+				t.Fatalf("paths %q, %v", paths, err)
+			}
+		})
 		t.Run("ENOTFOUND", func(t *testing.T) {
 			if _, err := s.FindRequest(ctx, 1<<40); opaygate.ErrorCode(err) != opaygate.ENOTFOUND {
 				t.Fatalf("got %v", err)
