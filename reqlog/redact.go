@@ -3,8 +3,6 @@ package reqlog
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -32,8 +30,24 @@ var cardMembers = map[string]bool{"cardnumber": true, "cardno": true, "pan": tru
 // would hide what a developer came to see).
 var ownNumbers = map[string]bool{"orderno": true, "originalorderno": true, "merchantid": true, "invoiceno": true}
 
+// memberName is s in lower case without '_' and '-', for the tables above; names longer than
+// any of theirs are returned as they are (they match none).
 func memberName(s string) string {
-	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
+	if len(s) > 16 {
+		return s
+	}
+	var b [16]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_' || c == '-':
+		case 'A' <= c && c <= 'Z':
+			b[n], n = c+'a'-'A', n+1
+		default:
+			b[n], n = c, n+1
+		}
+	}
+	return string(b[:n])
 }
 
 // Body returns what the request log keeps of a request or response body, at most limit
@@ -46,8 +60,8 @@ func Body(body []byte, limit int) (kept string, truncated bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return "", false
 	}
-	kept, err := redactJSON(body)
-	if err != nil {
+	kept, ok := redactJSON(body)
+	if !ok {
 		kept = maskDigits(Text(string(body)))
 	}
 	if len(kept) > limit {
@@ -60,124 +74,127 @@ func Body(body []byte, limit int) (kept string, truncated bool) {
 	return kept, false
 }
 
-// redactJSON walks body token by token, so members keep their order (a map would sort them)
-// and duplicates stay visible.
-func redactJSON(body []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
+// redactJSON copies a valid JSON body byte by byte, dropping the whitespace between tokens and
+// rewriting only the values that need it, so members keep their order (a map would sort them),
+// duplicates stay visible, and numbers keep their text. It reports false for a body that is not
+// JSON. (json.Decoder's Token costs a few hundred allocations for a status answer; this copy
+// costs a few.)
+func redactJSON(body []byte) (string, bool) {
+	if !json.Valid(body) {
+		return "", false
+	}
 	type frame struct {
 		object  bool
-		n       int    // members or elements written
-		member  string // the current member's name, normalized
 		wantKey bool
+		member  string // the current member's name, normalized
 	}
 	var stack []frame
-	var b strings.Builder
-	skip := 0 // depth inside a secret object or array being left out
-	values := 0
-	// prefix writes what comes before a value: a comma between array elements.
-	prefix := func() {
-		if len(stack) == 0 {
-			if values++; values > 1 {
-				b.WriteByte(' ')
-			}
-			return
-		}
-		if f := &stack[len(stack)-1]; !f.object {
-			if f.n > 0 {
-				b.WriteByte(',')
-			}
-			f.n++
-		}
-	}
-	// done marks the end of a value: an object then wants its next key.
-	done := func() {
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			stack[len(stack)-1].wantKey = true
-		}
-	}
 	member := func() string {
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			return stack[len(stack)-1].member
+		if n := len(stack); n > 0 && stack[n-1].object {
+			return stack[n-1].member
 		}
 		return ""
 	}
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return "", err
-		}
-		if skip > 0 {
-			switch tok {
-			case json.Delim('{'), json.Delim('['):
-				skip++
-			case json.Delim('}'), json.Delim(']'):
-				if skip--; skip == 0 {
-					done()
-				}
-			}
-			continue
-		}
-		if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:len(stack)-1]
-				b.WriteByte('}')
-				done()
+	var b strings.Builder
+	b.Grow(len(body))
+	for i := 0; i < len(body); {
+		switch c := body[i]; c {
+		case ' ', '\t', '\n', '\r':
+			i++
+		case '{', '[':
+			if secretMembers[member()] {
+				b.WriteString(`"` + Redacted + `"`)
+				i = skipContainer(body, i)
 				continue
 			}
-			f := &stack[len(stack)-1]
-			key, _ := tok.(string)
-			if f.n > 0 {
-				b.WriteByte(',')
+			b.WriteByte(c)
+			stack = append(stack, frame{object: c == '{', wantKey: c == '{'})
+			i++
+		case '}', ']':
+			b.WriteByte(c)
+			stack = stack[:len(stack)-1]
+			i++
+		case ',':
+			b.WriteByte(c)
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].wantKey = true
 			}
-			f.n++
-			writeString(&b, Text(key))
-			b.WriteByte(':')
-			f.member, f.wantKey = memberName(key), false
+			i++
+		case ':':
+			b.WriteByte(c)
+			i++
+		case '"':
+			end := stringEnd(body, i)
+			tok := body[i:end]
+			v := string(tok[1 : len(tok)-1])
+			escaped := bytes.IndexByte(tok, '\\') >= 0
+			if escaped {
+				_ = json.Unmarshal(tok, &v)
+			}
+			var out string
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				stack[n-1].member, stack[n-1].wantKey = memberName(v), false
+				out = Text(v)
+			} else {
+				out = scalar(member(), v)
+			}
+			if !escaped && out == v {
+				b.Write(tok)
+			} else {
+				writeString(&b, out)
+			}
+			i = end
+		default: // a number, true, false or null
+			j := i
+			for j < len(body) && !strings.ContainsRune(" \t\n\r,]}", rune(body[j])) {
+				j++
+			}
+			tok := string(body[i:j])
+			if out := tok; c == '-' || isDigit(c) {
+				if out = scalar(member(), tok); out != tok {
+					writeString(&b, out)
+					i = j
+					continue
+				}
+			}
+			b.WriteString(tok)
+			i = j
+		}
+	}
+	return b.String(), true
+}
+
+// stringEnd returns the index just past the string that starts at body[i] ('"').
+func stringEnd(body []byte, i int) int {
+	for j := i + 1; j < len(body); j++ {
+		switch body[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(body)
+}
+
+// skipContainer returns the index just past the object or array that starts at body[i].
+func skipContainer(body []byte, i int) int {
+	depth := 0
+	for i < len(body) {
+		switch body[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case '"':
+			i = stringEnd(body, i)
 			continue
 		}
-		name := member()
-		switch v := tok.(type) {
-		case json.Delim:
-			switch {
-			case v == '}' || v == ']':
-				stack = stack[:len(stack)-1]
-				b.WriteByte(byte(v))
-				done()
-			case secretMembers[name]:
-				prefix()
-				writeString(&b, Redacted)
-				skip = 1
-			default:
-				prefix()
-				b.WriteByte(byte(v))
-				stack = append(stack, frame{object: v == '{', wantKey: v == '{'})
-			}
-		case string:
-			prefix()
-			writeString(&b, scalar(name, v))
-			done()
-		case json.Number:
-			prefix()
-			if s := scalar(name, v.String()); s != v.String() {
-				writeString(&b, s)
-			} else {
-				b.WriteString(s)
-			}
-			done()
-		default: // bool, null
-			prefix()
-			raw, _ := json.Marshal(v)
-			b.Write(raw)
-			done()
-		}
+		i++
 	}
-	if len(stack) > 0 || skip > 0 {
-		return "", io.ErrUnexpectedEOF
-	}
-	return b.String(), nil
+	return i
 }
 
 // scalar is what is kept of the string or number value of member name.
@@ -209,22 +226,35 @@ func scalar(name, v string) string {
 // refuses.
 func Text(s string) string {
 	s = clean(s)
-	if i := strings.Index(strings.ToUpper(s), "OPAYPRV"); i >= 0 {
+	if i := indexKey(s); i >= 0 {
 		var b strings.Builder
 		for i >= 0 {
 			b.WriteString(s[:i])
-			b.WriteString("OPAYPRV" + Redacted)
-			j := i + len("OPAYPRV")
+			b.WriteString(keyPrefix + Redacted)
+			j := i + len(keyPrefix)
 			for j < len(s) && keyByte(s[j]) {
 				j++
 			}
 			s = s[j:]
-			i = strings.Index(strings.ToUpper(s), "OPAYPRV")
+			i = indexKey(s)
 		}
 		b.WriteString(s)
 		s = b.String()
 	}
 	return maskCards(s)
+}
+
+// keyPrefix starts every private key the gateway makes.
+const keyPrefix = "OPAYPRV"
+
+// indexKey is the index of keyPrefix in s, in any case, or -1.
+func indexKey(s string) int {
+	for i := 0; i+len(keyPrefix) <= len(s); i++ {
+		if s[i]|0x20 == 'o' && strings.EqualFold(s[i:i+len(keyPrefix)], keyPrefix) {
+			return i
+		}
+	}
+	return -1
 }
 
 func keyByte(c byte) bool {

@@ -1,6 +1,7 @@
 package reqlog_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -24,11 +25,17 @@ func TestBody(t *testing.T) {
 		"NotJSONForm": {`pin=1234&key=OPAYPRV16357783346230.07653446106051542`, `pin=••••&key=OPAYPRV[redacted]`},
 		"Unclosed":    {`{"otp":"123456"`, `{"otp":"••••••"`},
 		"Empty":       {"  ", ""},
+		"Escapes":     {`{"n\u0061me":"x\u0034111111111111111","pin":"\u0031"}`, `{"name":"x411111******1111","pin":"[redacted]"}`},
+		"Whitespace":  {"{ \"a\" : [ 1 , 2 ] ,\n\"otp\":\t\"1\" }", `{"a":[1,2],"otp":"[redacted]"}`},
+		"SecretArray": {`{"pin":[{"x":"}"},"]"],"b":1}`, `{"pin":"[redacted]","b":1}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, cut := reqlog.Body([]byte(c.in), 1<<10)
 			if got != c.want || cut {
 				t.Fatalf("got %s (cut %v)\nwant %s", got, cut, c.want)
+			}
+			if json.Valid([]byte(c.in)) && !json.Valid([]byte(got)) {
+				t.Fatalf("valid JSON became %s", got)
 			}
 		})
 	}
@@ -51,5 +58,19 @@ func TestText(t *testing.T) {
 		if got := reqlog.Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// BenchmarkBody is the redaction of a status request and its answer, what the writer does for
+// most requests.
+func BenchmarkBody(b *testing.B) {
+	req := []byte(`{"reference":"bench-000042","country":"EG"}`)
+	resp := []byte(`{"code":"00000","message":"SUCCESSFUL","data":{"reference":"bench-000042","orderNo":"261128000000000042",` +
+		`"status":"SUCCESS","amount":{"total":60000,"currency":"EGP"},"vat":{"total":0,"currency":"EGP"},"createTime":1764339200000,` +
+		`"payMethod":"VALU","failureCode":"","failureReason":""}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		reqlog.Body(req, reqlog.DefaultMaxBody)
+		reqlog.Body(resp, reqlog.DefaultMaxBody)
 	}
 }
