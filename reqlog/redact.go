@@ -30,16 +30,26 @@ var cardMembers = map[string]bool{"cardnumber": true, "cardno": true, "pan": tru
 // would hide what a developer came to see).
 var ownNumbers = map[string]bool{"orderno": true, "originalorderno": true, "merchantid": true, "invoiceno": true}
 
-// memberName is s in lower case without '_' and '-', for the tables above; names longer than
-// any of theirs are returned as they are (they match none).
-func memberName(s string) string {
-	if len(s) > 16 {
-		return s
+// kind is what a member's name says its value is.
+type kind uint8
+
+const (
+	anyMember kind = iota
+	secretMember
+	cardMember
+	ownMember
+)
+
+// memberKind looks name up in the tables above, in lower case without '_' and '-'. It
+// allocates nothing: it runs for every member of every body.
+func memberKind(name []byte) kind {
+	if len(name) > 16 { // longer than any name of the tables
+		return anyMember
 	}
 	var b [16]byte
 	n := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+	for _, c := range name {
+		switch {
 		case c == '_' || c == '-':
 		case 'A' <= c && c <= 'Z':
 			b[n], n = c+'a'-'A', n+1
@@ -47,8 +57,42 @@ func memberName(s string) string {
 			b[n], n = c, n+1
 		}
 	}
-	return string(b[:n])
+	switch {
+	case secretMembers[string(b[:n])]:
+		return secretMember
+	case cardMembers[string(b[:n])]:
+		return cardMember
+	case ownNumbers[string(b[:n])]:
+		return ownMember
+	}
+	return anyMember
 }
+
+// plain reports whether raw, the bytes of a JSON string without its quotes or of a number,
+// is kept as it is: printable ASCII without escapes, no run of 12 digits or more, no private
+// key. Most values are, and then cost no allocation.
+func plain(raw []byte) bool {
+	run := 0
+	for i, c := range raw {
+		switch {
+		case c >= 0x80 || c < 0x20 || c == '\\':
+			return false
+		case isDigit(c):
+			if run++; run >= opaygate.MinCardDigits {
+				return false
+			}
+		case (c == ' ' || c == '-') && run > 0 && i+1 < len(raw) && isDigit(raw[i+1]):
+		default:
+			run = 0
+			if c|0x20 == 'o' && i+len(keyPrefix) <= len(raw) && bytes.EqualFold(raw[i:i+len(keyPrefix)], keyPrefixBytes) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var keyPrefixBytes = []byte(keyPrefix)
 
 // Body returns what the request log keeps of a request or response body, at most limit
 // bytes (truncated reports a cut). A JSON body is kept member for member, in its order,
@@ -86,14 +130,14 @@ func redactJSON(body []byte) (string, bool) {
 	type frame struct {
 		object  bool
 		wantKey bool
-		member  string // the current member's name, normalized
+		member  kind // of the current member
 	}
 	var stack []frame
-	member := func() string {
+	member := func() kind {
 		if n := len(stack); n > 0 && stack[n-1].object {
 			return stack[n-1].member
 		}
-		return ""
+		return anyMember
 	}
 	var b strings.Builder
 	b.Grow(len(body))
@@ -102,7 +146,7 @@ func redactJSON(body []byte) (string, bool) {
 		case ' ', '\t', '\n', '\r':
 			i++
 		case '{', '[':
-			if secretMembers[member()] {
+			if member() == secretMember {
 				b.WriteString(`"` + Redacted + `"`)
 				i = skipContainer(body, i)
 				continue
@@ -126,22 +170,29 @@ func redactJSON(body []byte) (string, bool) {
 		case '"':
 			end := stringEnd(body, i)
 			tok := body[i:end]
-			v := string(tok[1 : len(tok)-1])
-			escaped := bytes.IndexByte(tok, '\\') >= 0
-			if escaped {
-				_ = json.Unmarshal(tok, &v)
+			raw := tok[1 : len(tok)-1]
+			// decoded is the string's value, made only when it is needed.
+			decoded := func() string {
+				var v string
+				if json.Unmarshal(tok, &v) != nil {
+					v = string(raw)
+				}
+				return v
 			}
-			var out string
 			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
-				stack[n-1].member, stack[n-1].wantKey = memberName(v), false
-				out = Text(v)
-			} else {
-				out = scalar(member(), v)
-			}
-			if !escaped && out == v {
+				stack[n-1].wantKey = false
+				if plain(raw) {
+					stack[n-1].member = memberKind(raw)
+					b.Write(tok)
+				} else {
+					v := decoded()
+					stack[n-1].member = memberKind([]byte(v))
+					writeString(&b, Text(v))
+				}
+			} else if k := member(); k == anyMember && plain(raw) {
 				b.Write(tok)
 			} else {
-				writeString(&b, out)
+				writeString(&b, scalar(k, decoded()))
 			}
 			i = end
 		default: // a number, true, false or null
@@ -149,15 +200,15 @@ func redactJSON(body []byte) (string, bool) {
 			for j < len(body) && !strings.ContainsRune(" \t\n\r,]}", rune(body[j])) {
 				j++
 			}
-			tok := string(body[i:j])
-			if out := tok; c == '-' || isDigit(c) {
-				if out = scalar(member(), tok); out != tok {
+			tok := body[i:j]
+			if k := member(); (c == '-' || isDigit(c)) && (k != anyMember || !plain(tok)) {
+				if out := scalar(k, string(tok)); out != string(tok) {
 					writeString(&b, out)
 					i = j
 					continue
 				}
 			}
-			b.WriteString(tok)
+			b.Write(tok)
 			i = j
 		}
 	}
@@ -197,12 +248,12 @@ func skipContainer(body []byte, i int) int {
 	return i
 }
 
-// scalar is what is kept of the string or number value of member name.
-func scalar(name, v string) string {
-	switch {
-	case secretMembers[name]:
+// scalar is what is kept of the string or number value of a member of kind k.
+func scalar(k kind, v string) string {
+	switch k {
+	case secretMember:
 		return Redacted
-	case cardMembers[name]:
+	case cardMember:
 		digits := strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
 				return r
@@ -213,7 +264,7 @@ func scalar(name, v string) string {
 			return Redacted
 		}
 		return opaygate.MaskPAN(digits[:6], digits[len(digits)-4:])
-	case ownNumbers[name]:
+	case ownMember:
 		return clean(v)
 	}
 	return Text(v)
