@@ -43,10 +43,10 @@ const (
 // memberKind looks name up in the tables above, in lower case without '_' and '-'. It
 // allocates nothing: it runs for every member of every body.
 func memberKind(name []byte) kind {
-	if len(name) > 16 { // longer than any name of the tables
+	if len(name) > 24 { // longer than any name of the tables, with a few '_' in it
 		return anyMember
 	}
-	var b [16]byte
+	var b [24]byte
 	n := 0
 	for _, c := range name {
 		switch {

@@ -20,6 +20,7 @@ func TestBody(t *testing.T) {
 		"Secrets":     {`{"otp":"123456","PIN":1234,"bvn":"22222222222","Private_Key":"x","sign":"ab","pin":{"a":[1,{"b":2}]},"x":1}`, `{"otp":"[redacted]","PIN":"[redacted]","bvn":"[redacted]","Private_Key":"[redacted]","sign":"[redacted]","pin":"[redacted]","x":1}`},
 		"KeyInValue":  {`{"note":"my key OPAYPRV16357783346230.07653446106051542 here"}`, `{"note":"my key OPAYPRV[redacted] here"}`},
 		"OwnNumbers":  {`{"orderNo":"261128000000000018","merchantId":"256612345678901"}`, `{"orderNo":"261128000000000018","merchantId":"256612345678901"}`},
+		"LongNames":   {`{"Original_Order_No":261128000000000018,"__o_t_p__":"1"}`, `{"Original_Order_No":261128000000000018,"__o_t_p__":"[redacted]"}`},
 		"Scalars":     {`[true,null,1.5e3,"a\"b\n"]`, `[true,null,1.5e3,"a\"b\n"]`},
 		"NotJSON":     {`{"otp":"123456",}`, `{"otp":"••••••",}`},
 		"NotJSONForm": {`pin=1234&key=OPAYPRV16357783346230.07653446106051542`, `pin=••••&key=OPAYPRV[redacted]`},
