@@ -133,6 +133,7 @@ func (l *Log) Run(ctx context.Context) {
 			defer cancel()
 			l.drain(fctx, touched)
 			l.prune(fctx, keys(touched))
+			l.reportDrops(&reported)
 			return
 		case it := <-l.queue:
 			// A write is not cut short by the end of ctx: a batch taken off the queue
@@ -144,11 +145,16 @@ func (l *Log) Run(ctx context.Context) {
 		case <-tick.C:
 			l.prune(ctx, keys(touched))
 			clear(touched)
-			if d := l.dropped.Load(); d > reported {
-				l.cfg.Logger.Warn("request log queue full: requests not logged", "count", d-reported, "total", d)
-				reported = d
-			}
+			l.reportDrops(&reported)
 		}
+	}
+}
+
+// reportDrops logs the requests dropped since *reported, if any.
+func (l *Log) reportDrops(reported *int64) {
+	if d := l.dropped.Load(); d > *reported {
+		l.cfg.Logger.Warn("request log queue full: requests not logged", "count", d-*reported, "total", d)
+		*reported = d
 	}
 }
 

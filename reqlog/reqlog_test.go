@@ -2,7 +2,9 @@ package reqlog_test
 
 import (
 	"context"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,6 +120,15 @@ func TestLogDropsWhenFull(t *testing.T) {
 		l.Record(request("A", true), []byte(`{}`), big[:300])
 		if l.Dropped() != 1 {
 			t.Fatalf("dropped %d, want the second 600 bytes", l.Dropped())
+		}
+		var logs strings.Builder
+		l = reqlog.New(s, reqlog.Config{QueueBytes: 1000, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		l.Record(request("A", true), big, big)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		l.Run(ctx)
+		if !strings.Contains(logs.String(), `msg="request log queue full: requests not logged" count=1 total=1`) {
+			t.Fatalf("log: %s", logs.String())
 		}
 	})
 }
