@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/opay"
 	"github.com/opaygate/opaygate/reqlog"
+	"github.com/opaygate/opaygate/server"
 )
 
 // loggedRequest is one row of /_sandbox/requests.
@@ -256,5 +258,27 @@ func TestRequestLogPruned(t *testing.T) {
 			t.Fatalf("%d rows left after the prune, want the newest 5", len(got))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// /_sandbox/requests is a control route like the others: it wants the sandbox's token when one
+// is set, and a live gateway has none (its merchants read their log on the dashboard).
+func TestSandboxRequestsGuarded(t *testing.T) {
+	e := newTestServer(t, withRequestLog(reqlog.Config{}), withServerConfig(func(c *server.Config) { c.SandboxToken = "s3cret-token-0123456789" }))
+	if r := e.do(t, "GET", "/_sandbox/requests", nil, nil); r.HTTP != 401 || r.Code != opay.CodeAuthFailed {
+		t.Fatalf("without the token: %d %s", r.HTTP, r.Code)
+	}
+	must(t, e.do(t, "GET", "/_sandbox/requests", nil, map[string]string{"X-Sandbox-Token": "s3cret-token-0123456789"}), opay.CodeSuccess)
+
+	live := newTestServer(t, withLive(), withRequestLog(reqlog.Config{}))
+	if r := live.do(t, "GET", "/_sandbox/requests", nil, nil); r.HTTP != 404 {
+		t.Fatalf("live: %d %s", r.HTTP, r.Code)
+	}
+	must(t, live.call(t, live.A, pathStatus, map[string]string{"reference": "nothing", "country": "EG"}), opay.CodeNotFound)
+	if err := live.reqlog.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := live.svc.Requests.FindRequests(context.Background(), opaygate.RequestFilter{}); err != nil || len(rs) != 1 {
+		t.Fatalf("a live gateway logged %d requests: %v", len(rs), err)
 	}
 }
