@@ -25,9 +25,10 @@ var secretMembers = map[string]bool{
 // (a mistyped card is still most of a card).
 var cardMembers = map[string]bool{"cardnumber": true, "cardno": true, "pan": true}
 
-// ownNumbers are the numbers the gateway issues, and the merchant's id: never card numbers,
-// so they are not scanned (an 18-digit orderNo passes Luhn one time in ten, and masking it
-// would hide what a developer came to see).
+// ownNumbers are the numbers the gateway issues, and the merchant's id. Such a value in the
+// gateway's own shape (15 digits for a merchant id, 18 for an orderNo) is not scanned: an
+// orderNo passes Luhn one time in ten, and masking it would hide what a developer came to see.
+// Any other value there is scanned like the rest.
 var ownNumbers = map[string]bool{"orderno": true, "originalorderno": true, "merchantid": true, "invoiceno": true}
 
 // kind is what a member's name says its value is.
@@ -265,7 +266,9 @@ func scalar(k kind, v string) string {
 		}
 		return opaygate.MaskPAN(digits[:6], digits[len(digits)-4:])
 	case ownMember:
-		return clean(v)
+		if opaygate.Digits(v) && (len(v) == 15 || len(v) == 18) {
+			return v
+		}
 	}
 	return Text(v)
 }
@@ -283,6 +286,9 @@ func Text(s string) string {
 			b.WriteString(s[:i])
 			b.WriteString(keyPrefix + Redacted)
 			j := i + len(keyPrefix)
+			if strings.HasPrefix(s[j:], Redacted) { // masked already
+				j += len(Redacted)
+			}
 			for j < len(s) && keyByte(s[j]) {
 				j++
 			}
