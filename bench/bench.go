@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate/bench/bulkload"
+	"github.com/opaygate/opaygate/reqlog"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -43,6 +44,9 @@ type Config struct {
 	Scenarios   []string
 	// Preload is how many orders status reads from.
 	Preload int
+	// RequestLog is the in-process gateway's --request-log: the newest API
+	// requests kept per merchant (serve's default), 0 for no request log.
+	RequestLog int
 	// GrowthSizes, when set, runs status again at each of these table
 	// sizes, bulk-loading the difference before each.
 	GrowthSizes []int
@@ -73,6 +77,7 @@ func DefaultConfig() Config {
 		Warmup:      time.Second,
 		Scenarios:   Scenarios(),
 		Preload:     10_000,
+		RequestLog:  reqlog.DefaultKeep,
 		Rounds:      1,
 		FsyncProbe:  time.Second,
 	}
@@ -91,6 +96,8 @@ func (c *Config) Validate() error {
 		return errors.New("the warm-up must not be negative")
 	case c.Preload < 0:
 		return errors.New("preload must not be negative")
+	case c.RequestLog < 0:
+		return errors.New("request-log must not be negative")
 	case c.Rounds < 0:
 		return errors.New("rounds must not be negative")
 	case len(c.Scenarios) == 0 && len(c.GrowthSizes) == 0:
@@ -141,11 +148,17 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	mem := newRSS(cfg.PID)
 	var fsyncDir string
 	if cfg.Target == "" {
-		g, err := StartGateway(ctx, cfg.DB)
+		g, err := StartGateway(ctx, cfg.DB, cfg.RequestLog)
 		if err != nil {
 			return nil, fmt.Errorf("start gateway: %w", err)
 		}
 		defer func() { err = errors.Join(err, g.Close()) }()
+		if cfg.RequestLog > 0 && cfg.Progress != nil {
+			defer func() {
+				written, dropped := g.RequestLog()
+				fmt.Fprintf(cfg.Progress, "request log: %d requests written, %d dropped (queue full)\n", written, dropped)
+			}()
+		}
 		db, gatewayURL, merchant, fsyncDir = g.DB, g.URL, g.Merchant, g.Dir
 		rep.Gateway, rep.Backend = g.Describe(), string(g.Backend)
 		rep.RSSOf = "this process: the in-process gateway and the load driver together"

@@ -83,7 +83,7 @@ func TestRunInProcess(t *testing.T) {
 // A gateway the benchmark did not start, known only by its URL and merchant:
 // status preloads through the API.
 func TestRunTarget(t *testing.T) {
-	g, err := bench.StartGateway(context.Background(), "")
+	g, err := bench.StartGateway(context.Background(), "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

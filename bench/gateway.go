@@ -18,9 +18,10 @@ import (
 
 // Gateway is a sandbox gateway running in this process on a loopback port,
 // built by package gateway as `opaygate serve` builds one: the store, the
-// simulated network, the HTTP server with a request deadline, and the expiry
-// sweeper. Its request
-// log is off: one line per request to a terminal would measure the terminal.
+// simulated network, the HTTP server with a request deadline, the expiry
+// sweeper and, unless RequestLog is 0, the request log (package reqlog) with
+// its writer. Its log line per request is off: one line per request to a
+// terminal would measure the terminal.
 type Gateway struct {
 	URL     string
 	DB      *sqlstore.DB
@@ -30,11 +31,12 @@ type Gateway struct {
 	// Dir is the SQLite database's directory ("" on PostgreSQL).
 	Dir string
 
-	gw       *gateway.Gateway
-	srv      *http.Server
-	tempDir  string
-	stop     context.CancelFunc
-	sweeping sync.WaitGroup
+	gw         *gateway.Gateway
+	requestLog int
+	srv        *http.Server
+	tempDir    string
+	stop       context.CancelFunc
+	sweeping   sync.WaitGroup
 }
 
 // Merchant is who the benchmark's requests come from.
@@ -49,9 +51,10 @@ const requestTimeout = 5 * time.Second
 
 // StartGateway starts a gateway on dbURL (a SQLite path or postgres://…),
 // or on a new SQLite file in a temporary directory when dbURL is empty, and
-// migrates and seeds it.
-func StartGateway(ctx context.Context, dbURL string) (g *Gateway, err error) {
-	g = &Gateway{}
+// migrates and seeds it. requestLog is serve's --request-log: the newest
+// requests kept per merchant, 0 for no request log.
+func StartGateway(ctx context.Context, dbURL string, requestLog int) (g *Gateway, err error) {
+	g = &Gateway{requestLog: requestLog}
 	defer func() {
 		if err != nil {
 			g.Close()
@@ -63,7 +66,7 @@ func StartGateway(ctx context.Context, dbURL string) (g *Gateway, err error) {
 		}
 		dbURL = filepath.Join(g.tempDir, "opaygate.db")
 	}
-	if g.gw, err = gateway.New(ctx, gateway.Config{DB: dbURL}); err != nil {
+	if g.gw, err = gateway.New(ctx, gateway.Config{DB: dbURL, RequestLog: requestLog}); err != nil {
 		return nil, err
 	}
 	g.DB, g.Backend = g.gw.DB, g.gw.DB.Dialect()
@@ -86,7 +89,16 @@ func StartGateway(ctx context.Context, dbURL string) (g *Gateway, err error) {
 	sweepCtx, stop := context.WithCancel(context.Background())
 	g.stop = stop
 	g.sweeping.Go(func() { g.gw.Sweep(sweepCtx, time.Second) })
+	g.sweeping.Go(func() { g.gw.LogRequests(sweepCtx) })
 	return g, nil
+}
+
+// RequestLog reports how many requests the request log stored and dropped (a full queue).
+func (g *Gateway) RequestLog() (written, dropped int64) {
+	if l := g.gw.RequestLog; l != nil {
+		return l.Written(), l.Dropped()
+	}
+	return 0, 0
 }
 
 // newHTTPServer has serve's timeouts.
@@ -101,10 +113,14 @@ func newHTTPServer(h http.Handler) *http.Server {
 
 // Describe names the gateway's database for the report.
 func (g *Gateway) Describe() string {
-	if g.Backend == sqlstore.Postgres {
-		return "in-process gateway on PostgreSQL"
+	log := "request log off"
+	if g.requestLog > 0 {
+		log = fmt.Sprintf("request log on (%d per merchant)", g.requestLog)
 	}
-	return "in-process gateway on SQLite"
+	if g.Backend == sqlstore.Postgres {
+		return "in-process gateway on PostgreSQL, " + log
+	}
+	return "in-process gateway on SQLite, " + log
 }
 
 // Close stops the gateway and removes its temporary database.

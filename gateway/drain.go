@@ -82,6 +82,15 @@ func (g *Gateway) ForgetSignatures(ctx context.Context, interval time.Duration) 
 		"forgot expired request signatures", "forget request signatures")
 }
 
+// LogRequests writes the request log until ctx ends, then what is still queued. Stop the
+// HTTP server first, so that the requests it answered last are written too. Without a request
+// log it returns at once.
+func (g *Gateway) LogRequests(ctx context.Context) {
+	if g.RequestLog != nil {
+		g.RequestLog.Run(ctx)
+	}
+}
+
 // DrainEvery runs step every interval, and again at once while it fills its
 // batch, so a backlog drains batch by batch rather than one batch per tick.
 // It logs done with the count when step did something, failed with the error

@@ -25,6 +25,7 @@ import (
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/notify"
+	"github.com/opaygate/opaygate/reqlog"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
@@ -55,6 +56,10 @@ type Config struct {
 	// that needs the network fails (50003) and the simulated-only methods answer 02002.
 	// Ignored in the sandbox, whose network is the simulator.
 	Connector *Connector
+	// RequestLog is how many of each merchant's newest API requests the
+	// request log keeps; 0: no request log. Run LogRequests for it to be
+	// written.
+	RequestLog int
 
 	Logger *slog.Logger // nil: discard
 }
@@ -91,6 +96,8 @@ type Gateway struct {
 	Network      *simulator.Network
 	// Seeded are the merchants Seed loaded at start (none in live mode).
 	Seeded []*opaygate.Merchant
+	// RequestLog writes the request log; nil when Config.RequestLog is 0.
+	RequestLog *reqlog.Log
 
 	cfg Config
 	// onCallback is what OnCallback registered, called by storage after
@@ -175,6 +182,9 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 	g.Services = sqlstore.NewServices(db, deps)
 	g.Sessions = sqlstore.NewSessionService(db, g.Clock)
 	g.Replay = sqlstore.NewReplayService(db)
+	if cfg.RequestLog > 0 {
+		g.RequestLog = reqlog.New(g.Services.Requests, reqlog.Config{Keep: cfg.RequestLog, Logger: cfg.Logger})
+	}
 	if !cfg.Live {
 		if g.Seeded, err = cfg.Seed(ctx, g.Services); err != nil {
 			return nil, err
@@ -229,6 +239,9 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 		Voids: g.Services.Voids,
 		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
 		Replay: g.Replay,
+	}
+	if g.RequestLog != nil {
+		svcs.RequestLog, svcs.Requests = g.RequestLog, g.Services.Requests
 	}
 	if hc.Dashboard != nil {
 		cfg.Dashboard = *hc.Dashboard

@@ -47,6 +47,7 @@ func (s *Server) api(public bool, h endpoint) http.Handler {
 			return
 		}
 		defer release()
+		httplog.From(r.Context()).Body = body
 		if err := s.authenticate(r, m, body, auth, public); err != nil {
 			s.fail(w, r, err)
 			return
@@ -85,6 +86,7 @@ func (s *Server) identify(r *http.Request, public bool) (*opaygate.Merchant, str
 	} else if err != nil {
 		return nil, "", err
 	}
+	httplog.From(r.Context()).Known = true
 	return m, auth, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/method"
 	"github.com/opaygate/opaygate/opay"
+	"github.com/opaygate/opaygate/reqlog"
 	"github.com/opaygate/opaygate/server"
 	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
@@ -61,6 +62,7 @@ type env struct {
 	client *http.Client
 	logs   *lockedBuffer
 	server *server.Server
+	reqlog *reqlog.Log // nil unless withRequestLog
 }
 
 // lockedBuffer collects the server's log for tests that check what it never says.
@@ -110,6 +112,12 @@ type testConfig struct {
 	refundDelay time.Duration // sandbox refunds succeed this long after they are created
 	server      func(*server.Config)
 	replay      bool // wire the replay guard
+	requestLog  *reqlog.Config
+}
+
+// withRequestLog wires the request log with cfg, its writer running until the test ends.
+func withRequestLog(cfg reqlog.Config) testOption {
+	return func(c *testConfig) { c.requestLog = &cfg }
 }
 
 // withReplay wires the replay guard, which refuses a v2 request seen before.
@@ -172,6 +180,14 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 	}
 	if cfg.replay {
 		services.Replay = sqlstore.NewReplayService(db)
+	}
+	if cfg.requestLog != nil {
+		e.reqlog = reqlog.New(e.svc.Requests, *cfg.requestLog)
+		services.RequestLog, services.Requests = e.reqlog, e.svc.Requests
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { e.reqlog.Run(ctx); close(done) }()
+		t.Cleanup(func() { stop(); <-done })
 	}
 	mode := "sandbox"
 	if cfg.live {

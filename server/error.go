@@ -222,6 +222,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, status int, resp 
 		s.log.Error("encode response", "request_id", x.ID, "err", err)
 		body = []byte(`{"code":"50003","message":"` + messageUnavailable + `","data":null}`)
 	}
+	x.Answer = body
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

@@ -47,6 +47,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				attrs = append(attrs, slog.String("warning", x.Warning))
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+			s.recordRequest(r, x, time.Since(start))
 		}()
 		next.ServeHTTP(w, r)
 	})

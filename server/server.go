@@ -87,6 +87,10 @@ type Services struct {
 	// Replay remembers accepted v2 signatures, so an exact replay inside the window is
 	// refused; nil refuses none.
 	Replay opaygate.ReplayGuard
+	// RequestLog takes every API request answered (requestlog.go); nil logs none. Requests
+	// reads the log: /_sandbox/requests and the dashboard's Requests page; nil: neither.
+	RequestLog RequestRecorder
+	Requests   opaygate.RequestLogService
 }
 
 // Server serves the API.
@@ -144,7 +148,8 @@ func New(cfg Config, svc Services) *Server {
 		s.dash, err = dashboard.New(cfg.Dashboard, dashboard.Deps{PublicURL: cfg.PublicURL, Logger: s.log,
 			Clock: svc.Clock, Sessions: svc.Sessions, Merchants: svc.Merchants, Products: svc.Products,
 			Orders: svc.Orders, Invoices: svc.Invoices, Refunds: svc.Refunds, Callbacks: svc.Callbacks,
-			InvoiceLink: s.pay.InvoiceLink, ValidateInvoice: s.newInvoice, Methods: svc.Methods.Names()})
+			InvoiceLink: s.pay.InvoiceLink, ValidateInvoice: s.newInvoice, Methods: svc.Methods.Names(),
+			Requests: svc.Requests, FlushRequests: s.flushRequests})
 		if err != nil {
 			panic("server: " + err.Error())
 		}
@@ -216,6 +221,10 @@ func (s *Server) routes() *http.ServeMux {
 		} {
 			sandbox("POST "+path, s.sandboxOrderAction(act))
 			sandbox(path, s.methodNotAllowed)
+		}
+		if s.svc.Requests != nil {
+			sandbox("GET /_sandbox/requests", s.sandboxRequests)
+			sandbox("/_sandbox/requests", s.methodNotAllowed)
 		}
 		if s.svc.Callbacks != nil {
 			sandbox("GET /_sandbox/callbacks", s.sandboxCallbacks)

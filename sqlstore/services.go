@@ -43,6 +43,7 @@ type Services struct {
 	Callbacks *CallbackService
 	Tokens    *TokenService
 	Voids     *VoidService
+	Requests  *RequestLogService
 }
 
 // NewServices returns the services on db. Missing deps get defaults: the
@@ -65,6 +66,7 @@ func NewServices(db *DB, deps Deps) *Services {
 		Refunds:   &RefundService{db: db, deps: deps, orders: orders},
 		Callbacks: &CallbackService{db: db, clock: deps.Clock, onCallback: deps.OnCallback},
 		Tokens:    &TokenService{db: db, clock: deps.Clock},
+		Requests:  NewRequestLogService(db),
 	}
 }
 

@@ -71,6 +71,8 @@ func (c *CLI) bench(ctx context.Context, args []string) error {
 		"run the scenarios this many times, in turn, and report each one's fastest round")
 	scenarios := fs.String("scenarios", strings.Join(cfg.Scenarios, ","), "comma-separated `list` of scenarios")
 	fs.IntVar(&cfg.Preload, "preload", cfg.Preload, "orders (and invoices) to load for status")
+	fs.IntVar(&cfg.RequestLog, "request-log", cfg.RequestLog,
+		"the in-process gateway's request log, as serve's --request-log: requests kept per merchant; 0 = off")
 	growth := fs.Bool("growth", false, "run status after bulk-loading each of --growth-sizes orders")
 	sizes := fs.String("growth-sizes", "10000,1000000", "comma-separated table `sizes` for --growth")
 	jsonFile := fs.String("json", "", "also write the report as JSON to `file`")

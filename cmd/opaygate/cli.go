@@ -41,6 +41,7 @@ Commands:
 	call       send a signed request to the API and print the answer
 	callback   list callbacks with their delivery attempts, re-send one, or test a receiver
 	sandbox    play an order's customer on a running sandbox: pay, decline, otp, …
+	requests   list the request log: API requests answered, and why refused ones were
 	bench      measure a gateway: requests/s and latency per scenario
 	soak       run mixed traffic for minutes; check memory and that no callback is lost
 	healthcheck  ask a gateway's /healthz (the container image's HEALTHCHECK)
@@ -79,6 +80,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.sign(ctx, rest)
 	case "callback":
 		err = c.callback(ctx, rest)
+	case "requests":
+		err = c.requests(ctx, rest)
 	case "call":
 		err = c.call(ctx, rest)
 	case "sandbox":

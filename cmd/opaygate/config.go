@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opaygate/opaygate/reqlog"
 	"github.com/opaygate/opaygate/server"
 )
 
@@ -51,6 +52,9 @@ type Config struct {
 	// so that stalled clients cannot grow it without bound.
 	MaxBodyBytesInFlight int64
 	BodyTimeout          time.Duration
+	// RequestLog is how many of each merchant's newest API requests the
+	// request log keeps (package reqlog); 0 turns it off.
+	RequestLog int
 
 	// SandboxToken is required on the sandbox's /_sandbox/ routes when set;
 	// when not, a sandbox reachable from the network generates one at start
@@ -78,6 +82,7 @@ func DefaultConfig() Config {
 		RequestTimeout:       DefaultRequestTimeout,
 		MaxBodyBytesInFlight: server.DefaultMaxBodyBytesInFlight,
 		BodyTimeout:          server.DefaultBodyTimeout,
+		RequestLog:           reqlog.DefaultKeep,
 		Callbacks:            DefaultCallbackConfig(),
 		Dashboard:            DefaultDashboardConfig(),
 	}
@@ -157,6 +162,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.BodyTimeout = d
 	}
+	if v := getenv("OPAYGATE_REQUEST_LOG"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("OPAYGATE_REQUEST_LOG=%q is not an integer", v)
+		}
+		c.RequestLog = n
+	}
 	if err := c.Callbacks.applyEnv(getenv); err != nil {
 		return err
 	}
@@ -189,6 +201,8 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"most `bytes` of API request bodies held at once; beyond, requests answer 50003 at once (OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT)")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout,
 		"longest an API request body may take to arrive once its headers are in (OPAYGATE_BODY_TIMEOUT)")
+	fs.IntVar(&c.RequestLog, "request-log", c.RequestLog,
+		"newest API requests kept per merchant in the request log; 0 = no log (OPAYGATE_REQUEST_LOG)")
 	c.Callbacks.registerFlags(fs)
 	c.Dashboard.registerFlags(fs)
 }
@@ -255,6 +269,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BodyTimeout <= 0 {
 		return fmt.Errorf("--body-timeout %s must be positive", c.BodyTimeout)
+	}
+	if c.RequestLog < 0 {
+		return fmt.Errorf("--request-log %d must be 0 (no log) or positive", c.RequestLog)
 	}
 	if err := c.Callbacks.Validate(); err != nil {
 		return err

@@ -19,6 +19,7 @@ func TestConfig_Precedence(t *testing.T) {
 		"OPAYGATE_SANDBOX_AUTOPAY": "1m",
 
 		"OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT": "8388608",
+		"OPAYGATE_REQUEST_LOG":              "50",
 	}
 	cfg := DefaultConfig()
 	if err := cfg.applyEnv(func(k string) string { return env[k] }); err != nil {
@@ -27,14 +28,14 @@ func TestConfig_Precedence(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfg.registerFlags(fs)
-	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s", "--sandbox-autopay", "20s", "--body-timeout", "2s"}); err != nil {
+	if err := fs.Parse([]string{"--mode", "sandbox", "--log-format", "json", "--request-timeout", "3s", "--sandbox-autopay", "20s", "--body-timeout", "2s", "--request-log", "200"}); err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
 		Addr: "0.0.0.0:9000", DB: "/tmp/env.db", Mode: "sandbox", LogLevel: "info",
 		LogFormat: "json", NoMigrate: true, SweepInterval: 5 * time.Second, SandboxAutopay: 20 * time.Second,
 		DBMaxConns: 12, RequestTimeout: 3 * time.Second, MaxBodyBytesInFlight: 8 << 20,
-		BodyTimeout: 2 * time.Second, Callbacks: DefaultCallbackConfig(),
+		BodyTimeout: 2 * time.Second, RequestLog: 200, Callbacks: DefaultCallbackConfig(),
 		Dashboard: DefaultDashboardConfig(),
 	}
 	if cfg != want {
@@ -48,7 +49,7 @@ func TestConfig_Precedence(t *testing.T) {
 func TestConfig_ErrBadEnvironment(t *testing.T) {
 	for k, v := range map[string]string{"OPAYGATE_SWEEP_INTERVAL": "often", "OPAYGATE_NO_MIGRATE": "perhaps",
 		"OPAYGATE_DB_MAX_CONNS": "many", "OPAYGATE_REQUEST_TIMEOUT": "5", "OPAYGATE_SANDBOX_AUTOPAY": "soon",
-		"OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT": "64MiB", "OPAYGATE_BODY_TIMEOUT": "5"} {
+		"OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT": "64MiB", "OPAYGATE_BODY_TIMEOUT": "5", "OPAYGATE_REQUEST_LOG": "lots"} {
 		cfg := DefaultConfig()
 		if err := cfg.applyEnv(func(name string) string {
 			if name == k {
@@ -72,6 +73,7 @@ func TestConfig_Validate(t *testing.T) {
 		"ErrSweepInterval": func(c *Config) { c.SweepInterval = 0 },
 		"ErrDBMaxConns":    func(c *Config) { c.DBMaxConns = -1 },
 		"ErrTimeout":       func(c *Config) { c.RequestTimeout = 0 },
+		"ErrRequestLog":    func(c *Config) { c.RequestLog = -1 },
 		"ErrAutopayLive":   func(c *Config) { c.Mode, c.SandboxAutopay = ModeLive, time.Second },
 		"ErrAutopayNeg":    func(c *Config) { c.SandboxAutopay = -time.Second },
 		"ErrBodyBudget":    func(c *Config) { c.MaxBodyBytesInFlight = 1 << 20 },

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/sqlstore"
 )
 
 // MustMain runs a sandbox gateway in-process on a free port.
@@ -112,5 +116,39 @@ func TestRun_SandboxReset(t *testing.T) {
 	}
 	if inv.Amount.Total != 10000 {
 		t.Errorf("demo invoice amount %d, want 10000 like the documentation's", inv.Amount.Total)
+	}
+}
+
+// Every API request answered before shutdown is in the request log afterwards; with
+// --request-log 0 none is.
+func TestRun_RequestLog(t *testing.T) {
+	for name, keep := range map[string]int{"Kept": 1000, "Off": 0} {
+		t.Run(name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Addr, cfg.DB, cfg.RequestLog = "127.0.0.1:0", filepath.Join(t.TempDir(), "opaygate.db"), keep
+			m := NewMain(cfg, &syncBuffer{}, slog.New(slog.DiscardHandler))
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 {
+				body, _ := json.Marshal(map[string]string{"reference": fmt.Sprint("logged-", i), "country": "EG"})
+				Call(t, m.URL, "/api/v1/international/cashier/status", demoMerchant, authFor(body), body, nil)
+			}
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err := sqlstore.Open(context.Background(), cfg.DB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			rs, err := sqlstore.NewRequestLogService(db).FindRequests(context.Background(), opaygate.RequestFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := min(keep, 3); len(rs) != want || (want > 0 && rs[0].Code != "02006") {
+				t.Fatalf("logged %d requests, want %d", len(rs), want)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@
 package dashboard
 
 import (
+	"context"
 	"embed"
 	"io"
 	"log/slog"
@@ -63,6 +64,10 @@ type Deps struct {
 	Invoices  opaygate.InvoiceService
 	Refunds   opaygate.RefundService   // nil: the order page offers no refunds
 	Callbacks opaygate.CallbackService // nil: the order page shows no callbacks
+	// Requests is the request log; nil: no Requests page. FlushRequests, when set, writes
+	// this node's queued requests before the page reads them.
+	Requests      opaygate.RequestLogService
+	FlushRequests func(ctx context.Context)
 	// Methods are the payMethod values the gateway has, for the orders filter.
 	Methods []string
 	// InvoiceLink is an invoice's link for its customer (the invoice page's URL).
@@ -121,6 +126,11 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /dashboard/stats", d.get(d.stats))
 
+	if d.svc.Requests != nil {
+		mux.HandleFunc("GET /dashboard/requests", d.get(d.requests))
+		mux.HandleFunc("GET /dashboard/requests/{id}", d.get(d.request))
+	}
+
 	mux.HandleFunc("GET /dashboard/settings", d.get(d.settings))
 	mux.HandleFunc("POST /dashboard/settings", d.post(d.updateSettings))
 	mux.HandleFunc("POST /dashboard/settings/rotate-key", d.post(d.rotateKey))
@@ -169,7 +179,7 @@ func withDefault(r, def RateLimit) RateLimit {
 
 // dashboardPageNames are the pages the handlers render.
 var dashboardPageNames = []string{"error", "invoice", "invoice_new", "invoices", "key", "login", "order", "orders",
-	"product", "products", "settings", "stats"}
+	"product", "products", "request", "requests", "settings", "stats"}
 
 // parseDashboard parses every page with the layout and loads the static files. A broken
 // template fails it: they are embedded, so that is a bug that must stop the server from
@@ -209,6 +219,7 @@ type visit struct {
 type page struct {
 	Title    string
 	Nav      string // the active navigation entry
+	Requests bool   // the request log is there: the navigation shows Developers
 	Merchant *opaygate.Merchant
 	CSRF     string
 	Flash    string // a fixed message chosen by a key, never text from the request
@@ -240,6 +251,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 		p.Flash = flashes[r.URL.Query().Get("ok")]
 	}
 	p.Assets = d.site.Version()
+	p.Requests = d.svc.Requests != nil
 	d.site.Render(w, r, status, name, p)
 }
 

@@ -23,6 +23,29 @@ var dashboardFuncs = template.FuncMap{
 	"add":        func(a, b int64) int64 { return a + b },
 	"pathEscape": url.PathEscape,
 	"mask":       opaygate.MaskIdentifier,
+	"whenMs":     whenMs,
+	"duration":   duration,
+	"endpoint":   endpoint,
+	"clip":       clip,
+}
+
+// whenMs is when with seconds and milliseconds, for requests a few apart.
+func whenMs(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
+
+// duration shows a request's duration in milliseconds: "1.25 ms".
+func duration(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
+}
+
+// endpoint shortens an API path to what tells endpoints apart: "international/cashier/status".
+func endpoint(path string) string { return strings.TrimPrefix(path, "/api/v1/") }
+
+// clip cuts s to n runes.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // money shows an amount in minor units with its currency: "EGP 1,234.56". Both supported

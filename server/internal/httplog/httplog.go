@@ -11,15 +11,20 @@ import (
 )
 
 // Exchange is what the middleware learns about one request while handlers run: enough for the
-// one log line per request. It never holds the body, the signature or anything secret.
+// one log line per request, which never shows the bodies, and for the request log, which
+// stores them only after redacting them (package reqlog). It never holds the signature.
 type Exchange struct {
 	ID       string
 	Merchant string
+	Known    bool // Merchant named a merchant of the gateway
 	Code     string
 	Status   int
 	Wrote    bool
 	Detail   string // why the request was refused (X-Opaygate-Detail)
 	Warning  string // how a value was read (X-Opaygate-Warning)
+
+	Body   []byte // the API request's body, as read
+	Answer []byte // the API answer's body, as written
 }
 
 type key struct{}
