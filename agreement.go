@@ -7,7 +7,7 @@ import "time"
 // customer's card until the agreement's last day. The merchant-initiated debits that would
 // use it are not implemented; the agreement is recorded so that its id stays unique.
 //
-// A method opens one by naming it in the order's MethodData (DataAgreementID and the two
+// A method opens one by naming it in the order's MethodData (DataAgreementID and the others
 // below); storage records it in the transaction that stores the order, as it does with
 // DataLookup, so an order never exists without its agreement nor an agreement without its
 // order. An agreementId the merchant used before answers EDUPLICATE, whatever became of the
@@ -16,6 +16,10 @@ const (
 	DataAgreementID       = "agreementId"
 	DataAgreementDuration = "agreementDuration" // the last day, "YYYY-MM-DD"
 	DataStoreCard         = "storeCard"         // "true" when the customer's card is to be kept as a token
+	// With storeCard, what the token keeps of the card besides its BIN and last four, written
+	// by the method because the order keeps no more: the expiry ("MM/YYYY") and the name.
+	DataCardExpiry = "cardExpiry"
+	DataCardHolder = "cardHolderName"
 )
 
 // AgreementDateLayout is how an agreement's last day is written, on the wire and stored.

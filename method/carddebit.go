@@ -2,6 +2,7 @@ package method
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,8 @@ import (
 // the customer confirms the first payment on the 3-D Secure page. Storage records the
 // agreement with the order, in one transaction (opaygate.DataAgreementID); a used
 // agreementId answers 02004. The debits the merchant would make later under the agreement
-// are not implemented, and neither are card tokens yet: storeCard is recorded on the
+// are not implemented. With storeCard, storage keeps the card as a token of userInfo.userId
+// once the payment succeeds (sqlstore's keepCard); storeCard is also recorded on the
 // agreement only.
 //
 //	start → FAIL 54 (expired card)
@@ -122,6 +124,11 @@ func (CardDebit) Start(_ context.Context, _ opaygate.Network, o *opaygate.Order,
 		opaygate.DataAgreementID:       p.id,
 		opaygate.DataAgreementDuration: p.lastDay.Format(opaygate.AgreementDateLayout),
 		opaygate.DataStoreCard:         strconv.FormatBool(p.storeCard),
+	}
+	if p.storeCard {
+		// The token made when the payment succeeds keeps these too (METHODS.md §8.6, §9.2).
+		o.MethodData[opaygate.DataCardExpiry] = fmt.Sprintf("%02d/%d", p.card.ExpiryMonth, p.card.ExpiryYear)
+		o.MethodData[opaygate.DataCardHolder] = p.card.HolderName
 	}
 	if p.card.Expired(now) {
 		return opaygate.Decline(opaygate.CodeExpiredCard, opaygate.ReasonExpiredCard), nil

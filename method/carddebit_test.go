@@ -108,7 +108,9 @@ func TestCardDebitStart(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(move, opaygate.Wait(opaygate.Step3DS)) {
 		t.Fatalf("tomorrow: %+v %v", move, err)
 	}
-	want := map[string]string{"agreementId": "AGR-1", "agreementDuration": "2030-06-16", "storeCard": "true"}
+	// With storeCard, the expiry and name the token will keep too (the test card's are 12/2039, none).
+	want := map[string]string{"agreementId": "AGR-1", "agreementDuration": "2030-06-16", "storeCard": "true",
+		"cardExpiry": "12/2039", "cardHolderName": ""}
 	if o.CardBIN != "411111" || o.CardLast4 != "1111" || len(o.MethodData) != len(want) {
 		t.Fatalf("order %+v", o)
 	}

@@ -252,3 +252,34 @@ func opayRequest(t *testing.T, body map[string]any) opay.PaymentCreateRequest {
 	}
 	return req
 }
+
+// TestCardDebitStoreCardMakesAToken: a CardDebit with storeCard, once paid, leaves a token of
+// userInfo.userId that token/query by customerId lists, with the customer's details.
+func TestCardDebitStoreCardMakesAToken(t *testing.T) {
+	e := newTestServer(t)
+	d := e.cardPayment(t, e.debitRequest("keep-1", 60000, "AGR-keep", func(b map[string]any) {
+		bankDebit(b)["storeCard"] = true
+		b["userInfo"] = map[string]any{"userId": "cust-keep", "userName": "Ada Obi", "userEmail": "ada@example.com"}
+	}))
+	list := func() opay.CustomerTokensData {
+		return data[opay.CustomerTokensData](t, must(t, e.call(t, e.A, pathTokenQuery, map[string]string{"customerId": "cust-keep"}), opay.CodeSuccess))
+	}
+	if l := list(); len(l.CardTokens) != 0 {
+		t.Fatalf("a token before the payment: %+v", l)
+	}
+	if _, err := e.svc.Orders.Confirm3DS(context.Background(), e.A.ID, opaygate.OrderKey{OrderNo: d.OrderNo}); err != nil {
+		t.Fatal(err)
+	}
+	l := list()
+	if len(l.CardTokens) != 1 || l.CardTokens[0].FirstSixDigits != "411111" || l.CardTokens[0].LastFourDigits != "0814" ||
+		l.Customer.CustomerEmail != "ada@example.com" {
+		t.Fatalf("tokens %+v", l)
+	}
+	// The token pays like any other.
+	pay := map[string]any{"reference": "keep-pay", "country": "EG", "payMethod": "BankCard",
+		"amount": map[string]any{"total": 1000, "currency": "EGP"}, "product": map[string]any{"name": "Gym"},
+		"opayToken": l.CardTokens[0].OpayToken}
+	if d := data[opay.PaymentCreateData](t, must(t, e.call(t, e.A, pathPaymentCreate, pay), opay.CodeSuccess)); d.Status != "SUCCESS" {
+		t.Errorf("paid with the kept card: %+v", d)
+	}
+}

@@ -303,7 +303,7 @@ func TestCardNeverStored(t *testing.T) {
 		e := newEnv(t, sqlstore.Postgres)
 		pay(t, e)
 		var dump []string
-		for _, table := range []string{"orders", "order_events", "callbacks", "card_debit_agreements"} {
+		for _, table := range []string{"orders", "order_events", "callbacks", "card_debit_agreements", "card_tokens"} {
 			rows, err := sqlstore.QueryStrings(e.db, `SELECT t::text FROM `+table+` t`)
 			if err != nil {
 				t.Fatal(err)

@@ -143,3 +143,53 @@ func TestCardDebitAgreementRace(t *testing.T) {
 		}
 	})
 }
+
+// TestCardDebitStoresTheCard: storeCard keeps the card as a token of userInfo.userId once the
+// payment succeeds, with only the BIN, last four, expiry and name; not before, not when it
+// fails, not without storeCard. Both backends.
+func TestCardDebitStoresTheCard(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		pay := func(ref, agreement, number string, store bool) *opaygate.Order {
+			t.Helper()
+			o := &opaygate.Order{MerchantID: e.m.ID, Reference: ref, Country: "EG", Amount: 60000, ProductName: "Gym",
+				PayMethod: opaygate.PayMethodCardDebit, ReturnURL: "https://m.example/r",
+				User: opaygate.UserInfo{ID: "user-" + ref, Name: "Ada Obi", Email: "ada@example.com"}}
+			if err := e.svc.Orders.CreatePayment(ctx, o, debitParams(t, number, agreement, store)); err != nil {
+				t.Fatal(err)
+			}
+			if list, _ := e.svc.Tokens.CustomerTokens(ctx, e.m.ID, o.User.ID); len(list) != 0 {
+				t.Fatalf("a token before the payment succeeded: %+v", list)
+			}
+			got, err := e.svc.Orders.Confirm3DS(ctx, e.m.ID, opaygate.OrderKey{ID: o.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		o := pay("keep", "AGR-keep", testPAN, true)
+		list, err := e.svc.Tokens.CustomerTokens(ctx, e.m.ID, "user-keep")
+		if o.Status != opaygate.StatusSuccess || err != nil || len(list) != 1 {
+			t.Fatalf("order %s, tokens %+v %v", o.Status, list, err)
+		}
+		tok := list[0]
+		if tok.FirstSix != "411111" || tok.LastFour != "0814" || tok.Brand != "VISA" || tok.ExpiryMonth != 12 ||
+			tok.ExpiryYear != time.Now().Year()+2 || tok.Customer.Email != "ada@example.com" || tok.Reference != "agreement:AGR-keep" {
+			t.Errorf("token %+v", tok)
+		}
+		if found, err := e.svc.Tokens.FindToken(ctx, e.m.ID, tok.Token); err != nil || found.Token != tok.Token {
+			t.Errorf("find %+v %v", found, err)
+		}
+		if o := pay("no", "AGR-no", testPAN, false); o.Status != opaygate.StatusSuccess {
+			t.Fatalf("order %+v", o)
+		}
+		if o := pay("declined", "AGR-declined", "4000000000000051", true); o.Status != opaygate.StatusFail {
+			t.Fatalf("order %+v", o)
+		}
+		for _, user := range []string{"user-no", "user-declined"} {
+			if list, _ := e.svc.Tokens.CustomerTokens(ctx, e.m.ID, user); len(list) != 0 {
+				t.Errorf("%s has tokens %+v", user, list)
+			}
+		}
+	})
+}

@@ -233,6 +233,11 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 	if err := s.recordEvent(ctx, tx, o.ID, from, to, step, code, reason, now); err != nil {
 		return err
 	}
+	if to == opaygate.StatusSuccess {
+		if err := s.keepCard(ctx, tx, o, now); err != nil {
+			return err
+		}
+	}
 	if to.Final() {
 		return s.enqueueCallback(ctx, tx, o, nil, now)
 	}

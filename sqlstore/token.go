@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -121,4 +122,30 @@ func (s *TokenService) DeleteToken(ctx context.Context, merchantID, token string
 		}
 		return nil
 	})
+}
+
+// keepCard makes the card token a paid order asked for (CardDebit's storeCard, METHODS.md
+// §8.6), in the transaction that records the payment: the order's BIN and last four, the
+// expiry and name its method noted, for the customer of userInfo.userId. Its reference is
+// the agreement's, so the token is made once however the order is paid.
+func (s *OrderService) keepCard(ctx context.Context, tx *Tx, o *opaygate.Order, now time.Time) error {
+	if o.MethodData[opaygate.DataStoreCard] != "true" || o.User.ID == "" {
+		return nil
+	}
+	var month, year int
+	if _, err := fmt.Sscanf(o.MethodData[opaygate.DataCardExpiry], "%d/%d", &month, &year); err != nil {
+		return fmt.Errorf("keep card of %s: expiry: %w", o.OrderNo, err)
+	}
+	customer, err := json.Marshal(tokenCustomer{Name: o.User.Name, Email: o.User.Email, Mobile: o.User.Mobile})
+	if err != nil {
+		return fmt.Errorf("keep card of %s: %w", o.OrderNo, err)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO card_tokens (`+tokenColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (merchant_id, reference) DO NOTHING`,
+		opaygate.NewCardToken(), o.MerchantID, "agreement:"+o.MethodData[opaygate.DataAgreementID], o.User.ID,
+		string(customer), o.MethodData[opaygate.DataCardHolder], opaygate.CardBrand(o.CardBIN), o.CardBIN,
+		o.CardLast4, month, year, ms(now)); err != nil {
+		return fmt.Errorf("keep card of %s: %w", o.OrderNo, err)
+	}
+	return nil
 }
