@@ -61,3 +61,33 @@ type RequestLogService interface {
 	// nodes may run it at once.
 	PruneRequests(ctx context.Context, keep int, merchants []string) (int, error)
 }
+
+// APIRequestJSON is a logged request as /_sandbox/requests and `opaygate requests --json`
+// show it: the time in RFC 3339 with milliseconds, the duration in milliseconds, the bodies as
+// stored (redacted).
+type APIRequestJSON struct {
+	ID                int64   `json:"id"`
+	At                string  `json:"at"`
+	RequestID         string  `json:"requestId"`
+	Method            string  `json:"method"`
+	Path              string  `json:"path"`
+	MerchantID        string  `json:"merchantId"`
+	KnownMerchant     bool    `json:"knownMerchant"`
+	HTTPStatus        int     `json:"httpStatus"`
+	Code              string  `json:"code"`
+	DurationMs        float64 `json:"durationMs"`
+	Detail            string  `json:"detail"`
+	RequestBody       string  `json:"requestBody"`
+	RequestTruncated  bool    `json:"requestTruncated"`
+	ResponseBody      string  `json:"responseBody"`
+	ResponseTruncated bool    `json:"responseTruncated"`
+}
+
+// JSON returns r as APIRequestJSON.
+func (r *APIRequest) JSON() APIRequestJSON {
+	return APIRequestJSON{ID: r.ID, At: r.At.UTC().Format("2006-01-02T15:04:05.000Z07:00"), RequestID: r.RequestID,
+		Method: r.Method, Path: r.Path, MerchantID: r.MerchantID, KnownMerchant: r.Known, HTTPStatus: r.HTTPStatus,
+		Code: r.Code, DurationMs: float64(r.Duration.Microseconds()) / 1000, Detail: r.Detail,
+		RequestBody: r.RequestBody, RequestTruncated: r.RequestTruncated,
+		ResponseBody: r.ResponseBody, ResponseTruncated: r.ResponseTruncated}
+}

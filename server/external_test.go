@@ -205,6 +205,14 @@ func TestExternalPayRacesClose(t *testing.T) {
 	e := newTestServer(t)
 	d := data[opay.PaymentCreateData](t, must(t, e.call(t, e.A, pathPaymentCreate,
 		externalRequest(opay.PayMethodMWallet, "race-ext", 1000, nil)), opay.CodeSuccess))
+	e.payRacesClose(t, d.OrderNo, "EG", map[string]string{"orderNo": d.OrderNo})
+}
+
+// payRacesClose sends 50 /_sandbox/orders/pay with pay against 50 payment/close of the order,
+// all at once, and checks that exactly one side won, that every answer agrees with the final
+// state, and that there is one callback.
+func (e *env) payRacesClose(t *testing.T, orderNo, country string, pay any) {
+	t.Helper()
 	const n = 50
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -213,9 +221,9 @@ func TestExternalPayRacesClose(t *testing.T) {
 	for i := range 2 * n {
 		wg.Go(func() {
 			<-start
-			path, body := "/_sandbox/orders/pay", map[string]string{"orderNo": d.OrderNo}
+			path, body := "/_sandbox/orders/pay", pay
 			if i%2 == 1 {
-				path, body = pathClose, map[string]string{"orderNo": d.OrderNo, "country": "EG"}
+				path, body = pathClose, map[string]string{"orderNo": orderNo, "country": country}
 			}
 			r := e.call(t, e.A, path, body)
 			mu.Lock()
@@ -225,7 +233,7 @@ func TestExternalPayRacesClose(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	final := e.orderStatus(t, e.A, d.OrderNo)
+	final := e.statusIn(t, orderNo, country)
 	paid, closed := answers["/_sandbox/orders/pay 00000"], answers[pathClose+" 00000"]
 	switch final.Status {
 	case "SUCCESS":
@@ -240,7 +248,7 @@ func TestExternalPayRacesClose(t *testing.T) {
 	default:
 		t.Fatalf("final %s, answers %v", final.Status, answers)
 	}
-	if got := e.callbackStatuses(t, d.OrderNo); len(got) != 1 || got[0] != final.Status {
+	if got := e.callbackStatuses(t, orderNo); len(got) != 1 || got[0] != final.Status {
 		t.Errorf("callbacks %v, final %s", got, final.Status)
 	}
 }

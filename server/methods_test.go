@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"sync"
 	"testing"
 
 	"github.com/opaygate/opaygate"
@@ -206,44 +205,7 @@ func TestBankTransfer(t *testing.T) {
 func TestBankTransferPayRacesClose(t *testing.T) {
 	e := newTestServer(t)
 	d := e.create(t, ngRequest(opay.PayMethodBankTransfer, "trf-race", 1000, nil), "")
-	const n = 50
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	answers := map[string]int{}
-	start := make(chan struct{})
-	for i := range 2 * n {
-		wg.Go(func() {
-			<-start
-			path, body := "/_sandbox/orders/pay", map[string]any{"transferAccountNumber": d.NextAction.TransferAccountNumber, "amount": 1000}
-			if i%2 == 1 {
-				path, body = pathClose, map[string]any{"orderNo": d.OrderNo, "country": "NG"}
-			}
-			r := e.call(t, e.A, path, body)
-			mu.Lock()
-			answers[fmt.Sprintf("%s %s", path, r.Code)]++
-			mu.Unlock()
-		})
-	}
-	close(start)
-	wg.Wait()
-	r := must(t, e.call(t, e.A, pathStatus, map[string]string{"orderNo": d.OrderNo, "country": "NG"}), opay.CodeSuccess)
-	final := data[opay.CashierStatusData](t, r)
-	paid, closed := answers["/_sandbox/orders/pay 00000"], answers[pathClose+" 00000"]
-	switch final.Status {
-	case "SUCCESS":
-		if paid != 1 || closed != 0 {
-			t.Errorf("SUCCESS, answers %v", answers)
-		}
-	case "CLOSE":
-		if paid != 0 || closed != n {
-			t.Errorf("CLOSE, answers %v", answers)
-		}
-	default:
-		t.Fatalf("final %s, answers %v", final.Status, answers)
-	}
-	if got := e.callbackStatuses(t, d.OrderNo); len(got) != 1 || got[0] != final.Status {
-		t.Errorf("callbacks %v, final %s", got, final.Status)
-	}
+	e.payRacesClose(t, d.OrderNo, "NG", map[string]any{"transferAccountNumber": d.NextAction.TransferAccountNumber, "amount": 1000})
 }
 
 // TestBankAccount: an OTP sent at creation, then input-otp decides; the identifier rule on

@@ -53,26 +53,6 @@ func (s *Server) recordRequest(r *http.Request, x *httplog.Exchange, d time.Dura
 		Code: x.Code, Duration: d, Detail: x.Detail}, x.Body, x.Answer)
 }
 
-// sandboxRequest is one logged request as the control API shows it. The bodies are the
-// stored text (redacted JSON, or a placeholder-masked body that was not JSON).
-type sandboxRequest struct {
-	ID                int64   `json:"id"`
-	At                string  `json:"at"`
-	RequestID         string  `json:"requestId"`
-	Method            string  `json:"method"`
-	Path              string  `json:"path"`
-	MerchantID        string  `json:"merchantId"`
-	KnownMerchant     bool    `json:"knownMerchant"`
-	HTTPStatus        int     `json:"httpStatus"`
-	Code              string  `json:"code"`
-	DurationMs        float64 `json:"durationMs"`
-	Detail            string  `json:"detail"`
-	RequestBody       string  `json:"requestBody"`
-	RequestTruncated  bool    `json:"requestTruncated"`
-	ResponseBody      string  `json:"responseBody"`
-	ResponseTruncated bool    `json:"responseTruncated"`
-}
-
 func (s *Server) sandboxRequests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := opaygate.RequestFilter{MerchantID: q.Get("merchantId"), Path: q.Get("path"), Code: q.Get("code")}
@@ -108,14 +88,9 @@ func (s *Server) sandboxRequests(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]sandboxRequest, len(list))
+	out := make([]opaygate.APIRequestJSON, len(list))
 	for i, x := range list {
-		out[i] = sandboxRequest{ID: x.ID, At: x.At.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-			RequestID: x.RequestID, Method: x.Method, Path: x.Path, MerchantID: x.MerchantID,
-			KnownMerchant: x.Known, HTTPStatus: x.HTTPStatus, Code: x.Code,
-			DurationMs: float64(x.Duration.Microseconds()) / 1000, Detail: x.Detail,
-			RequestBody: x.RequestBody, RequestTruncated: x.RequestTruncated,
-			ResponseBody: x.ResponseBody, ResponseTruncated: x.ResponseTruncated}
+		out[i] = x.JSON()
 	}
 	s.ok(w, r, out)
 }

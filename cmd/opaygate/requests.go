@@ -77,9 +77,9 @@ func (c *CLI) requests(ctx context.Context, args []string) error {
 	}
 	switch {
 	case *asJSON:
-		out := make([]loggedRequest, len(list))
+		out := make([]opaygate.APIRequestJSON, len(list))
 		for i, r := range list {
-			out[i] = newLoggedRequest(r)
+			out[i] = r.JSON()
 		}
 		enc := json.NewEncoder(c.Stdout)
 		enc.SetEscapeHTML(false)
@@ -100,33 +100,6 @@ func (c *CLI) requests(ctx context.Context, args []string) error {
 			r.Duration.Round(10*time.Microsecond), clip(oneLine(r.Detail), 100))
 	}
 	return tw.Flush()
-}
-
-// loggedRequest is a request as --json prints it: the names of /_sandbox/requests.
-type loggedRequest struct {
-	ID                int64   `json:"id"`
-	At                string  `json:"at"`
-	RequestID         string  `json:"requestId"`
-	Method            string  `json:"method"`
-	Path              string  `json:"path"`
-	MerchantID        string  `json:"merchantId"`
-	KnownMerchant     bool    `json:"knownMerchant"`
-	HTTPStatus        int     `json:"httpStatus"`
-	Code              string  `json:"code"`
-	DurationMs        float64 `json:"durationMs"`
-	Detail            string  `json:"detail"`
-	RequestBody       string  `json:"requestBody"`
-	RequestTruncated  bool    `json:"requestTruncated"`
-	ResponseBody      string  `json:"responseBody"`
-	ResponseTruncated bool    `json:"responseTruncated"`
-}
-
-func newLoggedRequest(r *opaygate.APIRequest) loggedRequest {
-	return loggedRequest{ID: r.ID, At: r.At.UTC().Format("2006-01-02T15:04:05.000Z07:00"), RequestID: r.RequestID,
-		Method: r.Method, Path: r.Path, MerchantID: r.MerchantID, KnownMerchant: r.Known, HTTPStatus: r.HTTPStatus,
-		Code: r.Code, DurationMs: float64(r.Duration.Microseconds()) / 1000, Detail: r.Detail,
-		RequestBody: r.RequestBody, RequestTruncated: r.RequestTruncated,
-		ResponseBody: r.ResponseBody, ResponseTruncated: r.ResponseTruncated}
 }
 
 // printRequest shows one request with its bodies indented.

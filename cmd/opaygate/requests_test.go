@@ -52,7 +52,7 @@ func TestRequestsCLI(t *testing.T) {
 		t.Fatalf("requests --failed:\n%s", out)
 	}
 	code, out, _ = RunCLI(t, env, "", "requests", "--json", "--code", "02000", "--limit", "1")
-	var list []loggedRequest
+	var list []opaygate.APIRequestJSON
 	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 1 || list[0].RequestID != "r3" ||
 		list[0].KnownMerchant || list[0].At != "2026-11-28T10:00:02.000Z" {
 		t.Fatalf("requests --json: %d %v\n%s", code, err, out)
