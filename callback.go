@@ -53,9 +53,15 @@ const (
 type Callback struct {
 	ID         int64
 	MerchantID string
-	OrderID    int64
+	OrderID    int64 // 0 for a payout's notification
 	RefundID   int64 // set for the callback of a refund's success
-	TargetURL  string
+	// PayoutID is set for a payout's notification (METHODS.md §10.3): then OrderNo is the
+	// payout's orderNo, Reference its merchantOrderNo, InstrumentType its payoutType and
+	// FailureCode and FailureReason its errorCode and errorMsg.
+	PayoutID  int64
+	Fee       int64  // a payout's fee, minor units
+	Remark    string // a payout's remark
+	TargetURL string
 	// Version is the merchant's callback version when the row was written; retries and
 	// re-sends keep it, whatever the merchant chooses later.
 	Version CallbackVersion

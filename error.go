@@ -21,6 +21,7 @@ const (
 	EOTPEXPIRED      = "otp_expired"     // OTP too old
 	EREFUNDEXCEEDS   = "refund_exceeds"  // refund above the refundable amount
 	EINVOICESTATE    = "invoice_state"   // invoice status forbids the action
+	EBALANCE         = "balance"         // the merchant's cash does not cover a payout
 )
 
 // Error is the gateway's one domain error. Message is safe to show to the

@@ -67,6 +67,24 @@ func (g *Gateway) CompleteRefunds(ctx context.Context, interval time.Duration) {
 		"completed sandbox refunds", "complete refunds")
 }
 
+// LedgerBatch is how many entries one step of Ledger settles or folds.
+const LedgerBatch = 1000
+
+// LedgerInterval is how often a node settles due payments and folds ledger entries into the
+// stored balances. Folding keeps balance reads short; a balance reads the same folded or not.
+const LedgerInterval = time.Second
+
+// Ledger keeps the merchants' balances current every interval until ctx ends: it moves the
+// payments whose settlement delay has passed from unsettled to cash, then folds new ledger
+// entries into the stored balances. Settlements are logged; folding, which is bookkeeping, is
+// not.
+func (g *Gateway) Ledger(ctx context.Context, interval time.Duration) {
+	every(ctx, interval, func() {
+		drain(ctx, g.cfg.Logger, LedgerBatch, g.Services.Ledger.Settle, "settled payments", "settle payments")
+		drain(ctx, g.cfg.Logger, LedgerBatch, g.Services.Ledger.Fold, "", "fold ledger entries")
+	})
+}
+
 // ForgetBatch is how many expired signatures one step of ForgetSignatures deletes.
 const ForgetBatch = 1000
 
@@ -97,6 +115,11 @@ func (g *Gateway) LogRequests(ctx context.Context) {
 // when it failed (but not because ctx ended).
 func DrainEvery(ctx context.Context, logger *slog.Logger, interval time.Duration, batch int,
 	step func(context.Context, int) (int, error), done, failed string) {
+	every(ctx, interval, func() { drain(ctx, logger, batch, step, done, failed) })
+}
+
+// every runs fn every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -105,20 +128,26 @@ func DrainEvery(ctx context.Context, logger *slog.Logger, interval time.Duration
 			return
 		case <-t.C:
 		}
-		for ctx.Err() == nil {
-			n, err := step(ctx, batch)
-			if err != nil {
-				if ctx.Err() == nil {
-					logger.Warn(failed, "err", err)
-				}
-				break
+		fn()
+	}
+}
+
+// drain runs step until it does not fill its batch; see DrainEvery. done "" logs nothing.
+func drain(ctx context.Context, logger *slog.Logger, batch int,
+	step func(context.Context, int) (int, error), done, failed string) {
+	for ctx.Err() == nil {
+		n, err := step(ctx, batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				logger.Warn(failed, "err", err)
 			}
-			if n > 0 {
-				logger.Info(done, "count", n)
-			}
-			if n < batch {
-				break
-			}
+			return
+		}
+		if n > 0 && done != "" {
+			logger.Info(done, "count", n)
+		}
+		if n < batch {
+			return
 		}
 	}
 }

@@ -48,6 +48,11 @@ type Config struct {
 	// RefundDelay is how long a sandbox refund stays PENDING before
 	// CompleteRefunds completes it; live refunds always stay PENDING.
 	RefundDelay time.Duration
+	// SettlementDelay is how long a payment's money stays in the merchant's
+	// UNSETTLED_ACCOUNT before Ledger moves it to CASH_ACCOUNT; 0 settles
+	// in the payment's own transaction (the sandbox's default; the CLI's
+	// live default is opaygate.DefaultSettlementDelay).
+	SettlementDelay time.Duration
 	// Seed loads the sandbox's data into a new or reset database and
 	// returns the merchants it loaded; nil loads the documentation's demo
 	// merchants and products (simulator.Seed). Live gateways are not seeded.
@@ -150,7 +155,8 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 	}
 
 	g := &Gateway{DB: db, cfg: cfg, Methods: method.Default()}
-	deps := sqlstore.Deps{Methods: g.Methods, Logger: cfg.Logger, OnCallback: g.callbackDue}
+	deps := sqlstore.Deps{Methods: g.Methods, Logger: cfg.Logger, OnCallback: g.callbackDue,
+		SettlementDelay: cfg.SettlementDelay}
 	if cfg.Live {
 		g.Clock = opaygate.SystemClock{}
 		deps.ValU, deps.OTP, deps.Acquirer = noNetwork{}, noNetwork{}, noNetwork{}
@@ -186,7 +192,7 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 		g.RequestLog = reqlog.New(g.Services.Requests, reqlog.Config{Keep: cfg.RequestLog, Logger: cfg.Logger})
 	}
 	if !cfg.Live {
-		if g.Seeded, err = cfg.Seed(ctx, g.Services); err != nil {
+		if g.Seeded, err = g.seed(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -236,7 +242,7 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
 		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks, Tokens: g.Services.Tokens,
-		Voids: g.Services.Voids,
+		Voids: g.Services.Voids, Ledger: g.Services.Ledger,
 		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
 		Replay: g.Replay,
 	}
@@ -326,8 +332,25 @@ func (g *Gateway) Reset(ctx context.Context) error {
 		return fmt.Errorf("reset: %w", err)
 	}
 	g.Network.Reset()
-	if _, err := g.cfg.Seed(ctx, g.Services); err != nil {
+	if _, err := g.seed(ctx); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
 	return nil
+}
+
+// seed loads the sandbox's data, and gives its merchants their opening cash to pay out
+// (METHODS.md §10.4) unless they have it.
+func (g *Gateway) seed(ctx context.Context) ([]*opaygate.Merchant, error) {
+	seeded, err := g.cfg.Seed(ctx, g.Services)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range seeded {
+		for _, country := range opaygate.Countries() {
+			if err := g.Services.Ledger.Open(ctx, m.ID, opaygate.CurrencyOf(country), opaygate.SandboxOpeningCash); err != nil {
+				return nil, fmt.Errorf("open balance of %s: %w", m.ID, err)
+			}
+		}
+	}
+	return seeded, nil
 }

@@ -42,7 +42,8 @@ func get(t *testing.T, h http.Handler, path string) int {
 func TestSandbox(t *testing.T) {
 	for _, dialect := range sqlstoretest.Backends {
 		t.Run(string(dialect), func(t *testing.T) {
-			g := open(t, gateway.Config{DB: sqlstoretest.URL(t, dialect)})
+			url := sqlstoretest.URL(t, dialect)
+			g := open(t, gateway.Config{DB: url})
 			if len(g.Seeded) == 0 || g.Network == nil || g.SandboxClock == nil {
 				t.Fatalf("sandbox gateway: seeded %d, network %v, clock %v", len(g.Seeded), g.Network, g.SandboxClock)
 			}
@@ -59,6 +60,26 @@ func TestSandbox(t *testing.T) {
 			}
 			if _, err := g.Services.Merchants.FindMerchant(ctx, g.Seeded[0].ID); err != nil {
 				t.Fatalf("after reset: %v", err)
+			}
+			// Demo merchants start with cash to pay out, once, and again after a reset.
+			if _, err := g.Services.Ledger.Credit(ctx, g.Seeded[0].ID, "NGN", 1, ""); err != nil {
+				t.Fatal(err)
+			}
+			open(t, gateway.Config{DB: url}) // a restart, or a second node
+			for _, m := range g.Seeded {
+				list, err := g.Services.Ledger.Balances(ctx, m.ID)
+				if err != nil || len(list) != 2 {
+					t.Fatalf("balances of %s: %+v %v", m.ID, list, err)
+				}
+				for _, b := range list {
+					want := int64(opaygate.SandboxOpeningCash)
+					if m.ID == g.Seeded[0].ID && b.Currency == "NGN" {
+						want++
+					}
+					if b.Cash != want || b.Unsettled != 0 {
+						t.Errorf("%s %s: %+v, want cash %d", m.ID, b.Currency, b, want)
+					}
+				}
 			}
 		})
 	}

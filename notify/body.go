@@ -42,8 +42,12 @@ func Payload(c *opaygate.Callback) opay.CallbackPayload {
 // UserAgent is the User-Agent of every callback POST.
 const UserAgent = "opaygate-callback/1"
 
-// Body returns the JSON body of c signed with the merchant's private key.
+// Body returns the JSON body of c signed with the merchant's private key: a payment
+// callback's, or a payout notification's when c is one.
 func Body(c *opaygate.Callback, privateKey string) ([]byte, error) {
+	if c.PayoutID != 0 {
+		return PayoutBody(c, privateKey)
+	}
 	p := Payload(c)
 	return Encode(p, opay.SignCallback(p, privateKey))
 }
@@ -60,4 +64,53 @@ func Encode(p opay.CallbackPayload, sha512 string) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// PayoutPayload is the payload of a payout's notification c exactly as METHODS.md §10.3
+// shows it: amount and fee in major units with two decimals, instrumentType the payoutType,
+// displayedFailure the errorMsg, bussinessType MUAATransfer and payChannel BalancePayment.
+func PayoutPayload(c *opaygate.Callback) opay.PayoutNotificationPayload {
+	at := c.EventTime.UTC().Format(time.RFC3339)
+	return opay.PayoutNotificationPayload{
+		Amount:           majorUnits(c.Amount),
+		BussinessType:    "MUAATransfer",
+		Channel:          c.Channel,
+		Country:          c.Country,
+		Currency:         c.Currency,
+		DisplayedFailure: c.FailureReason,
+		Fee:              majorUnits(c.Fee),
+		InstrumentType:   c.InstrumentType,
+		PayChannel:       "BalancePayment",
+		Reference:        c.Reference,
+		Refunded:         false,
+		Remark:           c.Remark,
+		Status:           string(c.Status),
+		Timestamp:        at,
+		Token:            c.OrderNo,
+		TransactionID:    c.OrderNo,
+		UpdatedAt:        at,
+	}
+}
+
+// PayoutBody returns the JSON body of a payout's notification c, signed with the merchant's
+// private key.
+func PayoutBody(c *opaygate.Callback, privateKey string) ([]byte, error) {
+	p := PayoutPayload(c)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(opay.PayoutNotification{Payload: p, SHA512: opay.SignPayoutNotification(p, privateKey),
+		Type: CallbackType}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// majorUnits writes minor units as major units with two decimals: 200000 is "2000.00".
+func majorUnits(n int64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return sign + strconv.FormatInt(n/100, 10) + "." + strconv.FormatInt(n%100/10, 10) + strconv.FormatInt(n%10, 10)
 }

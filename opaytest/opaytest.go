@@ -308,7 +308,7 @@ func (g *Gateway) advance(ctx context.Context, d time.Duration) error {
 	g.clock.Advance(d)
 	const batch = 500
 	for _, step := range []func(context.Context, int) (int, error){
-		g.svcs.Orders.ExpireOrders, g.svcs.Refunds.CompleteRefunds,
+		g.svcs.Orders.ExpireOrders, g.svcs.Refunds.CompleteRefunds, g.svcs.Ledger.Settle,
 	} {
 		for {
 			n, err := step(ctx, batch)

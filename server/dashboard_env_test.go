@@ -78,7 +78,7 @@ func newDashEnv(t testing.TB, opts ...dashOption) *dashEnv {
 	s := server.New(cfg, server.Services{
 		Merchants: e.svc.Merchants, Products: e.svc.Products, Orders: e.svc.Orders,
 		Invoices: e.svc.Invoices, Refunds: e.svc.Refunds, Callbacks: e.svc.Callbacks,
-		Sessions: e.sessions, Clock: e.clock, Health: db.Ping, Requests: e.svc.Requests,
+		Sessions: e.sessions, Clock: e.clock, Health: db.Ping, Requests: e.svc.Requests, Ledger: e.svc.Ledger,
 	})
 	e.srv.Config.Handler = validating(t, s.Handler())
 	e.srv.Start()

@@ -171,6 +171,7 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 		Invoices:  e.svc.Invoices,
 		Tokens:    e.svc.Tokens,
 		Voids:     e.svc.Voids,
+		Ledger:    e.svc.Ledger,
 		Clock:     e.clock,
 		Health:    db.Ping,
 		Sandbox:   testSandbox{e},

@@ -78,6 +78,7 @@ type Services struct {
 	Refunds   opaygate.RefundService   // nil: refund routes answer 02002
 	Tokens    opaygate.TokenService    // nil: token routes answer 02002
 	Voids     opaygate.VoidService     // nil: void routes answer 02002
+	Ledger    opaygate.LedgerService   // nil: no balances (payout routes answer 02002)
 	Callbacks opaygate.CallbackService // nil: no /_sandbox/callbacks routes
 	Sessions  opaygate.SessionService  // nil: no dashboard
 	Clock     opaygate.Clock
@@ -149,7 +150,7 @@ func New(cfg Config, svc Services) *Server {
 			Clock: svc.Clock, Sessions: svc.Sessions, Merchants: svc.Merchants, Products: svc.Products,
 			Orders: svc.Orders, Invoices: svc.Invoices, Refunds: svc.Refunds, Callbacks: svc.Callbacks,
 			InvoiceLink: s.pay.InvoiceLink, ValidateInvoice: s.newInvoice, Methods: svc.Methods.Names(),
-			Requests: svc.Requests, FlushRequests: s.flushRequests})
+			Requests: svc.Requests, FlushRequests: s.flushRequests, Ledger: svc.Ledger})
 		if err != nil {
 			panic("server: " + err.Error())
 		}
@@ -225,6 +226,12 @@ func (s *Server) routes() *http.ServeMux {
 		if s.svc.Requests != nil {
 			sandbox("GET /_sandbox/requests", s.sandboxRequests)
 			sandbox("/_sandbox/requests", s.methodNotAllowed)
+		}
+		if s.svc.Ledger != nil {
+			sandbox("GET /_sandbox/balance", s.sandboxBalances)
+			sandbox("/_sandbox/balance", s.methodNotAllowed)
+			sandbox("POST /_sandbox/balance/credit", s.sandboxCredit)
+			sandbox("/_sandbox/balance/credit", s.methodNotAllowed)
 		}
 		if s.svc.Callbacks != nil {
 			sandbox("GET /_sandbox/callbacks", s.sandboxCallbacks)

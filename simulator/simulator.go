@@ -51,6 +51,7 @@ type Network struct {
 	remembered  []string                         // the orders above, oldest first
 	declines    map[string]*opaygate.Decision    // orderNo → the decline armed by DeclineNext
 	refundDelay time.Duration
+	payoutDelay time.Duration
 	clock       opaygate.Clock
 }
 
@@ -67,6 +68,7 @@ var (
 	_ opaygate.RefundSettler = (*Network)(nil)
 	_ opaygate.Notifier      = (*Network)(nil)
 	_ opaygate.PINChecker    = (*Network)(nil)
+	_ opaygate.PayoutNetwork = (*Network)(nil)
 )
 
 // Option configures a simulated network.
@@ -74,6 +76,12 @@ type Option func(*Network)
 
 // RefundDelay makes refunds settle d after they are made; 0 leaves them PENDING.
 func RefundDelay(d time.Duration) Option { return func(n *Network) { n.refundDelay = d } }
+
+// PayoutDelay makes the network answer payouts d after they are made (at least a
+// millisecond).
+func PayoutDelay(d time.Duration) Option {
+	return func(n *Network) { n.payoutDelay = max(d, time.Millisecond) }
+}
 
 // WithClock stamps the recorded messages with c (the sandbox's movable clock); the wall
 // clock by default.
@@ -84,7 +92,8 @@ func WithClock(c opaygate.Clock) Option { return func(n *Network) { n.clock = c 
 func New(opts ...Option) *Network {
 	n := &Network{otps: make(map[string]string), messages: make(map[string][]opaygate.SentNotice),
 		declines:    make(map[string]*opaygate.Decision),
-		refundDelay: opaygate.DefaultRefundDelay, clock: opaygate.SystemClock{}}
+		refundDelay: opaygate.DefaultRefundDelay, payoutDelay: opaygate.DefaultPayoutDelay,
+		clock: opaygate.SystemClock{}}
 	for _, o := range opts {
 		o(n)
 	}

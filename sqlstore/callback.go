@@ -26,20 +26,20 @@ var _ opaygate.CallbackService = (*CallbackService)(nil)
 const callbackColumns = `id, merchant_id, order_id, refund_id, target_url, status, refunded, amount, currency,
 	reference, order_no, country, instrument_type, channel, failure_reason, event_time, state, attempts,
 	next_attempt_at, first_attempt_at, lease_until, lease_owner, created_at, updated_at,
-	version, notify_id, failure_code, refund_reference, refund_order_no, refund_amount, voided`
+	version, notify_id, failure_code, refund_reference, refund_order_no, refund_amount, voided, payout_id, fee, remark`
 
 func scanCallback(row interface{ Scan(...any) error }) (*opaygate.Callback, error) {
 	var c opaygate.Callback
-	var refundID sql.NullInt64
+	var orderID, refundID, payoutID sql.NullInt64
 	var event, next, first, lease, created, updated int64
-	if err := row.Scan(&c.ID, &c.MerchantID, &c.OrderID, &refundID, &c.TargetURL, &c.Status, &c.Refunded,
+	if err := row.Scan(&c.ID, &c.MerchantID, &orderID, &refundID, &c.TargetURL, &c.Status, &c.Refunded,
 		&c.Amount, &c.Currency, &c.Reference, &c.OrderNo, &c.Country, &c.InstrumentType, &c.Channel,
 		&c.FailureReason, &event, &c.State, &c.Attempts, &next, &first, &lease, &c.LeaseToken,
 		&created, &updated, &c.Version, &c.NotifyID, &c.FailureCode, &c.RefundReference, &c.RefundOrderNo,
-		&c.RefundAmount, &c.Voided); err != nil {
+		&c.RefundAmount, &c.Voided, &payoutID, &c.Fee, &c.Remark); err != nil {
 		return nil, err
 	}
-	c.RefundID = refundID.Int64
+	c.OrderID, c.RefundID, c.PayoutID = orderID.Int64, refundID.Int64, payoutID.Int64
 	c.EventTime, c.NextAttemptAt, c.FirstAttemptAt = fromMS(event), fromMS(next), fromMS(first)
 	c.LeaseUntil, c.CreatedAt, c.UpdatedAt = fromMS(lease), fromMS(created), fromMS(updated)
 	return &c, nil

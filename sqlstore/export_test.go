@@ -25,3 +25,9 @@ var QueryStringsForTest = QueryStrings
 
 // ForgetMerchants empties the merchant cache, so the next read is the database's.
 func (db *DB) ForgetMerchants() { db.merchants.forget("") }
+
+// Exec runs a statement for tests that change rows directly (to tamper with them).
+func Exec(db *DB, q string, args ...any) error {
+	_, err := db.write.ExecContext(context.Background(), db.rebind(q), args...)
+	return err
+}

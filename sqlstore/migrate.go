@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -64,12 +65,36 @@ func (db *DB) createMigrations(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func (db *DB) migrate(ctx context.Context, path, name string) (bool, error) {
+// foreignKeysOff marks a SQLite migration that must run with foreign keys off: one that
+// rebuilds a table other tables refer to (SQLite's way to change a column's constraints), whose
+// DROP TABLE would otherwise cascade to the referring rows. foreign_key_check runs before it
+// commits, so it cannot leave a dangling reference behind.
+const foreignKeysOff = "-- opaygate:foreign-keys-off"
+
+func (db *DB) migrate(ctx context.Context, path, name string) (_ bool, err error) {
 	script, err := migrations.ReadFile(path)
 	if err != nil {
 		return false, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	// One connection for the whole migration: a PRAGMA holds for its connection only.
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	fkOff := db.dialect == SQLite && strings.HasPrefix(string(script), foreignKeysOff)
+	if fkOff {
+		// A no-op inside a transaction, so it is set before BEGIN.
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return false, err
+		}
+		defer func() {
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+				err = onErr
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
@@ -88,6 +113,17 @@ func (db *DB) migrate(ctx context.Context, path, name string) (bool, error) {
 	}
 	if _, err := tx.ExecContext(ctx, string(script)); err != nil {
 		return false, err
+	}
+	if fkOff {
+		rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+		if err != nil {
+			return false, err
+		}
+		dangling := rows.Next()
+		rows.Close()
+		if dangling {
+			return false, fmt.Errorf("the migration would leave rows referring to rows that do not exist")
+		}
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO migrations (name, applied_at) VALUES (?, ?)`),
 		name, time.Now().UnixMilli()); err != nil {

@@ -234,6 +234,9 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 		return err
 	}
 	if to == opaygate.StatusSuccess {
+		if err := tx.paid(ctx, o, s.deps.SettlementDelay); err != nil {
+			return err
+		}
 		if err := s.keepCard(ctx, tx, o, now); err != nil {
 			return err
 		}

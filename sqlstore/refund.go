@@ -99,7 +99,9 @@ func (s *RefundService) CreateRefund(ctx context.Context, r *opaygate.Refund, or
 		if n, _ := res.RowsAffected(); n == 0 {
 			return opaygate.Errorf(opaygate.EREFUNDEXCEEDS, "refund amount exceeds the refundable amount")
 		}
-		return nil
+		// The refund is taken from cash now, without checking it (METHODS.md §10.4).
+		return tx.addEntries(ctx, entry{r.MerchantID, r.Currency, opaygate.AccountCash, -r.Amount,
+			opaygate.EntryRefund, r.RefundNo, time.Time{}})
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -25,6 +26,13 @@ type Deps struct {
 	// Settler says when refunds settle; nil leaves them PENDING for a
 	// connector to decide (live mode without one).
 	Settler opaygate.RefundSettler
+	// SettlementDelay is how long a payment's money stays in the merchant's
+	// UNSETTLED_ACCOUNT before it becomes cash; 0 settles at once (the
+	// sandbox). opaygate.DefaultSettlementDelay is live mode's default.
+	SettlementDelay time.Duration
+	// Payouts answers payouts (the sandbox's simulator); nil leaves them PENDING
+	// for a connector (PayoutService.FinishPayout).
+	Payouts opaygate.PayoutNetwork
 	Logger  *slog.Logger
 	// OnCallback, when set, is called after every commit that made a
 	// callback due (a state move, a refund, a re-send), so that a delivery
@@ -44,6 +52,8 @@ type Services struct {
 	Tokens    *TokenService
 	Voids     *VoidService
 	Requests  *RequestLogService
+	Ledger    *LedgerService
+	Payouts   *PayoutService
 }
 
 // NewServices returns the services on db. Missing deps get defaults: the
@@ -67,6 +77,8 @@ func NewServices(db *DB, deps Deps) *Services {
 		Callbacks: &CallbackService{db: db, clock: deps.Clock, onCallback: deps.OnCallback},
 		Tokens:    &TokenService{db: db, clock: deps.Clock},
 		Requests:  NewRequestLogService(db),
+		Ledger:    &LedgerService{db: db, deps: deps},
+		Payouts:   &PayoutService{db: db, deps: deps},
 	}
 }
 

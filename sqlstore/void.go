@@ -185,5 +185,8 @@ func (s *RefundService) completeVoid(ctx context.Context, tx *Tx, v *opaygate.Vo
 	}
 	o.Voided, o.VoidState = true, opaygate.VoidSuccess
 	v.Status, v.UpdatedAt = opaygate.VoidSuccess, now
+	if err := tx.reversed(ctx, o, v.ReversalNo); err != nil {
+		return err
+	}
 	return s.orders.enqueue(ctx, tx, o, nil, true, now)
 }

@@ -176,6 +176,42 @@ type CallbackConfig struct {
 	AllowPrivate bool          // live mode, exposed sandbox: let callbacks reach internal addresses
 	AllowTargets string        // internal addresses callbacks may reach all the same (notify.ParseTargets)
 	RefundDelay  time.Duration // sandbox: a refund succeeds this long after it is created
+	// SettlementDelay is how long a payment stays unsettled; unset: the mode's default
+	// (sandbox 0, at once; live opaygate.DefaultSettlementDelay).
+	SettlementDelay optionalDuration
+}
+
+// optionalDuration is a duration flag whose absence means a default that depends on the mode.
+type optionalDuration struct {
+	d   time.Duration
+	set bool
+}
+
+func (o *optionalDuration) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return o.d.String()
+}
+
+func (o *optionalDuration) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (e.g. 24h)", s)
+	}
+	o.d, o.set = d, true
+	return nil
+}
+
+// settlementDelay is the settlement delay in mode.
+func (c *CallbackConfig) settlementDelay(mode string) time.Duration {
+	switch {
+	case c.SettlementDelay.set:
+		return c.SettlementDelay.d
+	case mode == ModeSandbox:
+		return 0
+	}
+	return opaygate.DefaultSettlementDelay
 }
 
 // DefaultCallbackConfig is the delivery configuration of a bare serve.
@@ -200,6 +236,11 @@ func (c *CallbackConfig) applyEnv(getenv func(string) string) error {
 				return fmt.Errorf("%s=%q is not a duration (e.g. 10s)", d.name, v)
 			}
 			*d.dst = parsed
+		}
+	}
+	if v := getenv("OPAYGATE_SETTLEMENT_DELAY"); v != "" {
+		if err := c.SettlementDelay.Set(v); err != nil {
+			return fmt.Errorf("OPAYGATE_SETTLEMENT_DELAY=%q is not a duration (e.g. 24h)", v)
 		}
 	}
 	if v := getenv("OPAYGATE_CALLBACK_WORKERS"); v != "" {
@@ -237,6 +278,8 @@ func (c *CallbackConfig) registerFlags(fs *flag.FlagSet) {
 		"internal `addresses` callbacks may reach where internal targets are refused: 10.0.0.5:8080,10.1.0.0/16,[fd00::5]:443 (OPAYGATE_CALLBACK_ALLOW_TARGETS)")
 	fs.DurationVar(&c.RefundDelay, "refund-delay", c.RefundDelay,
 		"sandbox: how long a refund stays PENDING before it succeeds (OPAYGATE_REFUND_DELAY)")
+	fs.Var(&c.SettlementDelay, "settlement-delay",
+		"how long a payment's money stays in the merchant's UNSETTLED_ACCOUNT before it becomes cash; default 0 (at once) in the sandbox, 24h live (OPAYGATE_SETTLEMENT_DELAY)")
 }
 
 // Validate reports the first setting that cannot work.
@@ -252,6 +295,8 @@ func (c *CallbackConfig) Validate() error {
 		return fmt.Errorf("--callback-retry-max %s is below --callback-retry-first %s", c.RetryMax, c.RetryFirst)
 	case c.RefundDelay < 0:
 		return fmt.Errorf("--refund-delay %s must not be negative", c.RefundDelay)
+	case c.SettlementDelay.d < 0:
+		return fmt.Errorf("--settlement-delay %s must not be negative", c.SettlementDelay.d)
 	}
 	if _, err := notify.ParseTargets(c.AllowTargets); err != nil {
 		return fmt.Errorf("--callback-allow-targets: %v", err)

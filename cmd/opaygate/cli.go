@@ -42,6 +42,8 @@ Commands:
 	callback   list callbacks with their delivery attempts, re-send one, or test a receiver
 	sandbox    play an order's customer on a running sandbox: pay, decline, otp, …
 	requests   list the request log: API requests answered, and why refused ones were
+	balance    print merchants' balances (unsettled and cash) and ledger entries
+	ledger     verify: check every balance and record against the ledger
 	bench      measure a gateway: requests/s and latency per scenario
 	soak       run mixed traffic for minutes; check memory and that no callback is lost
 	healthcheck  ask a gateway's /healthz (the container image's HEALTHCHECK)
@@ -82,6 +84,10 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.callback(ctx, rest)
 	case "requests":
 		err = c.requests(ctx, rest)
+	case "balance":
+		err = c.balance(ctx, rest)
+	case "ledger":
+		err = c.ledger(ctx, rest)
 	case "call":
 		err = c.call(ctx, rest)
 	case "sandbox":

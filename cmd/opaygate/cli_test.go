@@ -49,7 +49,7 @@ func TestCLI_HelpEverywhere(t *testing.T) {
 		{"serve"}, {"migrate"}, {"merchant"}, {"merchant", "add"}, {"merchant", "list"},
 		{"merchant", "disable"}, {"merchant", "enable"}, {"product"}, {"product", "add"},
 		{"product", "list"}, {"sign"}, {"callback"}, {"callback", "list"}, {"callback", "resend"},
-		{"callback", "test"}, {"version"}, {"healthcheck"},
+		{"callback", "test"}, {"version"}, {"healthcheck"}, {"balance"}, {"ledger"}, {"ledger", "verify"},
 	} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
 			code, stdout, stderr := RunCLI(t, nil, "", append(args, "-h")...)

@@ -135,7 +135,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.gw, err = gateway.New(ctx, gateway.Config{
 		DB: cfg.DB, MaxConns: cfg.DBMaxConns, NoMigrate: cfg.NoMigrate,
 		Live: cfg.Mode != ModeSandbox, RefundDelay: cfg.Callbacks.RefundDelay, Logger: m.Logger,
-		RequestLog: cfg.RequestLog,
+		SettlementDelay: cfg.Callbacks.settlementDelay(cfg.Mode),
+		RequestLog:      cfg.RequestLog,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", describeDB(cfg.DB), err)
@@ -197,6 +198,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.sweeping.Go(func() { m.gw.AutoPay(sweepCtx, cfg.SweepInterval, cfg.SandboxAutopay) })
 	}
 	m.sweeping.Go(func() { m.gw.ForgetSignatures(sweepCtx, gateway.ForgetInterval) })
+	m.sweeping.Go(func() { m.gw.Ledger(sweepCtx, gateway.LedgerInterval) })
 	// Stopped with the sweeper, after the HTTP server: what it answered last is written.
 	m.sweeping.Go(func() { m.gw.LogRequests(sweepCtx) })
 	m.startDelivery(m.gw.Services, m.gw.Clock)

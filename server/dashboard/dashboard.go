@@ -68,6 +68,8 @@ type Deps struct {
 	// this node's queued requests before the page reads them.
 	Requests      opaygate.RequestLogService
 	FlushRequests func(ctx context.Context)
+	// Ledger keeps the merchants' balances; nil: no Balance page.
+	Ledger opaygate.LedgerService
 	// Methods are the payMethod values the gateway has, for the orders filter.
 	Methods []string
 	// InvoiceLink is an invoice's link for its customer (the invoice page's URL).
@@ -131,6 +133,9 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /dashboard/requests/{id}", d.get(d.request))
 	}
 
+	if d.svc.Ledger != nil {
+		mux.HandleFunc("GET /dashboard/balance", d.get(d.balance))
+	}
 	mux.HandleFunc("GET /dashboard/settings", d.get(d.settings))
 	mux.HandleFunc("POST /dashboard/settings", d.post(d.updateSettings))
 	mux.HandleFunc("POST /dashboard/settings/rotate-key", d.post(d.rotateKey))
@@ -220,6 +225,7 @@ type page struct {
 	Title    string
 	Nav      string // the active navigation entry
 	Requests bool   // the request log is there: the navigation shows Developers
+	Balance  bool   // the ledger is there: the navigation shows Balance
 	Merchant *opaygate.Merchant
 	CSRF     string
 	Flash    string // a fixed message chosen by a key, never text from the request
@@ -252,6 +258,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	p.Assets = d.site.Version()
 	p.Requests = d.svc.Requests != nil
+	p.Balance = d.svc.Ledger != nil
 	d.site.Render(w, r, status, name, p)
 }
 
