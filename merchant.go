@@ -33,6 +33,7 @@ const (
 	FuncShahry          Function = "shahry"          // EG Shahry installments (hosted only)
 	FuncToken           Function = "token"           // card tokens: token/create, query, delete (METHODS.md §9)
 	FuncVoid            Function = "void"            // payment/void and reversal/status (METHODS.md §12)
+	FuncPayout          Function = "payout"          // payouts, signed with RSA (METHODS.md §10)
 )
 
 // AllFunctions lists every function, in a stable order.
@@ -40,7 +41,7 @@ func AllFunctions() []Function {
 	return []Function{FuncCashier, FuncValU, FuncBankCard, FuncInvoice, FuncRefund,
 		FuncMWallet, FuncBankUSSD, FuncOpayWallet,
 		FuncReferenceCode, FuncBankTransfer, FuncBankAccount, FuncBankInstallment, FuncCardDebit, FuncVodafoneCash, FuncShahry,
-		FuncToken, FuncVoid}
+		FuncToken, FuncVoid, FuncPayout}
 }
 
 // MerchantStatus says whether a merchant may use the gateway.
@@ -70,7 +71,11 @@ type Merchant struct {
 	// InstallmentBanks is the merchant's own bank installment catalogue (METHODS.md §8.5);
 	// nil: the gateway's.
 	InstallmentBanks []InstallmentBank
-	CreatedAt        time.Time
+	// PayoutPublicKey verifies the RSA signatures of payout requests (METHODS.md §10.1): a
+	// PEM "PUBLIC KEY" (SPKI) as NormalizePayoutKey writes it; "" when none is set, which
+	// refuses every payout request.
+	PayoutPublicKey string
+	CreatedAt       time.Time
 }
 
 // Check returns the domain error that forbids this merchant from using fn in
@@ -126,6 +131,11 @@ type MerchantUpdate struct {
 	// InstallmentBanks replaces the catalogue (checked with CheckInstallmentBanks); a pointer
 	// to nil restores the gateway's.
 	InstallmentBanks *[]InstallmentBank
+	// PayoutPublicKey replaces the payout key: the text NormalizePayoutKey returned, or ""
+	// to remove it. Every change is recorded in the merchant's audit trail.
+	PayoutPublicKey *string
+	// By names who made the change in the audit trail: "cli", "dashboard", "sandbox".
+	By string
 }
 
 // MerchantService stores merchants.

@@ -3,6 +3,7 @@ package opay
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ type Client struct {
 	merchantID string
 	privateKey string
 	publicKey  string
+	payoutKey  *rsa.PrivateKey
 	baseURL    string
 	http       *http.Client
 	timeout    time.Duration
@@ -55,6 +57,14 @@ func WithBaseURL(u string) Option {
 // is signed like every other call, which opaygate accepts too.
 func WithPublicKey(key string) Option {
 	return func(c *Client) { c.publicKey = key }
+}
+
+// WithPayoutKey sets the merchant's RSA private key, which signs payout requests
+// (SHA256withRSA, METHODS.md §10.1) instead of the HMAC every other call carries. The gateway
+// holds its public half (`opaygate merchant payout-key set`). A client that only makes
+// payouts may be made with an empty HMAC private key.
+func WithPayoutKey(key *rsa.PrivateKey) Option {
+	return func(c *Client) { c.payoutKey = key }
 }
 
 // WithHTTPClient sets the HTTP client, e.g. one with a proxy or custom TLS. Its own Timeout, if
@@ -123,7 +133,7 @@ type RawResponse struct {
 // the endpoint is safe to repeat.
 func (c *Client) Do(ctx context.Context, path string, body []byte) (*RawResponse, error) {
 	ep := endpoint{name: strings.TrimPrefix(path, "/"), path: path, retry: retryUnsent,
-		public: strings.HasSuffix(path, pathCashierCreate)}
+		public: strings.HasSuffix(path, pathCashierCreate), rsa: strings.Contains(path, pathPayout)}
 	res, _, err := c.send(ctx, ep, body)
 	return res, err
 }
@@ -161,8 +171,13 @@ func marshal(v any) ([]byte, error) {
 // send makes up to RetryPolicy.MaxAttempts attempts as ep's retry rule allows. earlier reports
 // whether an attempt before the one that gave the result may have reached the server.
 func (c *Client) send(ctx context.Context, ep endpoint, body []byte) (res *RawResponse, earlier bool, err error) {
-	if c.merchantID == "" || c.privateKey == "" {
-		return nil, false, fmt.Errorf("opay: %s: the client has no merchant id or no private key", ep.name)
+	switch {
+	case c.merchantID == "":
+		return nil, false, fmt.Errorf("opay: %s: the client has no merchant id", ep.name)
+	case ep.rsa && c.payoutKey == nil:
+		return nil, false, fmt.Errorf("opay: %s: payout requests are signed with RSA: give the client WithPayoutKey", ep.name)
+	case !ep.rsa && c.privateKey == "":
+		return nil, false, fmt.Errorf("opay: %s: the client has no private key", ep.name)
 	}
 	if _, err := url.Parse(c.baseURL + ep.path); err != nil {
 		return nil, false, fmt.Errorf("opay: %s: %w", ep.name, err)
@@ -209,9 +224,16 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, body []byte, n int) (
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "opay-go (github.com/opaygate/opaygate/opay)")
 	req.Header.Set("MerchantId", c.merchantID)
-	if ep.public && c.publicKey != "" {
+	switch {
+	case ep.rsa:
+		sig, err := SignRSA(body, c.payoutKey)
+		if err != nil {
+			return nil, false, fmt.Errorf("opay: %s: sign: %w", ep.name, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+sig)
+	case ep.public && c.publicKey != "":
 		req.Header.Set("Authorization", "Bearer "+c.publicKey)
-	} else {
+	default:
 		req.Header.Set("Authorization", AuthorizationHeader(body, c.privateKey))
 	}
 

@@ -3,6 +3,7 @@ package opay
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // The paths of the contract's endpoints, for requests built by hand (see Client.Do).
@@ -38,6 +39,20 @@ type endpoint struct {
 	path   string
 	retry  retryRule
 	public bool // authenticated with the public key when the client has one
+	rsa    bool // a payout path: signed with the payout key (WithPayoutKey), never the HMAC
+}
+
+// pathPayout is what Do recognises as a payout path, signed with RSA.
+const pathPayout = "/payout/"
+
+// doPayout sends req to a payout path (e.g. "/api/v1/international/payout/queryorder"),
+// signed with the payout key, and decodes a successful answer's data into out (when not nil).
+// It retries only requests that never left, which is safe for every payout path; a read
+// that should also retry 50003 can use c.call with endpoint{…, retry: retryRead, rsa: true}.
+func (c *Client) doPayout(ctx context.Context, path string, req, out any) error {
+	ep := endpoint{name: strings.TrimPrefix(path, "/api/v1/international/"), path: path, retry: retryUnsent, rsa: true}
+	_, err := c.call(ctx, ep, req, out)
+	return err
 }
 
 var (

@@ -60,6 +60,9 @@ var (
 	ErrRefundExceeds       = errors.New("opay: refund exceeds the refundable amount")       // 02013
 	ErrInvoiceState        = errors.New("opay: invoice status does not allow this action")  // 02014
 	ErrServiceUnavailable  = errors.New("opay: service not available")                      // 50003
+	// ErrPayoutNotOpened is a payout path's 02017: the merchant is not enabled for payouts,
+	// or for the payoutType.
+	ErrPayoutNotOpened = errors.New("opay: the payment method has not been opened yet") // 02017
 )
 
 var sentinels = map[string]error{
@@ -76,6 +79,7 @@ var sentinels = map[string]error{
 	CodeRefundExceeds:    ErrRefundExceeds,
 	CodeInvoiceState:     ErrInvoiceState,
 	CodeUnavailable:      ErrServiceUnavailable,
+	CodePayoutNotOpened:  ErrPayoutNotOpened,
 }
 
 // HTTPError is an HTTP answer that is not an OPay envelope, such as a proxy's 502 page. The

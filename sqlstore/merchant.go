@@ -23,7 +23,7 @@ type MerchantService struct {
 var _ opaygate.MerchantService = (*MerchantService)(nil)
 
 const merchantColumns = `id, name, private_key, public_key, status, countries, functions,
-	webhook_url, require_v2, callback_version, vat_rate_bp, installment_banks, created_at`
+	webhook_url, require_v2, callback_version, vat_rate_bp, installment_banks, payout_public_key, created_at`
 
 func scanMerchant(row interface{ Scan(...any) error }) (*opaygate.Merchant, error) {
 	var m opaygate.Merchant
@@ -31,7 +31,7 @@ func scanMerchant(row interface{ Scan(...any) error }) (*opaygate.Merchant, erro
 	var created int64
 	var banks sql.NullString
 	if err := row.Scan(&m.ID, &m.Name, &m.PrivateKey, &m.PublicKey, &m.Status, &countries,
-		&functions, &m.WebhookURL, &m.RequireV2, &m.CallbackVersion, &m.VATRateBP, &banks, &created); err != nil {
+		&functions, &m.WebhookURL, &m.RequireV2, &m.CallbackVersion, &m.VATRateBP, &banks, &m.PayoutPublicKey, &created); err != nil {
 		return nil, err
 	}
 	if banks.Valid {
@@ -63,12 +63,18 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	if err != nil {
 		return err
 	}
+	if m.PayoutPublicKey != "" {
+		if m.PayoutPublicKey, err = opaygate.NormalizePayoutKey(m.PayoutPublicKey); err != nil {
+			return err
+		}
+	}
 	m.CreatedAt = s.clock.Now()
 	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, m.Name, m.PrivateKey, m.PublicKey, m.Status, strings.Join(m.Countries, ","),
-			joinFunctions(m.Functions), m.WebhookURL, m.RequireV2, m.CallbackVersion, m.VATRateBP, banks, ms(m.CreatedAt), ms(m.CreatedAt))
+			joinFunctions(m.Functions), m.WebhookURL, m.RequireV2, m.CallbackVersion, m.VATRateBP, banks,
+			m.PayoutPublicKey, ms(m.CreatedAt), ms(m.CreatedAt))
 		if isUniqueViolation(err) {
 			return opaygate.Errorf(opaygate.EDUPLICATE, "merchant %s already exists", m.ID)
 		} else if err != nil {
@@ -220,9 +226,25 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 		}
 		set("installment_banks", banks)
 	}
-	set("updated_at", ms(s.clock.Now()))
+	var payoutKey string
+	if upd.PayoutPublicKey != nil {
+		if payoutKey = *upd.PayoutPublicKey; payoutKey != "" {
+			var err error
+			if payoutKey, err = opaygate.NormalizePayoutKey(payoutKey); err != nil {
+				return nil, err
+			}
+		}
+		set("payout_public_key", payoutKey)
+	}
+	now := s.clock.Now()
+	set("updated_at", ms(now))
 	args = append(args, id)
 	err := s.db.update(ctx, s.clock, func(tx *Tx) error {
+		if upd.PayoutPublicKey != nil {
+			if err := auditPayoutKey(ctx, tx, id, payoutKey, upd.By, now); err != nil {
+				return err
+			}
+		}
 		res, err := tx.exec(ctx, `UPDATE merchants SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
 		if err != nil {
 			return fmt.Errorf("update merchant: %w", err)

@@ -218,7 +218,8 @@ func (db *DB) Reset(ctx context.Context) error {
 	defer db.merchants.forget("")
 	return db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
 		for _, t := range []string{"callbacks", "order_events", "card_debit_agreements", "card_tokens", "orders", "invoices",
-			"products", "payouts", "balance_entries", "balances", "merchants", "request_signatures", "request_log"} {
+			"products", "payouts", "balance_entries", "balances", "merchant_audit", "merchants", "request_signatures",
+			"request_log"} {
 			if _, err := tx.exec(ctx, "DELETE FROM "+t); err != nil {
 				return err
 			}
