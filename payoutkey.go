@@ -17,6 +17,10 @@ import (
 // key can be factored by a determined attacker, and NIST disallowed them in 2013.
 const MinPayoutKeyBits = 2048
 
+// MaxPayoutKeyBits is the largest: a 4096-bit signature is 684 base64 characters, and the
+// gateway reads Authorization headers of up to 1024.
+const MaxPayoutKeyBits = 4096
+
 // A merchant's payout key is the public half of an RSA pair the merchant keeps: payout
 // requests are signed with the private half (METHODS.md §10.1), so the gateway never holds
 // anything that can sign a payout. Merchants paste keys in every shape their tools print,
@@ -24,8 +28,8 @@ const MinPayoutKeyBits = 2048
 
 // ParsePayoutKey reads an RSA public key given as PEM "PUBLIC KEY" (SPKI, what
 // `openssl rsa -pubout` prints), PEM "RSA PUBLIC KEY" (PKCS#1), or the base64 of either DER
-// without the PEM lines. Anything else, a key that is not RSA, or one shorter than
-// MinPayoutKeyBits is an EINVALID error that names the problem.
+// without the PEM lines. Anything else, a key that is not RSA, or one outside
+// MinPayoutKeyBits–MaxPayoutKeyBits is an EINVALID error that names the problem.
 func ParsePayoutKey(text string) (*rsa.PublicKey, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -68,6 +72,8 @@ func ParsePayoutKey(text string) (*rsa.PublicKey, error) {
 	}
 	if bits := pub.N.BitLen(); bits < MinPayoutKeyBits {
 		return nil, Invalid("payout public key has %d bits; at least %d are required", bits, MinPayoutKeyBits)
+	} else if bits > MaxPayoutKeyBits {
+		return nil, Invalid("payout public key has %d bits; at most %d are accepted", bits, MaxPayoutKeyBits)
 	}
 	return pub, nil
 }

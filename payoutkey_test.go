@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -63,18 +64,24 @@ func TestParsePayoutKey(t *testing.T) {
 		t.Errorf("fingerprint %q is not SHA256: and 43 base64 characters", want)
 	}
 
-	small, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
+	// Only the modulus's length is checked, so made-up moduli stand for keys that are slow to
+	// generate.
+	modulus := func(bits int) []byte {
+		n := new(big.Int).Lsh(big.NewInt(1), uint(bits-1))
+		der, err := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: n.Add(n, big.NewInt(1)), E: 65537})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
 	}
-	smallDER, _ := x509.MarshalPKIXPublicKey(&small.PublicKey)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ecDER, _ := x509.MarshalPKIXPublicKey(&ec.PublicKey)
 	privDER, _ := x509.MarshalPKCS8PrivateKey(key)
 	pem1 := pemOf("PUBLIC KEY", spki)
 	for name, tc := range map[string]struct{ text, want string }{
 		"Empty":             {"  ", "empty"},
-		"TooShort":          {pemOf("PUBLIC KEY", smallDER), "1024 bits; at least 2048"},
+		"TooShort":          {pemOf("PUBLIC KEY", modulus(2047)), "2047 bits; at least 2048"},
+		"TooLong":           {pemOf("PUBLIC KEY", modulus(4097)), "4097 bits; at most 4096"},
 		"ECDSA":             {pemOf("PUBLIC KEY", ecDER), "ECDSA key"},
 		"PrivatePEM":        {pemOf("PRIVATE KEY", privDER), "private key"},
 		"PrivateBase64":     {base64.StdEncoding.EncodeToString(privDER), "private key"},

@@ -37,7 +37,11 @@ func (s *Server) api(public bool, h endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Who claims to call is known from the headers alone, so a stranger is answered
 		// before a byte of its body is read or held.
-		m, auth, err := s.identify(r, public)
+		send := sendHMAC
+		if public {
+			send = sendPublicKey
+		}
+		m, auth, err := s.identify(r, send)
 		if err != nil {
 			s.refuseUnread(w, r, http.StatusOK, err)
 			return
@@ -61,9 +65,16 @@ func (s *Server) api(public bool, h endpoint) http.Handler {
 	})
 }
 
+// What Authorization must carry, for the reason of a 02000 that lacks it.
+const (
+	sendHMAC      = "send Bearer and the HMAC-SHA512 of the body"
+	sendPublicKey = "send Bearer and the merchant's public key"
+)
+
 // identify finds the merchant named by the MerchantId header and returns it with the
 // Authorization header, which authenticate then checks against the body (spec section 2).
-func (s *Server) identify(r *http.Request, public bool) (*opaygate.Merchant, string, error) {
+// send says what Authorization must carry, for the reason given when it is missing.
+func (s *Server) identify(r *http.Request, send string) (*opaygate.Merchant, string, error) {
 	id := strings.TrimSpace(r.Header.Get("MerchantId"))
 	auth := strings.TrimSpace(r.Header.Get("Authorization"))
 	switch {
@@ -71,10 +82,8 @@ func (s *Server) identify(r *http.Request, public bool) (*opaygate.Merchant, str
 		return nil, "", authFailed("MerchantId header is missing")
 	case len(id) > 64:
 		return nil, "", authFailed("MerchantId header is longer than 64 characters")
-	case auth == "" && public:
-		return nil, "", authFailed("Authorization header is missing: send Bearer and the merchant's public key")
 	case auth == "":
-		return nil, "", authFailed("Authorization header is missing: send Bearer and the HMAC-SHA512 of the body")
+		return nil, "", authFailed("Authorization header is missing: %s", send)
 	case len(auth) > 1024:
 		return nil, "", authFailed("Authorization header is longer than 1024 characters")
 	}
