@@ -85,6 +85,14 @@ func (g *Gateway) Ledger(ctx context.Context, interval time.Duration) {
 	})
 }
 
+// CompletePayouts is the sandbox's payout network: every interval until ctx ends it finishes
+// the payouts whose delay has passed, each with its notification. Live payouts are not due,
+// so there it finds nothing.
+func (g *Gateway) CompletePayouts(ctx context.Context, interval time.Duration) {
+	DrainEvery(ctx, g.cfg.Logger, interval, RefundBatch, g.Services.Payouts.CompletePayouts,
+		"finished sandbox payouts", "finish payouts")
+}
+
 // ForgetBatch is how many expired signatures one step of ForgetSignatures deletes.
 const ForgetBatch = 1000
 

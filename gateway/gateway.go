@@ -53,6 +53,10 @@ type Config struct {
 	// in the payment's own transaction (the sandbox's default; the CLI's
 	// live default is opaygate.DefaultSettlementDelay).
 	SettlementDelay time.Duration
+	// PayoutDelay is how long a sandbox payout stays PENDING before the simulated network
+	// answers it (CompletePayouts); 0: opaygate.DefaultPayoutDelay. Live payouts stay PENDING
+	// until a connector calls Services.Payouts.FinishPayout.
+	PayoutDelay time.Duration
 	// Seed loads the sandbox's data into a new or reset database and
 	// returns the merchants it loaded; nil loads the documentation's demo
 	// merchants and products (simulator.Seed). Live gateways are not seeded.
@@ -179,10 +183,14 @@ func New(ctx context.Context, cfg Config) (_ *Gateway, err error) {
 		// The sandbox's policy (the master OTP, how soon refunds settle) is the
 		// simulated network's, not storage's.
 		g.SandboxClock = opaygate.NewOffsetClock(nil)
-		g.Network = simulator.New(simulator.RefundDelay(cfg.RefundDelay), simulator.WithClock(g.SandboxClock))
+		opts := []simulator.Option{simulator.RefundDelay(cfg.RefundDelay), simulator.WithClock(g.SandboxClock)}
+		if cfg.PayoutDelay > 0 {
+			opts = append(opts, simulator.PayoutDelay(cfg.PayoutDelay))
+		}
+		g.Network = simulator.New(opts...)
 		g.Clock = g.SandboxClock
 		deps.ValU, deps.OTP, deps.Acquirer, deps.Settler = g.Network, g.Network, g.Network, g.Network
-		deps.Notifier = g.Network
+		deps.Notifier, deps.Payouts = g.Network, g.Network
 	}
 	deps.Clock = g.Clock
 	g.Services = sqlstore.NewServices(db, deps)
@@ -242,7 +250,7 @@ func (g *Gateway) Handler(hc HandlerConfig) http.Handler {
 		Merchants: g.Services.Merchants, Products: g.Services.Products,
 		Orders: g.Services.Orders, Invoices: g.Services.Invoices,
 		Refunds: g.Services.Refunds, Callbacks: g.Services.Callbacks, Tokens: g.Services.Tokens,
-		Voids: g.Services.Voids, Ledger: g.Services.Ledger,
+		Voids: g.Services.Voids, Ledger: g.Services.Ledger, Payouts: g.Services.Payouts,
 		Clock: g.Clock, Health: g.DB.Ping, Sandbox: sandbox, Methods: g.Methods,
 		Replay: g.Replay,
 	}

@@ -1,5 +1,7 @@
 package opay
 
+import "context"
+
 // Payout endpoints (METHODS.md §10): requests signed with the merchant's RSA key, not HMAC.
 const (
 	PathPayoutCreate        = "/api/v1/international/payout/createSingleOrder"
@@ -108,4 +110,66 @@ type WalletValidateRequest struct {
 type WalletValidateData struct {
 	Phone       string `json:"phone"`
 	AccountName string `json:"accountName"`
+}
+
+// The payout endpoints, signed with the payout key (WithPayoutKey). Creating is not retried
+// once sent (a retry with the same merchantOrderNo answers 5001); the reads are retried as
+// reads.
+var (
+	epPayoutCreate  = endpoint{name: "payout/createSingleOrder", path: PathPayoutCreate, retry: retryUnsent, rsa: true}
+	epPayoutQuery   = endpoint{name: "payout/queryorder", path: PathPayoutQuery, retry: retryRead, rsa: true}
+	epPayoutBalance = endpoint{name: "payout/balance", path: PathPayoutBalance, retry: retryRead, rsa: true}
+	epBankValidate  = endpoint{name: "payout/bank-account-validate", path: PathBankAccountValidate, retry: retryRead, rsa: true}
+	epWalletValid   = endpoint{name: "payout/opay-wallet-validate", path: PathOpayWalletValidate, retry: retryRead, rsa: true}
+)
+
+// CreatePayout sends money from the merchant's cash to a bank account or wallet
+// (payout/createSingleOrder). The answer's OrderStatus is INITIAL; follow the payout with
+// Payout or its notification. Cash that does not cover amount + fee is an *APIError with code
+// 5006, a merchantOrderNo used before 5001.
+func (c *Client) CreatePayout(ctx context.Context, req PayoutCreateRequest) (*PayoutCreateData, error) {
+	var d PayoutCreateData
+	if _, err := c.call(ctx, epPayoutCreate, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Payout reads a payout by its merchantOrderNo or orderNo (payout/queryorder); an unknown one
+// is an *APIError with code 02812.
+func (c *Client) Payout(ctx context.Context, req PayoutQueryRequest) (*PayoutQueryData, error) {
+	var d PayoutQueryData
+	if _, err := c.call(ctx, epPayoutQuery, req, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// PayoutBalance reads one account of the merchant's balance (payout/balance): account is
+// CASH_ACCOUNT or UNSETTLED_ACCOUNT.
+func (c *Client) PayoutBalance(ctx context.Context, country, currency, account string) (*PayoutBalanceData, error) {
+	var d PayoutBalanceData
+	if _, err := c.call(ctx, epPayoutBalance, PayoutBalanceRequest{Country: country, Currency: currency, Type: account}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ValidateBankAccount asks for a bank account's holder; an unknown account is an *APIError
+// with code 01005.
+func (c *Client) ValidateBankAccount(ctx context.Context, bankCode, accountNo string) (*BankAccountValidateData, error) {
+	var d BankAccountValidateData
+	if _, err := c.call(ctx, epBankValidate, BankAccountValidateRequest{AccountBankCode: bankCode, AccountNo: accountNo}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ValidateWallet asks for an OPay wallet's holder by phone (+234… or +20…).
+func (c *Client) ValidateWallet(ctx context.Context, phone, country string) (*WalletValidateData, error) {
+	var d WalletValidateData
+	if _, err := c.call(ctx, epWalletValid, WalletValidateRequest{Phone: phone, Country: country}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }

@@ -309,6 +309,7 @@ func (g *Gateway) advance(ctx context.Context, d time.Duration) error {
 	const batch = 500
 	for _, step := range []func(context.Context, int) (int, error){
 		g.svcs.Orders.ExpireOrders, g.svcs.Refunds.CompleteRefunds, g.svcs.Ledger.Settle,
+		g.svcs.Payouts.CompletePayouts,
 	} {
 		for {
 			n, err := step(ctx, batch)

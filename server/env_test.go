@@ -172,6 +172,7 @@ func newTestServer(t testing.TB, opts ...testOption) *env {
 		Tokens:    e.svc.Tokens,
 		Voids:     e.svc.Voids,
 		Ledger:    e.svc.Ledger,
+		Payouts:   e.svc.Payouts,
 		Clock:     e.clock,
 		Health:    db.Ping,
 		Sandbox:   testSandbox{e},

@@ -164,7 +164,7 @@ func TestOpenAPICatchesMismatch(t *testing.T) {
 			want:   "paid"},
 		{name: "CancelFalseOnlyWith02014", path: pathCancelInvoice, request: `{"invoiceNo":"1"}`,
 			answer: `{"code":"00000","message":"SUCCESSFUL","data":"false"}`, want: "data"},
-		{name: "UndocumentedPath", path: "/api/v1/international/payout/createSingleOrder", request: `{}`,
+		{name: "UndocumentedPath", path: "/api/v1/international/transfer/toBank", request: `{}`,
 			answer: `{"code":"00000","message":"SUCCESSFUL","data":null}`, want: "not in the document"},
 		{name: "UnknownPathNotFound", path: "/api/v1/nothing", request: `{}`, status: http.StatusNotFound,
 			answer: `{"code":"02001","message":"request params not valid.","data":null}`},

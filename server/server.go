@@ -78,7 +78,8 @@ type Services struct {
 	Refunds   opaygate.RefundService   // nil: refund routes answer 02002
 	Tokens    opaygate.TokenService    // nil: token routes answer 02002
 	Voids     opaygate.VoidService     // nil: void routes answer 02002
-	Ledger    opaygate.LedgerService   // nil: no balances (payout routes answer 02002)
+	Ledger    opaygate.LedgerService   // nil: no balances (payout routes answer 02017)
+	Payouts   opaygate.PayoutService   // nil: payout routes answer 02017
 	Callbacks opaygate.CallbackService // nil: no /_sandbox/callbacks routes
 	Sessions  opaygate.SessionService  // nil: no dashboard
 	Clock     opaygate.Clock
@@ -190,6 +191,11 @@ func (s *Server) routes() *http.ServeMux {
 	api("/api/v1/international/token/delete", s.signed(s.tokenDelete))
 	api("/api/v1/international/payment/void", s.signed(s.paymentVoid))
 	api("/api/v1/international/transaction/reversal/status", s.signed(s.reversalStatus))
+	api("/api/v1/international/payout/createSingleOrder", s.rsaSigned(s.payoutCreate))
+	api("/api/v1/international/payout/queryorder", s.rsaSigned(s.payoutQuery))
+	api("/api/v1/international/payout/balance", s.rsaSigned(s.payoutBalance))
+	api("/api/v1/international/payout/bank-account-validate", s.rsaSigned(s.bankAccountValidate))
+	api("/api/v1/international/payout/opay-wallet-validate", s.rsaSigned(s.walletValidate))
 	api("/api/v1/international/invoice/getInvoiceDetails", s.signed(s.invoiceDetails))
 	api("/api/v1/international/invoice/cancelInvoice", s.signed(s.cancelInvoice))
 	api("/api/v1/international/invoice/getInvoicesStatistics", s.signed(s.invoiceStatistics))
@@ -232,6 +238,10 @@ func (s *Server) routes() *http.ServeMux {
 			sandbox("/_sandbox/balance", s.methodNotAllowed)
 			sandbox("POST /_sandbox/balance/credit", s.sandboxCredit)
 			sandbox("/_sandbox/balance/credit", s.methodNotAllowed)
+		}
+		if s.svc.Payouts != nil {
+			sandbox("POST /_sandbox/payouts/complete", s.sandboxCompletePayout)
+			sandbox("/_sandbox/payouts/complete", s.methodNotAllowed)
 		}
 		if s.svc.Callbacks != nil {
 			sandbox("GET /_sandbox/callbacks", s.sandboxCallbacks)

@@ -48,15 +48,19 @@ func amountCurrency(field, got, want string) error {
 // callback retried against a closed door for days. It resolves nothing, so it costs no
 // network call and holds no transaction open; a name that resolves to an internal address is
 // refused by delivery instead (notify.Guard.CheckURL).
-func (s *Server) checkCallbackURL(u string) error {
-	if err := opaygate.CheckURL("callbackUrl", u, false); err != nil || u == "" {
+func (s *Server) checkCallbackURL(u string) error { return s.checkTargetURL("callbackUrl", u) }
+
+// checkTargetURL is checkCallbackURL for any field the gateway will POST to (a payout's
+// notifyUrl).
+func (s *Server) checkTargetURL(field, u string) error {
+	if err := opaygate.CheckURL(field, u, false); err != nil || u == "" {
 		return err
 	}
 	if s.cfg.CallbackTargets == nil {
 		return nil
 	}
 	if err := s.cfg.CallbackTargets.CheckURL(u); err != nil {
-		return invalid("callbackUrl must not name an internal address: %v", err)
+		return invalid("%s must not name an internal address: %v", field, err)
 	}
 	return nil
 }

@@ -176,6 +176,7 @@ type CallbackConfig struct {
 	AllowPrivate bool          // live mode, exposed sandbox: let callbacks reach internal addresses
 	AllowTargets string        // internal addresses callbacks may reach all the same (notify.ParseTargets)
 	RefundDelay  time.Duration // sandbox: a refund succeeds this long after it is created
+	PayoutDelay  time.Duration // sandbox: a payout is answered this long after it is created
 	// SettlementDelay is how long a payment stays unsettled; unset: the mode's default
 	// (sandbox 0, at once; live opaygate.DefaultSettlementDelay).
 	SettlementDelay optionalDuration
@@ -216,7 +217,8 @@ func (c *CallbackConfig) settlementDelay(mode string) time.Duration {
 
 // DefaultCallbackConfig is the delivery configuration of a bare serve.
 func DefaultCallbackConfig() CallbackConfig {
-	return CallbackConfig{Timeout: 10 * time.Second, Workers: 4, RefundDelay: opaygate.DefaultRefundDelay}
+	return CallbackConfig{Timeout: 10 * time.Second, Workers: 4, RefundDelay: opaygate.DefaultRefundDelay,
+		PayoutDelay: opaygate.DefaultPayoutDelay}
 }
 
 func (c *CallbackConfig) applyEnv(getenv func(string) string) error {
@@ -229,6 +231,7 @@ func (c *CallbackConfig) applyEnv(getenv func(string) string) error {
 		{"OPAYGATE_CALLBACK_RETRY_MAX", &c.RetryMax},
 		{"OPAYGATE_CALLBACK_GIVE_UP", &c.GiveUp},
 		{"OPAYGATE_REFUND_DELAY", &c.RefundDelay},
+		{"OPAYGATE_PAYOUT_DELAY", &c.PayoutDelay},
 	} {
 		if v := getenv(d.name); v != "" {
 			parsed, err := time.ParseDuration(v)
@@ -278,6 +281,8 @@ func (c *CallbackConfig) registerFlags(fs *flag.FlagSet) {
 		"internal `addresses` callbacks may reach where internal targets are refused: 10.0.0.5:8080,10.1.0.0/16,[fd00::5]:443 (OPAYGATE_CALLBACK_ALLOW_TARGETS)")
 	fs.DurationVar(&c.RefundDelay, "refund-delay", c.RefundDelay,
 		"sandbox: how long a refund stays PENDING before it succeeds (OPAYGATE_REFUND_DELAY)")
+	fs.DurationVar(&c.PayoutDelay, "payout-delay", c.PayoutDelay,
+		"sandbox: how long a payout stays PENDING before the simulated bank answers it (OPAYGATE_PAYOUT_DELAY)")
 	fs.Var(&c.SettlementDelay, "settlement-delay",
 		"how long a payment's money stays in the merchant's UNSETTLED_ACCOUNT before it becomes cash; default 0 (at once) in the sandbox, 24h live (OPAYGATE_SETTLEMENT_DELAY)")
 }
@@ -295,6 +300,8 @@ func (c *CallbackConfig) Validate() error {
 		return fmt.Errorf("--callback-retry-max %s is below --callback-retry-first %s", c.RetryMax, c.RetryFirst)
 	case c.RefundDelay < 0:
 		return fmt.Errorf("--refund-delay %s must not be negative", c.RefundDelay)
+	case c.PayoutDelay < 0:
+		return fmt.Errorf("--payout-delay %s must not be negative", c.PayoutDelay)
 	case c.SettlementDelay.d < 0:
 		return fmt.Errorf("--settlement-delay %s must not be negative", c.SettlementDelay.d)
 	}
@@ -366,6 +373,7 @@ func (m *Main) startDelivery(svcs *sqlstore.Services, clock opaygate.Clock) {
 		"allow_targets", len(nc.AllowTargets))
 	if m.Config.Mode == ModeSandbox {
 		m.delivering.Go(func() { m.completeRefunds(ctx, svcs.Refunds, nc.Interval) })
+		m.delivering.Go(func() { m.gw.CompletePayouts(ctx, nc.Interval) })
 	}
 }
 

@@ -135,8 +135,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.gw, err = gateway.New(ctx, gateway.Config{
 		DB: cfg.DB, MaxConns: cfg.DBMaxConns, NoMigrate: cfg.NoMigrate,
 		Live: cfg.Mode != ModeSandbox, RefundDelay: cfg.Callbacks.RefundDelay, Logger: m.Logger,
-		SettlementDelay: cfg.Callbacks.settlementDelay(cfg.Mode),
-		RequestLog:      cfg.RequestLog,
+		SettlementDelay: cfg.Callbacks.settlementDelay(cfg.Mode), PayoutDelay: max(cfg.Callbacks.PayoutDelay, time.Millisecond),
+		RequestLog: cfg.RequestLog,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", describeDB(cfg.DB), err)
