@@ -61,8 +61,8 @@ type Config struct {
 	// (sandbox.go). Never logged.
 	SandboxToken string
 	// DataDir is where the sandbox writes its files: the demo merchants' payout private
-	// keys (sandbox-payout-<merchantId>.pem). "" = the SQLite file's directory, else the
-	// working directory.
+	// keys (sandbox-payout-<merchantId>.pem). "" = the SQLite file's directory; a database
+	// without a file (PostgreSQL) has none, and its demo merchants no payout keys.
 	DataDir string
 
 	// Callbacks configures callback delivery and sandbox refunds
@@ -203,7 +203,7 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SandboxToken, "sandbox-token", c.SandboxToken,
 		"`token` the /_sandbox/ routes require; default: none on loopback, generated when reachable from the network (OPAYGATE_SANDBOX_TOKEN, which ps does not show)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir,
-		"sandbox: `directory` of the demo merchants' payout private keys; default: the SQLite file's, else the working directory (OPAYGATE_DATA_DIR)")
+		"sandbox: `directory` of the demo merchants' payout private keys; default: the SQLite file's; none for PostgreSQL (OPAYGATE_DATA_DIR)")
 	fs.Int64Var(&c.MaxBodyBytesInFlight, "max-body-bytes-in-flight", c.MaxBodyBytesInFlight,
 		"most `bytes` of API request bodies held at once; beyond, requests answer 50003 at once (OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT)")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout,

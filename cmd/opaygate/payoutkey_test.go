@@ -186,7 +186,7 @@ func TestCLI_SignRSA(t *testing.T) {
 // takes the file's key back.
 func TestSandboxPayoutKeys(t *testing.T) {
 	m, stdout, _ := MustMain(t)
-	dir := m.Config.dataDir()
+	dir, _ := m.Config.dataDir()
 	ctx := context.Background()
 	banner := stdout.String()
 	demo := simulator.DemoMerchants()
@@ -253,5 +253,27 @@ func TestSandboxPayoutKeys(t *testing.T) {
 	private, _ := readPayoutPrivateKey(sandboxPayoutKeyPath(dir, demo[0].ID))
 	if got, _ := m.gw.Services.Merchants.FindMerchant(ctx, demo[0].ID); got.PayoutPublicKey != opaygate.PayoutKeyPEM(&private.PublicKey) {
 		t.Error("the merchant did not get the file's key back")
+	}
+}
+
+// A sandbox without a data directory, or one it cannot write, starts without payout keys and
+// says so.
+func TestSandboxPayoutKeysNowhere(t *testing.T) {
+	var out strings.Builder
+	(&Main{Config: Config{DB: "postgres://db.example/opaygate"}}).printPayoutKeys(&out)
+	if !strings.Contains(out.String(), "give --data-dir") {
+		t.Errorf("banner without a data directory:\n%s", out.String())
+	}
+	m, _, _ := MustMain(t)
+	ctx := context.Background()
+	none := ""
+	id := simulator.DemoMerchants()[0].ID
+	merchant, err := m.gw.Services.Merchants.UpdateMerchant(ctx, id, opaygate.MerchantUpdate{PayoutPublicKey: &none})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := provisionPayoutKeys(ctx, m.gw.Services.Merchants, []*opaygate.Merchant{merchant}, filepath.Join(t.TempDir(), "gone"))
+	if err != nil || len(files) != 1 || !strings.Contains(files[0].Problem, "no payout key: write the key file") {
+		t.Fatalf("%+v, %v", files, err)
 	}
 }

@@ -18,15 +18,17 @@ import (
 )
 
 // dataDir is where the sandbox writes its files: --data-dir, else the SQLite file's
-// directory, else the working directory (PostgreSQL, in-memory SQLite).
-func (c *Config) dataDir() string {
+// directory. A database without a file (PostgreSQL, in-memory SQLite) has none unless
+// --data-dir says so: private keys are not scattered into whatever directory a node was
+// started in.
+func (c *Config) dataDir() (string, bool) {
 	if c.DataDir != "" {
-		return c.DataDir
+		return c.DataDir, true
 	}
 	if path, ok := sqlitePath(c.DB); ok {
-		return filepath.Dir(path)
+		return filepath.Dir(path), true
 	}
-	return "."
+	return "", false
 }
 
 // sandboxPayoutKeyPath is where the sandbox keeps demo merchant merchantID's payout private
@@ -89,7 +91,9 @@ func provisionPayoutKey(ctx context.Context, merchants opaygate.MerchantService,
 	switch {
 	case missing:
 		if private, err = writePayoutPrivateKey(f.Path); err != nil {
-			return f, nil, err
+			// A sandbox that cannot write its data directory still serves everything else.
+			f.Problem = "no payout key: " + err.Error()
+			return f, nil, nil
 		}
 	case err != nil:
 		f.Problem = "the merchant has no payout key and the file is unreadable: " + err.Error()
@@ -137,7 +141,7 @@ func writePayoutPrivateKey(path string) (*rsa.PrivateKey, error) {
 	if errors.Is(err, fs.ErrExist) {
 		return readPayoutPrivateKey(path)
 	} else if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("write the key file: %w", err)
 	}
 	_, err = io.WriteString(file, "# opaygate sandbox payout key: signs this demo merchant's payout requests (opaygate sign --rsa)\n")
 	if err == nil {

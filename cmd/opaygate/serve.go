@@ -223,7 +223,11 @@ func (m *Main) seed(ctx context.Context, svcs *sqlstore.Services) ([]*opaygate.M
 	if err != nil {
 		return nil, err
 	}
-	files, err := provisionPayoutKeys(ctx, svcs.Merchants, demo, m.Config.dataDir())
+	dir, ok := m.Config.dataDir()
+	if !ok {
+		return demo, nil // printPayoutKeys says how to get keys
+	}
+	files, err := provisionPayoutKeys(ctx, svcs.Merchants, demo, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -303,6 +307,11 @@ func (m *Main) printPayoutKeys(w io.Writer) {
 	m.payoutMu.Lock()
 	files := m.payoutKeys
 	m.payoutMu.Unlock()
+	if _, ok := m.Config.dataDir(); !ok {
+		fmt.Fprintf(w, "\nPayout keys: the demo merchants have none, as the database has no directory to keep their\n"+
+			"private keys in; give --data-dir (OPAYGATE_DATA_DIR) to have the sandbox make them (docs/PAYOUTS.md).\n")
+		return
+	}
 	if len(files) == 0 {
 		return
 	}
