@@ -36,8 +36,9 @@ Commands:
 	serve      run the gateway (sandbox unless --mode live)
 	migrate    apply pending database migrations
 	merchant   add, list, update, disable or enable merchants; set a dashboard password
+	           or a payout key
 	product    add or list a merchant's products
-	sign       compute the Authorization header of a request body
+	sign       compute the Authorization header of a request body (HMAC, or RSA for payouts)
 	call       send a signed request to the API and print the answer
 	callback   list callbacks with their delivery attempts, re-send one, or test a receiver
 	sandbox    play an order's customer on a running sandbox: pay, decline, otp, …

@@ -60,6 +60,10 @@ type Config struct {
 	// when not, a sandbox reachable from the network generates one at start
 	// (sandbox.go). Never logged.
 	SandboxToken string
+	// DataDir is where the sandbox writes its files: the demo merchants' payout private
+	// keys (sandbox-payout-<merchantId>.pem). "" = the SQLite file's directory; a database
+	// without a file (PostgreSQL) has none, and its demo merchants no payout keys.
+	DataDir string
 
 	// Callbacks configures callback delivery and sandbox refunds
 	// (callback.go, docs/CALLBACKS.md).
@@ -113,6 +117,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("OPAYGATE_LOG_LEVEL", &c.LogLevel)
 	str("OPAYGATE_LOG_FORMAT", &c.LogFormat)
 	str("OPAYGATE_SANDBOX_TOKEN", &c.SandboxToken)
+	str("OPAYGATE_DATA_DIR", &c.DataDir)
 	if v := getenv("OPAYGATE_NO_MIGRATE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -197,6 +202,8 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 		"longest a request may take before it answers 50003 (OPAYGATE_REQUEST_TIMEOUT)")
 	fs.StringVar(&c.SandboxToken, "sandbox-token", c.SandboxToken,
 		"`token` the /_sandbox/ routes require; default: none on loopback, generated when reachable from the network (OPAYGATE_SANDBOX_TOKEN, which ps does not show)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir,
+		"sandbox: `directory` of the demo merchants' payout private keys; default: the SQLite file's; none for PostgreSQL (OPAYGATE_DATA_DIR)")
 	fs.Int64Var(&c.MaxBodyBytesInFlight, "max-body-bytes-in-flight", c.MaxBodyBytesInFlight,
 		"most `bytes` of API request bodies held at once; beyond, requests answer 50003 at once (OPAYGATE_MAX_BODY_BYTES_IN_FLIGHT)")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout,

@@ -13,7 +13,7 @@ import (
 	"github.com/opaygate/opaygate"
 )
 
-const merchantUsage = `Usage: opaygate merchant <add|list|update|disable|enable|passwd|installments> [flags]
+const merchantUsage = `Usage: opaygate merchant <add|list|update|disable|enable|passwd|installments|payout-key> [flags]
 
 Manages the merchants that may call the API. Keys are generated when not
 given; a generated private key is printed once and never again.
@@ -27,6 +27,7 @@ Examples:
 	opaygate merchant enable 256612345678901
 	opaygate merchant passwd --id 256612345678901
 	opaygate merchant installments --file plans.json 256612345678901
+	opaygate merchant payout-key set 256612345678901 --file payout.pub.pem
 `
 
 const merchantAddUsage = `Usage: opaygate merchant add [flags]
@@ -77,7 +78,7 @@ Example:
 func (c *CLI) merchant(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(c.Stderr, merchantUsage)
-		return usageErrorf("merchant: missing subcommand (add, list, update, disable, enable, passwd or installments)")
+		return usageErrorf("merchant: missing subcommand (add, list, update, disable, enable, passwd, installments or payout-key)")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "add":
@@ -94,10 +95,12 @@ func (c *CLI) merchant(ctx context.Context, args []string) error {
 		return c.merchantPasswd(ctx, rest)
 	case "installments":
 		return c.merchantInstallments(ctx, rest)
+	case "payout-key":
+		return c.merchantPayoutKey(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		return c.groupHelp(ctx, merchantUsage, "merchant", []string{"add", "list", "update", "disable", "enable", "passwd", "installments"}, (*CLI).merchant)
 	default:
-		return usageErrorf("merchant: unknown subcommand %q (add, list, update, disable, enable, passwd or installments)", sub)
+		return usageErrorf("merchant: unknown subcommand %q (add, list, update, disable, enable, passwd, installments or payout-key)", sub)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/opaygate/opaygate"
 	"github.com/opaygate/opaygate/gateway"
 	"github.com/opaygate/opaygate/server"
+	"github.com/opaygate/opaygate/simulator"
 	"github.com/opaygate/opaygate/sqlstore"
 )
 
@@ -104,6 +105,11 @@ type Main struct {
 	sandboxToken     string
 	sandboxGenerated bool
 
+	// payoutKeys are the demo merchants' payout key files, for the banner; written by the
+	// sandbox's seed at start (and at a reset), hence the lock.
+	payoutMu   sync.Mutex
+	payoutKeys []payoutKeyFile
+
 	// The callback worker and, in the sandbox, the refund completer.
 	stopDelivery context.CancelFunc
 	delivering   sync.WaitGroup
@@ -136,7 +142,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		DB: cfg.DB, MaxConns: cfg.DBMaxConns, NoMigrate: cfg.NoMigrate,
 		Live: cfg.Mode != ModeSandbox, RefundDelay: cfg.Callbacks.RefundDelay, Logger: m.Logger,
 		SettlementDelay: cfg.Callbacks.settlementDelay(cfg.Mode), PayoutDelay: max(cfg.Callbacks.PayoutDelay, time.Millisecond),
-		RequestLog: cfg.RequestLog,
+		RequestLog: cfg.RequestLog, Seed: m.seed,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", describeDB(cfg.DB), err)
@@ -212,6 +218,27 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// seed loads the demo merchants and products, and gives each demo merchant a payout key
+// pair whose private half is a file in the data directory.
+func (m *Main) seed(ctx context.Context, svcs *sqlstore.Services) ([]*opaygate.Merchant, error) {
+	demo, err := simulator.Seed(ctx, svcs.Merchants, svcs.Products)
+	if err != nil {
+		return nil, err
+	}
+	dir, ok := m.Config.dataDir()
+	if !ok {
+		return demo, nil // printPayoutKeys says how to get keys
+	}
+	files, err := provisionPayoutKeys(ctx, svcs.Merchants, demo, dir)
+	if err != nil {
+		return nil, err
+	}
+	m.payoutMu.Lock()
+	m.payoutKeys = files
+	m.payoutMu.Unlock()
+	return demo, nil
+}
+
 // Close stops accepting connections, lets in-flight requests finish for up
 // to shutdownTimeout, stops the sweeper and closes the database.
 func (m *Main) Close() error {
@@ -269,10 +296,38 @@ func (m *Main) printBanner(addr net.Addr, demo []*opaygate.Merchant) {
 		}
 		tw.Flush()
 		fmt.Fprint(w, demoKeysNote)
+		m.printPayoutKeys(w)
 		fmt.Fprintf(w, "\nSandbox OTP %s is always accepted. Control API: %s/_sandbox/\n", gateway.SandboxOTP, m.URL)
 		m.printSandboxAccess(w)
 	}
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
+}
+
+// printPayoutKeys lists the demo merchants' payout private key files, or why one cannot
+// sign (the file is gone: the merchant's key is kept, not replaced behind anyone's back).
+func (m *Main) printPayoutKeys(w io.Writer) {
+	m.payoutMu.Lock()
+	files := m.payoutKeys
+	m.payoutMu.Unlock()
+	if _, ok := m.Config.dataDir(); !ok {
+		fmt.Fprintf(w, "\nPayout keys: the demo merchants have none, as the database has no directory to keep their\n"+
+			"private keys in; give --data-dir (OPAYGATE_DATA_DIR) to have the sandbox make them (docs/PAYOUTS.md).\n")
+		return
+	}
+	if len(files) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nPayout keys of the demo merchants (sign payouts with: opaygate sign --rsa FILE; docs/PAYOUTS.md):\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range files {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.MerchantID, f.Path, f.Fingerprint)
+	}
+	tw.Flush()
+	for _, f := range files {
+		if f.Problem != "" {
+			fmt.Fprintf(w, "  %s: %s: %s\n", f.MerchantID, f.Path, f.Problem)
+		}
+	}
 }
 
 // demoKeysNote answers what newcomers ask about the keys with asterisks: they

@@ -139,6 +139,7 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dashboard/settings", d.get(d.settings))
 	mux.HandleFunc("POST /dashboard/settings", d.post(d.updateSettings))
 	mux.HandleFunc("POST /dashboard/settings/rotate-key", d.post(d.rotateKey))
+	mux.HandleFunc("POST /dashboard/settings/payout-key", d.post(d.updatePayoutKey))
 
 	// Anything else under /dashboard is an HTML 404, not the API's JSON one.
 	mux.HandleFunc("/dashboard/", d.notFoundPage)

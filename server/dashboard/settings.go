@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/server/internal/httplog"
 )
 
 // settingsPage is the data of the settings page.
@@ -12,11 +13,55 @@ type settingsPage struct {
 	Name, WebhookURL string
 	CallbackVersion  opaygate.CallbackVersion
 	CallbackVersions []opaygate.CallbackVersion
+	payoutKeyView
+}
+
+// payoutKeyView is the payout key's part of the page: the text area and what the stored key
+// is. PayoutKey is the merchant's key, or what it typed when that was refused.
+type payoutKeyView struct {
+	PayoutKey         string
+	PayoutFingerprint string // of the stored key; "" when none
+	PayoutBits        int
+	PayoutError       string // why the typed key was refused
 }
 
 func settingsOf(m *opaygate.Merchant) settingsPage {
-	return settingsPage{Name: m.Name, WebhookURL: m.WebhookURL, CallbackVersion: m.CallbackVersion.OrDefault(),
+	p := settingsPage{Name: m.Name, WebhookURL: m.WebhookURL, CallbackVersion: m.CallbackVersion.OrDefault(),
 		CallbackVersions: opaygate.CallbackVersions()}
+	p.PayoutKey = m.PayoutPublicKey
+	if pub, err := opaygate.ParsePayoutKey(m.PayoutPublicKey); err == nil {
+		p.PayoutFingerprint, p.PayoutBits = opaygate.PayoutKeyFingerprint(pub), pub.N.BitLen()
+	}
+	return p
+}
+
+// updatePayoutKey replaces the merchant's payout public key (METHODS.md §10.1) with the one
+// pasted, under the rules of `opaygate merchant payout-key set`; an empty text area removes
+// it, which refuses every payout request until another is set. The change is audited with
+// both fingerprints, by the store and in the log.
+func (d *Dashboard) updatePayoutKey(w http.ResponseWriter, r *http.Request, v *visit) {
+	text := strings.TrimSpace(r.PostFormValue("payout_public_key"))
+	key := ""
+	var err error
+	if text != "" {
+		key, err = opaygate.NormalizePayoutKey(text)
+	}
+	if err != nil {
+		f := settingsOf(v.m)
+		f.PayoutKey, f.PayoutError = text, opaygate.ErrorMessage(err)
+		d.render(w, r, http.StatusUnprocessableEntity, "settings", v, page{Title: "Settings", Nav: "settings",
+			Error: "The payout public key was not saved: " + f.PayoutError, Data: f})
+		return
+	}
+	old := settingsOf(v.m).PayoutFingerprint
+	m, err := d.svc.Merchants.UpdateMerchant(r.Context(), v.m.ID, opaygate.MerchantUpdate{PayoutPublicKey: &key, By: "dashboard"})
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	d.log.Info("payout public key changed", "merchant_id", m.ID, "request_id", httplog.From(r.Context()).ID,
+		"from", old, "to", settingsOf(m).PayoutFingerprint, "by", "dashboard")
+	d.redirect(w, r, "/dashboard/settings?ok=saved")
 }
 
 // settings shows the merchant's name, default webhook URL, callback version and public key.
