@@ -75,7 +75,10 @@ type Merchant struct {
 	// PEM "PUBLIC KEY" (SPKI) as NormalizePayoutKey writes it; "" when none is set, which
 	// refuses every payout request.
 	PayoutPublicKey string
-	CreatedAt       time.Time
+	// PayoutFee is taken from the cash with every payout, in minor units of its currency
+	// (METHODS.md §10.2); 0 by default.
+	PayoutFee int64
+	CreatedAt time.Time
 }
 
 // Check returns the domain error that forbids this merchant from using fn in
@@ -134,6 +137,8 @@ type MerchantUpdate struct {
 	// PayoutPublicKey replaces the payout key: the text NormalizePayoutKey returned, or ""
 	// to remove it. Every change is recorded in the merchant's audit trail.
 	PayoutPublicKey *string
+	// PayoutFee replaces the payout fee (minor units, 0 or more).
+	PayoutFee *int64
 	// By names who made the change in the audit trail: "cli", "dashboard", "sandbox".
 	By string
 }

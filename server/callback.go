@@ -32,7 +32,10 @@ type sandboxCallback struct {
 	Version        string               `json:"version"` // "v1" or "v2": the format it is sent in
 	Payload        opay.CallbackPayload `json:"payload"`
 	BodyV2         *opay.CallbackV2     `json:"bodyV2,omitempty"` // the v2 body, for v2 callbacks
-	History        []sandboxCallbackTry `json:"history"`
+	// PayoutPayload is what a payout's notification sends (METHODS.md §10.3); payload then
+	// shows the same payout in a payment callback's terms.
+	PayoutPayload *opay.PayoutNotificationPayload `json:"payoutPayload,omitempty"`
+	History       []sandboxCallbackTry            `json:"history"`
 }
 
 type sandboxCallbackTry struct {
@@ -110,6 +113,10 @@ func callbackView(c *opaygate.Callback, full bool) sandboxCallback {
 		Attempts: c.Attempts, NextAttemptAt: rfc3339(c.NextAttemptAt), FirstAttemptAt: rfc3339(c.FirstAttemptAt),
 		CreatedAt: rfc3339(c.CreatedAt), Version: string(c.Version.OrDefault()), Payload: notify.Payload(c),
 		History: []sandboxCallbackTry{},
+	}
+	if c.PayoutID != 0 {
+		p := notify.PayoutPayload(c)
+		v.PayoutPayload = &p
 	}
 	if c.Version.OrDefault() == opaygate.CallbackV2 {
 		b := notify.PayloadV2(c)

@@ -23,7 +23,7 @@ type MerchantService struct {
 var _ opaygate.MerchantService = (*MerchantService)(nil)
 
 const merchantColumns = `id, name, private_key, public_key, status, countries, functions,
-	webhook_url, require_v2, callback_version, vat_rate_bp, installment_banks, payout_public_key, created_at`
+	webhook_url, require_v2, callback_version, vat_rate_bp, installment_banks, payout_public_key, payout_fee, created_at`
 
 func scanMerchant(row interface{ Scan(...any) error }) (*opaygate.Merchant, error) {
 	var m opaygate.Merchant
@@ -31,7 +31,7 @@ func scanMerchant(row interface{ Scan(...any) error }) (*opaygate.Merchant, erro
 	var created int64
 	var banks sql.NullString
 	if err := row.Scan(&m.ID, &m.Name, &m.PrivateKey, &m.PublicKey, &m.Status, &countries,
-		&functions, &m.WebhookURL, &m.RequireV2, &m.CallbackVersion, &m.VATRateBP, &banks, &m.PayoutPublicKey, &created); err != nil {
+		&functions, &m.WebhookURL, &m.RequireV2, &m.CallbackVersion, &m.VATRateBP, &banks, &m.PayoutPublicKey, &m.PayoutFee, &created); err != nil {
 		return nil, err
 	}
 	if banks.Valid {
@@ -63,6 +63,9 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	if err != nil {
 		return err
 	}
+	if m.PayoutFee < 0 {
+		return opaygate.Invalid("payout fee must not be negative")
+	}
 	if m.PayoutPublicKey != "" {
 		if m.PayoutPublicKey, err = opaygate.NormalizePayoutKey(m.PayoutPublicKey); err != nil {
 			return err
@@ -71,10 +74,10 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	m.CreatedAt = s.clock.Now()
 	return s.db.update(ctx, s.clock, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, m.Name, m.PrivateKey, m.PublicKey, m.Status, strings.Join(m.Countries, ","),
 			joinFunctions(m.Functions), m.WebhookURL, m.RequireV2, m.CallbackVersion, m.VATRateBP, banks,
-			m.PayoutPublicKey, ms(m.CreatedAt), ms(m.CreatedAt))
+			m.PayoutPublicKey, m.PayoutFee, ms(m.CreatedAt), ms(m.CreatedAt))
 		if isUniqueViolation(err) {
 			return opaygate.Errorf(opaygate.EDUPLICATE, "merchant %s already exists", m.ID)
 		} else if err != nil {
@@ -225,6 +228,12 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 			return nil, err
 		}
 		set("installment_banks", banks)
+	}
+	if upd.PayoutFee != nil {
+		if *upd.PayoutFee < 0 {
+			return nil, opaygate.Invalid("payout fee must not be negative")
+		}
+		set("payout_fee", *upd.PayoutFee)
 	}
 	var payoutKey string
 	if upd.PayoutPublicKey != nil {

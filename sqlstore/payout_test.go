@@ -136,3 +136,37 @@ func TestPayoutsRace(t *testing.T) {
 		e.verifyLedger(t)
 	})
 }
+
+// TestPayoutFee: the merchant's fee leaves the cash with the amount, is kept on the payout,
+// and comes back with it when the payout fails; a negative fee is refused.
+func TestPayoutFee(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.withPayouts()
+		fee := int64(150)
+		if _, err := e.svc.Merchants.UpdateMerchant(ctx, e.m.ID, opaygate.MerchantUpdate{PayoutFee: &fee}); err != nil {
+			t.Fatal(err)
+		}
+		neg := int64(-1)
+		_, err := e.svc.Merchants.UpdateMerchant(ctx, e.m.ID, opaygate.MerchantUpdate{PayoutFee: &neg})
+		wantCode(t, err, opaygate.EINVALID)
+		if _, err := e.svc.Ledger.Credit(ctx, e.m.ID, "NGN", 1150, ""); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, e.svc.Payouts.CreatePayout(ctx, bankPayout(e.m, "fee-0", 1001, "0123456789")), opaygate.EBALANCE)
+		p := bankPayout(e.m, "fee-1", 1000, "0123451010")
+		if err := e.svc.Payouts.CreatePayout(ctx, p); err != nil || p.Fee != 150 {
+			t.Fatalf("payout %+v %v", p, err)
+		}
+		if b := e.balanceOf(t, "NGN"); b.Cash != 0 {
+			t.Fatalf("cash %d after amount and fee", b.Cash)
+		}
+		if _, err := e.svc.Payouts.FinishPayout(ctx, p.OrderNo, opaygate.PayoutResult{ErrorCode: "01010", ErrorMsg: "Insufficient Fund"}); err != nil {
+			t.Fatal(err)
+		}
+		if b := e.balanceOf(t, "NGN"); b.Cash != 1150 {
+			t.Fatalf("cash %d after the failure", b.Cash)
+		}
+		e.verifyLedger(t)
+	})
+}

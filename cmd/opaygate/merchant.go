@@ -281,6 +281,7 @@ func (c *CLI) merchantUpdate(ctx context.Context, args []string) error {
 	registerDBFlag(fs, &dsn)
 	webhook := fs.String("webhook-url", "", "default callback `URL` for orders without a callbackUrl; empty removes it")
 	callbackVersion := fs.String("callback-version", "", callbackVersionHelp)
+	payoutFee := fs.Int64("payout-fee", 0, "the fee taken from the cash with every payout, in `minor units` (default 0)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -296,10 +297,15 @@ func (c *CLI) merchantUpdate(ctx context.Context, args []string) error {
 		case "callback-version":
 			v := opaygate.CallbackVersion(*callbackVersion)
 			upd.CallbackVersion = &v
+		case "payout-fee":
+			upd.PayoutFee = payoutFee
 		}
 	})
-	if upd.WebhookURL == nil && upd.CallbackVersion == nil {
-		return usageErrorf("merchant update: nothing to change (give --webhook-url or --callback-version)")
+	if upd.WebhookURL == nil && upd.CallbackVersion == nil && upd.PayoutFee == nil {
+		return usageErrorf("merchant update: nothing to change (give --webhook-url, --callback-version or --payout-fee)")
+	}
+	if upd.PayoutFee != nil && *upd.PayoutFee < 0 {
+		return usageErrorf("merchant update: --payout-fee %d must not be negative", *upd.PayoutFee)
 	}
 	if upd.WebhookURL != nil && *upd.WebhookURL != "" {
 		w := *upd.WebhookURL
@@ -326,7 +332,8 @@ func (c *CLI) merchantUpdate(ctx context.Context, args []string) error {
 	if webhookNow == "" {
 		webhookNow = "none"
 	}
-	fmt.Fprintf(c.Stdout, "merchant %s updated; webhook: %s; callbacks: %s\n", m.ID, webhookNow, m.CallbackVersion.OrDefault())
+	fmt.Fprintf(c.Stdout, "merchant %s updated; webhook: %s; callbacks: %s; payout fee: %d\n", m.ID, webhookNow,
+		m.CallbackVersion.OrDefault(), m.PayoutFee)
 	return nil
 }
 
