@@ -150,6 +150,7 @@ func manyNodes(t *testing.T, c *cluster) {
 	c.checkUniqueness(t, productNos)
 	c.checkOrders(t, j)
 	c.checkInvoices(t, j)
+	c.checkLedger(t)
 }
 
 // valuFlow is one customer's attempt at paying order valu-<n> by ValU on

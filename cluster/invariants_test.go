@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -307,4 +308,18 @@ func (c *cluster) checkInvoices(t *testing.T, j *journal) {
 				nd.i, answered, fromRows, fromAnswers)
 		}
 	}
+}
+
+// checkLedger: every payment the nodes made SUCCESS has its ledger entries, and every stored
+// balance is the sum of its entries (sqlstore's Verify), whichever node wrote them.
+func (c *cluster) checkLedger(t *testing.T) {
+	t.Helper()
+	r, err := c.nodes[0].svc.Ledger.Verify(context.Background())
+	if err != nil {
+		t.Fatalf("ledger verify: %v", err)
+	}
+	for _, d := range r.Differences {
+		t.Errorf("ledger: %s %s %s: %s", d.MerchantID, d.Currency, d.Account, d.Problem)
+	}
+	t.Logf("ledger verify: %d accounts, %d entries, %d records, %d differences", r.Accounts, r.Entries, r.Records, len(r.Differences))
 }
