@@ -458,14 +458,23 @@ func TestCallbackConfig(t *testing.T) {
 	cfg := DefaultConfig()
 	env := map[string]string{"OPAYGATE_CALLBACK_TIMEOUT": "3s", "OPAYGATE_CALLBACK_WORKERS": "8",
 		"OPAYGATE_CALLBACK_ALLOW_PRIVATE": "true", "OPAYGATE_REFUND_DELAY": "1s",
-		"OPAYGATE_CALLBACK_ALLOW_TARGETS": "10.0.0.5:8080,10.1.0.0/16"}
+		"OPAYGATE_CALLBACK_ALLOW_TARGETS": "10.0.0.5:8080,10.1.0.0/16", "OPAYGATE_PAYOUT_DELAY": "2s",
+		"OPAYGATE_SETTLEMENT_DELAY": "1h"}
 	if err := cfg.applyEnv(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
 	want := CallbackConfig{Timeout: 3 * time.Second, Workers: 8, AllowPrivate: true, RefundDelay: time.Second,
-		AllowTargets: "10.0.0.5:8080,10.1.0.0/16"}
+		AllowTargets: "10.0.0.5:8080,10.1.0.0/16", PayoutDelay: 2 * time.Second,
+		SettlementDelay: optionalDuration{d: time.Hour, set: true}}
 	if cfg.Callbacks != want {
 		t.Fatalf("callbacks %+v, want %+v", cfg.Callbacks, want)
+	}
+	// Unset, the settlement delay is the mode's: at once in the sandbox, a day live.
+	def := DefaultCallbackConfig()
+	if def.settlementDelay(ModeSandbox) != 0 || def.settlementDelay(ModeLive) != opaygate.DefaultSettlementDelay ||
+		cfg.Callbacks.settlementDelay(ModeSandbox) != time.Hour {
+		t.Errorf("settlement delays: %s %s %s", def.settlementDelay(ModeSandbox), def.settlementDelay(ModeLive),
+			cfg.Callbacks.settlementDelay(ModeSandbox))
 	}
 	live := DefaultCallbackConfig().notifyConfig(ModeLive, false, nil, nil)
 	if live.Schedule != opaygate.DefaultRetrySchedule() || live.AllowPrivate || live.Timeout != 10*time.Second {
