@@ -109,6 +109,9 @@ type SoakReport struct {
 	RSSMax      int64
 	Fail        []string // why the soak failed; empty when it passed
 	WriteCounts [2]int64 // SQLite group commits and the writes they carried
+	// Ledger is what ledger verify found at the end: every payment and refund of the soak
+	// against its entries, every balance against its entries.
+	Ledger *opaygate.LedgerReport
 }
 
 // Soak runs a soak and returns its report; the error says why it failed
@@ -206,6 +209,9 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 		rep.Dead = len(dead)
 	}
 	rep.WriteCounts[0], rep.WriteCounts[1] = s.gw.DB.WriteStats()
+	if rep.Ledger, err = s.gw.Services.Ledger.Verify(context.WithoutCancel(ctx)); err != nil {
+		return rep, fmt.Errorf("ledger verify: %w", err)
+	}
 	rep.judge()
 	if ctx.Err() != nil {
 		// Cut short: the drain did not run, so "lost" means nothing yet.
@@ -239,6 +245,11 @@ func (r *SoakReport) judge() {
 		r.Fail = append(r.Fail, fmt.Sprintf("resident memory grew from %s to %s (more than ×%.2f)",
 			mib1(r.RSSBase), mib1(r.RSSEnd), r.Config.MaxRSSGrowth))
 	}
+	if r.Ledger != nil && len(r.Ledger.Differences) > 0 {
+		d := r.Ledger.Differences[0]
+		r.Fail = append(r.Fail, fmt.Sprintf("ledger verify found %d differences, the first: %s %s %s: %s",
+			len(r.Ledger.Differences), d.MerchantID, d.Currency, d.Account, d.Problem))
+	}
 	var failed int64
 	for _, n := range r.Errors {
 		failed += n
@@ -261,6 +272,10 @@ func (r *SoakReport) WriteSummary(w io.Writer) {
 		mib1(r.RSSBase), mib1(r.RSSEnd), mib1(r.RSSMax))
 	if r.WriteCounts[0] > 0 {
 		fmt.Fprintf(w, "SQLite: %d commits carried %d writes\n", r.WriteCounts[0], r.WriteCounts[1])
+	}
+	if r.Ledger != nil {
+		fmt.Fprintf(w, "ledger verify: %d accounts, %d entries, %d payments, settlements and refunds checked, %d differences\n",
+			r.Ledger.Accounts, r.Ledger.Entries, r.Ledger.Records, len(r.Ledger.Differences))
 	}
 	if len(r.Fail) == 0 {
 		fmt.Fprintln(w, "PASS")

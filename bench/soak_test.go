@@ -23,6 +23,9 @@ func TestSoakBrief(t *testing.T) {
 		t.Fatalf("due %d, delivered %d, requests %d, refused %d, slow connections %d\n%s",
 			rep.Due, rep.Delivered, rep.Requests, rep.Refused, rep.SlowOpened, out.String())
 	}
+	if rep.Ledger == nil || rep.Ledger.Records == 0 || len(rep.Ledger.Differences) > 0 {
+		t.Fatalf("ledger verify after the soak: %+v\n%s", rep.Ledger, out.String())
+	}
 	if !strings.Contains(out.String(), "PASS") {
 		t.Fatalf("no verdict:\n%s", out.String())
 	}
