@@ -58,6 +58,8 @@ type crashTraffic struct {
 	ops []*crashOp
 }
 
+// record adds op once its answer is in (deferred by its maker), as the test counts the ops
+// while the traffic runs.
 func (tr *crashTraffic) record(op *crashOp) {
 	tr.mu.Lock()
 	tr.ops = append(tr.ops, op)
@@ -111,7 +113,7 @@ func (tr *crashTraffic) post(path string, req, data any) (string, error) {
 func (tr *crashTraffic) pay(worker, i int) {
 	ref := fmt.Sprintf("crash-%d-%d", worker, i)
 	op := &crashOp{kind: "payment", ref: ref, amount: int64(10_000 + 100*worker + i)}
-	tr.record(op)
+	defer tr.record(op)
 	var o orderData
 	steps := []struct {
 		path string
@@ -147,7 +149,7 @@ func (tr *crashTraffic) pay(worker, i int) {
 		return
 	}
 	r := &crashOp{kind: "refund", ref: ref + "-r", amount: op.amount / 3, order: o.OrderNo}
-	tr.record(r)
+	defer tr.record(r)
 	var d opay.RefundData
 	code, err := tr.post(opay.PathRefundCreate, opay.RefundCreateRequest{Reference: r.ref, OriginalOrderNo: o.OrderNo,
 		Country: "EG", RefundWay: "Original", Amount: opay.Amount{Total: r.amount, Currency: "EGP"},
@@ -165,7 +167,7 @@ func (tr *crashTraffic) payout(worker, i int) {
 	if op.fails {
 		phone = fmt.Sprintf("+2010%04d1005", worker)
 	}
-	tr.record(op)
+	defer tr.record(op)
 	var d opay.PayoutCreateData
 	code, err := tr.post(opay.PathPayoutCreate, opay.PayoutCreateRequest{PayoutType: "OpayWallet", NotifyURL: tr.notify,
 		MerchantOrderNo: op.ref, Country: "EG", Amount: opay.Int64String(op.amount), Currency: "EGP", Language: "en_US",
@@ -212,22 +214,35 @@ func ledgerCrash(t *testing.T, db string) {
 			}
 		})
 	}
-	time.Sleep(2 * time.Second)
+	// Two seconds of traffic, longer (up to eight) on a machine too slow to have made a few of
+	// each kind by then.
+	counts := func() map[string]int {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		n := map[string]int{}
+		for _, op := range tr.ops {
+			if op.acked {
+				n[op.kind]++
+			} else {
+				n[op.kind+" unanswered"]++
+			}
+		}
+		return n
+	}
+	enough := func(n map[string]int) bool { return n["payment"] >= 3 && n["refund"] >= 1 && n["payout"] >= 3 }
+	trafficStart := time.Now()
+	for time.Since(trafficStart) < 2*time.Second || !enough(counts()) && time.Since(trafficStart) < 8*time.Second {
+		time.Sleep(50 * time.Millisecond)
+	}
 	stop.Store(true)
 	p.Signal(t, syscall.SIGKILL)
+	traffic := time.Since(trafficStart)
 	p.Wait(t, 10*time.Second)
 	wg.Wait()
-	counts := map[string]int{}
-	for _, op := range tr.ops {
-		if op.acked {
-			counts[op.kind]++
-		} else {
-			counts[op.kind+" unanswered"]++
-		}
-	}
-	t.Logf("killed after %s of traffic (boot %s): %v", 2*time.Second, booted.Round(time.Millisecond), counts)
-	if counts["payment"] < 3 || counts["refund"] < 1 || counts["payout"] < 3 {
-		t.Fatalf("too little traffic before the kill to test anything: %v", counts)
+	n := counts()
+	t.Logf("killed after %s of traffic (boot %s): %v", traffic.Round(time.Millisecond), booted.Round(time.Millisecond), n)
+	if !enough(n) {
+		t.Fatalf("too little traffic before the kill to test anything: %v", n)
 	}
 
 	verify := func(when string) {
