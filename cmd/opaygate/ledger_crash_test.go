@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
@@ -44,9 +46,13 @@ type crashOp struct {
 	ref    string
 	amount int64
 	order  string // a refund's original orderNo
-	fails  bool   // a payout to the wallet ending 1005
-	acked  bool   // the gateway answered 00000 (for a payment: the OTP's SUCCESS)
-	answer string // the code of a refusal, or the transport error
+	fails  bool   // a payout to an account or wallet ending 1005
+	// currency is a payout's (EGP to a wallet, NGN to a bank account); payments and refunds
+	// are all in EGP.
+	currency string
+	acked    bool   // the gateway answered 00000 (for a payment: the OTP's SUCCESS)
+	answer   string // the code of a refusal, or the transport error
+	after    string // what the gateway says of it after the restart
 }
 
 type crashTraffic struct {
@@ -158,20 +164,27 @@ func (tr *crashTraffic) pay(worker, i int) {
 	r.answer = fmt.Sprint(code, err)
 }
 
-// payout pays out to an EG wallet; every third one goes to the wallet ending 1005, which the
-// sandbox bank refuses after --payout-delay.
+// payout pays out, in turn, to an EG wallet and to an NG bank account; every third one goes
+// to a wallet or account ending 1005, which the sandbox bank refuses after --payout-delay.
 func (tr *crashTraffic) payout(worker, i int) {
 	op := &crashOp{kind: "payout", ref: fmt.Sprintf("crash-po-%d-%d", worker, i), amount: int64(5_000 + 10*worker + i),
-		fails: i%3 == 0}
-	phone := fmt.Sprintf("+2010%04d%04d", worker, i)
+		fails: i%3 == 0, currency: "EGP"}
+	last4 := fmt.Sprintf("%04d", i%10000)
 	if op.fails {
-		phone = fmt.Sprintf("+2010%04d1005", worker)
+		last4 = "1005"
+	}
+	req := opay.PayoutCreateRequest{PayoutType: "OpayWallet", NotifyURL: tr.notify, MerchantOrderNo: op.ref,
+		Country: "EG", Amount: opay.Int64String(op.amount), Currency: "EGP", Language: "en_US",
+		MetaData: opay.PayoutMetaData{CustomerName: "Crash Test", Phone: fmt.Sprintf("+2010%04d", worker) + last4}}
+	if i%2 == 1 {
+		op.currency = "NGN"
+		req.PayoutType, req.Country, req.Currency = "BankTransfer", "NG", "NGN"
+		req.MetaData = opay.PayoutMetaData{AccountBankCode: "058", AccountName: "Crash Test",
+			AccountNo: fmt.Sprintf("01%04d", worker) + last4}
 	}
 	defer tr.record(op)
 	var d opay.PayoutCreateData
-	code, err := tr.post(opay.PathPayoutCreate, opay.PayoutCreateRequest{PayoutType: "OpayWallet", NotifyURL: tr.notify,
-		MerchantOrderNo: op.ref, Country: "EG", Amount: opay.Int64String(op.amount), Currency: "EGP", Language: "en_US",
-		MetaData: opay.PayoutMetaData{CustomerName: "Crash Test", Phone: phone}}, &d)
+	code, err := tr.post(opay.PathPayoutCreate, req, &d)
 	op.acked = err == nil && code == "00000"
 	op.answer = fmt.Sprint(code, err)
 }
@@ -257,16 +270,27 @@ func ledgerCrash(t *testing.T, db string) {
 
 	p2 := MustServe(t, db, flags...)
 	tr.url = p2.URL
-	// Past every refund's and payout's delay, on the sandbox clock that restarted with the
-	// process; the restarted workers finish them.
-	advanceSandbox(t, p2, 65)
-	want := int64(openingCash)
+	// On the sandbox clock, which restarted with the process: past every refund's and payout's
+	// delay, which the restarted workers then finish; past the minute after which the sweeper
+	// asks the acquirer again about a payment whose OTP was in flight at the kill; and past
+	// every order's expiry (30 minutes), so that a payment the kill left waiting for its OTP
+	// ends CLOSE rather than PENDING.
+	advanceSandbox(t, p2, 65+31*60)
+	want := map[string]int64{"EGP": openingCash, "NGN": openingCash}
+	byNumber := map[string]int64{} // what each record should have moved in and out of cash
+	swallowed := map[string]int{}  // records made by requests whose answer the kill lost
 	deadline := time.Now().Add(10 * time.Second)
 	for _, op := range tr.ops {
 		for {
-			moved, done := crashOutcome(t, tr, op)
+			number, moved, done := crashOutcome(t, tr, op)
 			if done {
-				want += moved
+				want[cmp.Or(op.currency, "EGP")] += moved
+				if number != "" {
+					byNumber[number] += moved
+				}
+				if !op.acked && number != "" {
+					swallowed[op.kind]++
+				}
 				break
 			}
 			if time.Now().After(deadline) {
@@ -275,6 +299,7 @@ func ledgerCrash(t *testing.T, db string) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	t.Logf("made though unanswered: %v", swallowed)
 	verify("after the restart")
 
 	resp, err := http.Get(p2.URL + "/_sandbox/balance?merchantId=" + demoMerchant)
@@ -292,43 +317,83 @@ func ledgerCrash(t *testing.T, db string) {
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Code != "00000" {
 		t.Fatalf("balance: %s %v", env.Code, err)
 	}
-	for _, b := range env.Data {
-		if b.Currency != "EGP" {
-			continue
-		}
-		if b.Cash != want || b.Unsettled != 0 {
-			t.Fatalf("EGP cash %d, unsettled %d; want cash %d (opening %d + payments − refunds − payouts not failed), unsettled 0",
-				b.Cash, b.Unsettled, want, int64(openingCash))
-		}
-		t.Logf("EGP cash %d = opening %d %+d over %d requests; %s in all", b.Cash, int64(openingCash),
-			want-openingCash, len(tr.ops), time.Since(start).Round(time.Millisecond))
-		return
+	if len(env.Data) != len(want) {
+		t.Fatalf("balances %+v, want EGP and NGN", env.Data)
 	}
-	t.Fatalf("no EGP balance: %+v", env.Data)
+	for _, b := range env.Data {
+		if b.Cash != want[b.Currency] || b.Unsettled != 0 {
+			t.Errorf("%s cash %d, unsettled %d; want cash %d (opening %d + payments − refunds − payouts not failed), unsettled 0",
+				b.Currency, b.Cash, b.Unsettled, want[b.Currency], int64(openingCash))
+		}
+		t.Logf("%s cash %d = opening %d %+d", b.Currency, b.Cash, int64(openingCash), b.Cash-openingCash)
+	}
+	if t.Failed() {
+		crashDifferences(t, db, byNumber)
+		for _, op := range tr.ops {
+			if !op.acked {
+				t.Logf("unanswered %s %s %d: before the kill %q, after the restart %q", op.kind, op.ref, op.amount, op.answer, op.after)
+			}
+		}
+	}
+	t.Logf("%d requests; %s in all", len(tr.ops), time.Since(start).Round(time.Millisecond))
+}
+
+// crashDifferences lists the records whose cash entries differ from what the test expects.
+func crashDifferences(t *testing.T, db string, want map[string]int64) {
+	t.Helper()
+	_, svcs, err := openStore(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := svcs.Ledger.Entries(context.Background(), demoMerchant, "", 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	kinds := map[string][]string{}
+	for _, e := range entries {
+		if e.Account == "CASH_ACCOUNT" && e.Kind != "opening" {
+			got[e.Ref] += e.Delta
+			kinds[e.Ref] = append(kinds[e.Ref], fmt.Sprintf("%s %s %d", e.Currency, e.Kind, e.Delta))
+		}
+	}
+	for ref, d := range got {
+		if want[ref] != d {
+			t.Errorf("%s moved %d in cash (%v), the test expects %d", ref, d, kinds[ref], want[ref])
+		}
+	}
+	for ref, d := range want {
+		if _, ok := got[ref]; !ok && d != 0 {
+			t.Errorf("%s moved nothing in cash, the test expects %d", ref, d)
+		}
+	}
 }
 
 // crashOutcome reads what became of op after the restart and returns how it moved the
 // merchant's cash, or done false while it is still PENDING. A request the gateway answered must
 // have the outcome it announced; one whose answer was lost may or may not exist.
-func crashOutcome(t *testing.T, tr *crashTraffic, op *crashOp) (moved int64, done bool) {
+func crashOutcome(t *testing.T, tr *crashTraffic, op *crashOp) (number string, moved int64, done bool) {
 	t.Helper()
 	switch op.kind {
 	case "payment":
 		var o opay.CashierStatusData
 		code, err := tr.post(opay.PathCashierStatus, opay.CashierStatusRequest{Reference: op.ref, Country: "EG"}, &o)
+		op.after = fmt.Sprint(code, " ", o.OrderNo, " ", o.Status)
 		switch {
 		case err != nil:
 			t.Fatalf("cashier/status %s: %v", op.ref, err)
 		case code == opay.CodeNotFound && !op.acked:
-			return 0, true
+			return "", 0, true
 		case code != "00000":
 			t.Fatalf("cashier/status %s: %s (answered before the kill: %v %s)", op.ref, code, op.acked, op.answer)
+		case o.Status == "INITIAL" || o.Status == "PENDING":
+			return "", 0, false // in flight, or not expired yet
 		case op.acked && o.Status != "SUCCESS":
 			t.Fatalf("payment %s was SUCCESS before the kill and is %s after", op.ref, o.Status)
 		case o.Status == "SUCCESS":
-			return op.amount, true
+			return o.OrderNo, op.amount, true
 		}
-		return 0, true
+		return o.OrderNo, 0, true
 	case "refund":
 		var d opay.RefundData
 		code, err := tr.post(opay.PathRefundQuery, opay.RefundQueryRequest{Reference: op.ref, Country: "EG"}, &d)
@@ -336,33 +401,33 @@ func crashOutcome(t *testing.T, tr *crashTraffic, op *crashOp) (moved int64, don
 		case err != nil:
 			t.Fatalf("refund/query %s: %v", op.ref, err)
 		case code == opay.CodeNotFound && !op.acked:
-			return 0, true
+			return "", 0, true
 		case code != "00000":
 			t.Fatalf("refund/query %s: %s (answered before the kill: %v %s)", op.ref, code, op.acked, op.answer)
 		case d.OrderStatus == "PENDING":
-			return 0, false
+			return "", 0, false
 		case d.OrderStatus != "SUCCESS":
 			t.Fatalf("refund %s is %s", op.ref, d.OrderStatus)
 		}
-		return -op.amount, true
+		return d.OrderNo, -op.amount, true
 	}
 	var d opay.PayoutQueryData
-	code, err := tr.post(opay.PathPayoutQuery, opay.PayoutQueryRequest{Reference: op.ref, Country: "EG"}, &d)
+	code, err := tr.post(opay.PathPayoutQuery, opay.PayoutQueryRequest{Reference: op.ref}, &d)
 	switch {
 	case err != nil:
 		t.Fatalf("payout/queryorder %s: %v", op.ref, err)
 	case code == opay.CodePayoutNotFound && !op.acked:
-		return 0, true
+		return "", 0, true
 	case code != "00000":
 		t.Fatalf("payout/queryorder %s: %s (answered before the kill: %v %s)", op.ref, code, op.acked, op.answer)
 	case d.OrderStatus == "PENDING" || d.OrderStatus == "INITIAL":
-		return 0, false
+		return "", 0, false
 	case op.fails && (d.OrderStatus != "FAIL" || d.ErrorCode != opay.CodeIncorrectAccount):
 		t.Fatalf("payout %s to a wallet ending 1005 is %s %q", op.ref, d.OrderStatus, d.ErrorCode)
 	case op.fails:
-		return 0, true // its money came back
+		return d.OrderNo, 0, true // its money came back
 	case d.OrderStatus != "SUCCESS":
 		t.Fatalf("payout %s is %s %s", op.ref, d.OrderStatus, d.ErrorCode)
 	}
-	return -op.amount, true
+	return d.OrderNo, -op.amount, true
 }
