@@ -341,10 +341,11 @@ func ledgerCrash(t *testing.T, db string) {
 // crashDifferences lists the records whose cash entries differ from what the test expects.
 func crashDifferences(t *testing.T, db string, want map[string]int64) {
 	t.Helper()
-	_, svcs, err := openStore(context.Background(), db)
+	store, svcs, err := openStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer store.Close()
 	entries, err := svcs.Ledger.Entries(context.Background(), demoMerchant, "", 100000)
 	if err != nil {
 		t.Fatal(err)
