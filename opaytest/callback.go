@@ -2,6 +2,7 @@ package opaytest
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -36,6 +37,10 @@ type Callback struct {
 	// Notification is Body as opay.ParseCallbackRequest reads it with the merchant's key (a
 	// v2 body with the headers of an attempt made now).
 	Notification *opay.Notification
+	// Payout is set instead of Notification for a payout's notification (METHODS.md §10.3),
+	// which is not a payment callback: its amounts are in major units ("500.00"). Check it
+	// with opay.VerifyPayoutNotification.
+	Payout *opay.PayoutNotification
 	// State is "pending" (not yet acknowledged; retried), "delivered" (a 2xx answered it) or
 	// "dead" (retries exhausted).
 	State    string
@@ -113,6 +118,17 @@ func (g *Gateway) callbacks(ctx context.Context) ([]Callback, error) {
 	for _, c := range list {
 		var body []byte
 		var header http.Header
+		if c.PayoutID != 0 {
+			if body, err = notify.PayoutBody(c, g.Merchant.PrivateKey); err != nil {
+				return nil, err
+			}
+			var n opay.PayoutNotification
+			if err := json.Unmarshal(body, &n); err != nil {
+				return nil, err
+			}
+			out = append(out, callbackOf(c, body, nil, &n))
+			continue
+		}
 		if c.Version.OrDefault() == opaygate.CallbackV2 {
 			// Signed as the worker signs an attempt: the body is fixed, the headers are not.
 			if body, err = notify.BodyV2(c); err != nil {
@@ -128,11 +144,15 @@ func (g *Gateway) callbacks(ctx context.Context) ([]Callback, error) {
 		if err != nil {
 			return nil, err
 		}
-		cb := Callback{Target: c.TargetURL, Body: body, Notification: n, State: string(c.State)}
-		for _, a := range c.History {
-			cb.Attempts = append(cb.Attempts, CallbackAttempt{At: a.At, HTTPStatus: a.HTTPStatus, Error: a.Error})
-		}
-		out = append(out, cb)
+		out = append(out, callbackOf(c, body, n, nil))
 	}
 	return out, nil
+}
+
+func callbackOf(c *opaygate.Callback, body []byte, n *opay.Notification, p *opay.PayoutNotification) Callback {
+	cb := Callback{Target: c.TargetURL, Body: body, Notification: n, Payout: p, State: string(c.State)}
+	for _, a := range c.History {
+		cb.Attempts = append(cb.Attempts, CallbackAttempt{At: a.At, HTTPStatus: a.HTTPStatus, Error: a.Error})
+	}
+	return cb
 }

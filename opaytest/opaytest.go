@@ -18,12 +18,27 @@
 // Time passes only when the test says so: the gateway reads an adjustable clock, and Advance
 // moves it and closes the orders that expired, as the gateway's background sweeper would.
 //
+// Payouts (METHODS.md §10) work as in the sandbox. The merchant starts with OpeningCash in its
+// CASH_ACCOUNT in each currency, and has an RSA payout key: Merchant.PayoutKey, a 2048-bit key
+// made for each gateway unless WithMerchant gives one, whose public half the gateway holds.
+// Client signs payout requests with it; your own code signs with it as it would with the key
+// it gave OPay:
+//
+//	c := gw.Client() // or opay.NewClient(id, key, opay.WithPayoutKey(gw.Merchant.PayoutKey), …)
+//	d, err := c.CreatePayout(ctx, opay.PayoutCreateRequest{…})     // PENDING, cash taken
+//	gw.Advance(opaytest.PayoutDelay)                                // the bank answers: SUCCESS
+//
+// An accountNo or phone ending 1005 fails with 01005 and one ending 1010 with 01010, and the
+// money goes back to the cash; the notification goes to the payout's notifyUrl.
+//
 // It builds its gateway with package gateway, as `opaygate serve` does; package opay, the
 // client, depends on none of the gateway's packages.
 package opaytest
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +70,14 @@ const SandboxPIN = simulator.PIN
 // it to see refunds succeed.
 const RefundDelay = opaygate.DefaultRefundDelay
 
+// PayoutDelay is how long a payout stays PENDING before the sandbox bank answers it; Advance
+// past it to see payouts finish.
+const PayoutDelay = opaygate.DefaultPayoutDelay
+
+// OpeningCash is the merchant's CASH_ACCOUNT at the start (and after a reset), in minor units
+// of each currency: what payouts are paid from.
+const OpeningCash = opaygate.SandboxOpeningCash
+
 // ValUAccount is a sandbox ValU account with the default credit limit (200,000.00 EGP), and
 // NoCreditAccount one with none: every plan is refused and the payment fails with code 51.
 const (
@@ -72,12 +95,16 @@ type Merchant struct {
 	// NG, active.
 	Name       string
 	Countries  []string // "EG", "NG"
-	Functions  []string // "cashier", "valu", "bankcard", "invoice", "refund"
+	Functions  []string // "cashier", "valu", "bankcard", "invoice", "refund", "payout", …
 	WebhookURL string   // where callbacks of orders without a callbackUrl go
 	Disabled   bool     // every call then answers 02007
 	// CallbackVersion is "v1" (the default) or "v2": the MACQUIRING_CALLBACK format, signed in
 	// its headers (docs/CALLBACKS.md). opay.CallbackHandler takes both.
 	CallbackVersion string
+	// PayoutKey signs the merchant's payout requests (opay.WithPayoutKey); the gateway holds
+	// its public half. Default: a new 2048-bit key per gateway. Giving one (at least 2048 bits)
+	// saves the time of making it.
+	PayoutKey *rsa.PrivateKey
 }
 
 // Option configures a gateway.
@@ -166,6 +193,17 @@ func start(dir string, opts []Option) (_ *Gateway, err error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	// A payout key takes a moment to make: meanwhile the gateway opens its database.
+	payoutKey := make(chan error, 1)
+	if cfg.merchant.PayoutKey == nil {
+		go func() {
+			var err error
+			cfg.merchant.PayoutKey, err = rsa.GenerateKey(rand.Reader, 2048)
+			payoutKey <- err
+		}()
+	} else {
+		payoutKey <- nil
+	}
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -173,17 +211,24 @@ func start(dir string, opts []Option) (_ *Gateway, err error) {
 	g := &Gateway{log: cfg.logger}
 	// The sandbox's data is this gateway's one merchant: registered at the
 	// start as asked, and again with the same id and keys after a reset.
+	// It is returned, so that the gateway gives it the sandbox's opening cash.
 	seed := func(ctx context.Context, svcs *sqlstore.Services) ([]*opaygate.Merchant, error) {
-		if g.Merchant.ID != "" {
-			_, err := register(ctx, svcs.Merchants, g.Merchant)
+		m := g.Merchant
+		if m.ID == "" {
+			if err := <-payoutKey; err != nil {
+				return nil, fmt.Errorf("make a payout key: %w", err)
+			}
+			m = cfg.merchant
+		}
+		var dm *opaygate.Merchant
+		var err error
+		if g.Merchant, dm, err = register(ctx, svcs.Merchants, m); err != nil {
 			return nil, err
 		}
-		var err error
-		g.Merchant, err = register(ctx, svcs.Merchants, cfg.merchant)
-		return nil, err
+		return []*opaygate.Merchant{dm}, nil
 	}
 	gw, err := gateway.New(ctx, gateway.Config{DB: filepath.Join(dir, "opaygate.db"),
-		RefundDelay: RefundDelay, Seed: seed, Logger: cfg.logger})
+		RefundDelay: RefundDelay, PayoutDelay: PayoutDelay, Seed: seed, Logger: cfg.logger})
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +248,8 @@ func start(dir string, opts []Option) (_ *Gateway, err error) {
 	return g, nil
 }
 
-// register stores the merchant, filling in the defaults.
-func register(ctx context.Context, merchants opaygate.MerchantService, m Merchant) (Merchant, error) {
+// register stores the merchant, filling in the defaults but the payout key, which start made.
+func register(ctx context.Context, merchants opaygate.MerchantService, m Merchant) (Merchant, *opaygate.Merchant, error) {
 	private, public := opaygate.NewKeyPair()
 	if m.ID == "" {
 		m.ID = opaygate.NewMerchantID()
@@ -230,6 +275,7 @@ func register(ctx context.Context, merchants opaygate.MerchantService, m Merchan
 		ID: m.ID, Name: m.Name, PrivateKey: m.PrivateKey, PublicKey: m.PublicKey,
 		Status: opaygate.MerchantActive, Countries: m.Countries, WebhookURL: m.WebhookURL,
 		CallbackVersion: opaygate.CallbackVersion(m.CallbackVersion),
+		PayoutPublicKey: opaygate.PayoutKeyPEM(&m.PayoutKey.PublicKey),
 	}
 	if m.Disabled {
 		dm.Status = opaygate.MerchantDisabled
@@ -238,9 +284,9 @@ func register(ctx context.Context, merchants opaygate.MerchantService, m Merchan
 		dm.Functions = append(dm.Functions, opaygate.Function(f))
 	}
 	if err := merchants.CreateMerchant(ctx, dm); err != nil {
-		return m, fmt.Errorf("register merchant: %w", err)
+		return m, nil, fmt.Errorf("register merchant: %w", err)
 	}
-	return m, nil
+	return m, dm, nil
 }
 
 // Close stops the gateway and closes its database; New's gateways are closed by the test's
@@ -258,12 +304,13 @@ func (g *Gateway) Close() error {
 	return g.closeErr
 }
 
-// Client returns a client of the gateway's merchant, with its public key for cashier/create.
-// opts come last, so they can override any of that.
+// Client returns a client of the gateway's merchant, with its public key for cashier/create
+// and its payout key for the payout calls. opts come last, so they can override any of that.
 func (g *Gateway) Client(opts ...opay.Option) *opay.Client {
 	base := []opay.Option{
 		opay.WithBaseURL(g.URL),
 		opay.WithPublicKey(g.Merchant.PublicKey),
+		opay.WithPayoutKey(g.Merchant.PayoutKey),
 		opay.WithHTTPClient(g.srv.Client()),
 	}
 	return opay.NewClient(g.Merchant.ID, g.Merchant.PrivateKey, append(base, opts...)...)
@@ -274,8 +321,9 @@ func (g *Gateway) Now() time.Time { return g.clock.Now() }
 
 // Advance moves the gateway's clock forward by d and, before returning, does what the gateway's
 // background work would have done in that time: it closes every order that has expired (CLOSE,
-// failure ORDER_EXPIRED), completes the refunds older than RefundDelay, and delivers the
-// callbacks that are due, retries included. OTPs and invoices age as well. Time never goes
+// failure ORDER_EXPIRED), completes the refunds older than RefundDelay, answers the payouts
+// older than PayoutDelay, and delivers the callbacks and payout notifications that are due,
+// retries included. OTPs and invoices age as well. Time never goes
 // back; d <= 0 changes nothing but still runs that work.
 //
 // A sweep that fails means the gateway's database is broken: the test given to New fails, and a

@@ -70,8 +70,8 @@ func (s *Server) sandboxCredit(w http.ResponseWriter, r *http.Request) {
 		err = invalid("merchantId is required")
 	case !opaygate.KnownCurrency(req.Currency):
 		err = invalid("currency must be the currency of a supported country (EGP, NGN)")
-	case req.Amount <= 0:
-		err = invalid("amount must be a positive number of minor units")
+	case req.Amount <= 0 || int64(req.Amount) > opaygate.MaxAmount:
+		err = invalid("amount must be a positive number of minor units, at most %d", opaygate.MaxAmount)
 	case len(req.Reference) > 64:
 		err = invalid("reference must be at most 64 characters")
 	}

@@ -58,6 +58,10 @@ func TestSandboxBalance(t *testing.T) {
 	for _, c := range []struct{ body, detail string }{
 		{`{"merchantId":"` + e.A.ID + `","currency":"USD","amount":1}`, "currency"},
 		{`{"merchantId":"` + e.A.ID + `","currency":"EGP","amount":0}`, "amount"},
+		// Two of these overflowed the balance's sum: the credit answered 50003 after it was
+		// stored, and every read of the merchant's balance 50003 from then on.
+		{`{"merchantId":"` + e.A.ID + `","currency":"EGP","amount":9223372036854775807}`, "amount"},
+		{`{"merchantId":"` + e.A.ID + `","currency":"EGP","amount":10000000000001}`, "amount"},
 		{`{"currency":"EGP","amount":1}`, "merchantId"},
 	} {
 		r := must(t, e.do(t, "POST", "/_sandbox/balance/credit", []byte(c.body), nil), opay.CodeInvalidParams)

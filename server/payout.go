@@ -128,8 +128,8 @@ func (s *Server) payoutCreate(ctx context.Context, m *opaygate.Merchant, body []
 		return nil, payoutInvalid("notifyUrl must be shorter than 256 characters")
 	case len(req.MerchantOrderNo) > maxMerchantOrderNo || !merchantOrderNoChars(req.MerchantOrderNo):
 		return nil, payoutInvalid("merchantOrderNo must be at most 32 characters of A-Z, a-z, 0-9, _ and -")
-	case req.Amount < 0:
-		return nil, payoutInvalid("amount must be a positive number of minor units")
+	case req.Amount < 0 || int64(req.Amount) > opaygate.MaxAmount:
+		return nil, payoutInvalid("amount must be a positive number of minor units, at most %d", opaygate.MaxAmount)
 	case len(req.Remark) > maxPayoutRemark:
 		return nil, payoutInvalid("remark must be at most 128 characters")
 	}

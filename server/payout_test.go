@@ -134,6 +134,7 @@ func TestPayoutFields(t *testing.T) {
 		{"TypeOfOtherCountry", func(b map[string]any) { b["payoutType"] = "OpayWallet" }, opay.CodeInvalidParams, "payoutType"},
 		{"Currency", func(b map[string]any) { b["currency"] = "EGP" }, opay.CodeInvalidParams, "currency"},
 		{"NegativeAmount", func(b map[string]any) { b["amount"] = -5 }, opay.CodeInvalidParams, "amount"},
+		{"AmountAboveMax", func(b map[string]any) { b["amount"] = opaygate.MaxAmount + 1 }, opay.CodeInvalidParams, "amount"},
 		{"AmountNotANumber", func(b map[string]any) { b["amount"] = "ten" }, opay.CodeInvalidParams, "amount"},
 		{"OrderNoChars", func(b map[string]any) { b["merchantOrderNo"] = "a b" }, opay.CodeInvalidParams, "merchantOrderNo"},
 		{"OrderNoLength", func(b map[string]any) { b["merchantOrderNo"] = "123456789012345678901234567890123" }, opay.CodeInvalidParams, "merchantOrderNo"},

@@ -195,8 +195,9 @@ func (s *LedgerService) checkMoney(merchantID, currency string, amount int64) er
 		return opaygate.Invalid("merchantId is required")
 	case !opaygate.KnownCurrency(currency):
 		return opaygate.Invalid("currency %q is not the currency of a supported country", currency)
-	case amount <= 0:
-		return opaygate.Invalid("amount must be a positive number of minor units")
+	case amount <= 0 || amount > opaygate.MaxAmount:
+		// The bound keeps every sum of a balance far from int64's limit.
+		return opaygate.Invalid("amount must be a positive number of minor units, at most %d", opaygate.MaxAmount)
 	}
 	return nil
 }

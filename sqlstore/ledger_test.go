@@ -151,6 +151,8 @@ func TestLedgerMoves(t *testing.T) {
 			wantCode(t, err, opaygate.ENOTFOUND)
 			_, err = e.svc.Ledger.Credit(ctx, e.m.ID, "USD", 500, "")
 			wantCode(t, err, opaygate.EINVALID)
+			_, err = e.svc.Ledger.Credit(ctx, e.m.ID, "NGN", opaygate.MaxAmount+1, "")
+			wantCode(t, err, opaygate.EINVALID)
 			for range 2 {
 				if err := e.svc.Ledger.Open(ctx, e.m.ID, "NGN", opaygate.SandboxOpeningCash); err != nil {
 					t.Fatal(err)

@@ -53,6 +53,9 @@ func (s *PayoutService) CreatePayout(ctx context.Context, p *opaygate.Payout) er
 	if p.MerchantID == "" || p.Reference == "" || p.Amount <= 0 || p.Currency == "" {
 		return opaygate.Invalid("merchant, merchantOrderNo, currency and a positive amount are required")
 	}
+	if p.Amount > opaygate.MaxAmount {
+		return opaygate.Invalid("amount must be at most %d minor units", opaygate.MaxAmount)
+	}
 	meta, err := json.Marshal(p.Payee)
 	if err != nil {
 		return fmt.Errorf("encode payee: %w", err)
@@ -68,6 +71,10 @@ func (s *PayoutService) CreatePayout(ctx context.Context, p *opaygate.Payout) er
 		}
 		if err := tx.queryRow(ctx, `SELECT payout_fee FROM merchants WHERE id = ?`, p.MerchantID).Scan(&p.Fee); err != nil {
 			return fmt.Errorf("find payout fee: %w", err)
+		}
+		if p.Fee < 0 || p.Fee > opaygate.MaxAmount {
+			// amount + fee must not overflow, nor a fee pay the merchant.
+			return fmt.Errorf("merchant %s has a payout fee of %d, outside 0..%d", p.MerchantID, p.Fee, opaygate.MaxAmount)
 		}
 		cash, err := tx.cash(ctx, p.MerchantID, p.Currency)
 		if err != nil {

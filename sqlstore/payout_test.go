@@ -37,6 +37,8 @@ func TestPayouts(t *testing.T) {
 
 		err := e.svc.Payouts.CreatePayout(ctx, bankPayout(e.m, "po-poor", 100, "0123456789"))
 		wantCode(t, err, opaygate.EBALANCE)
+		err = e.svc.Payouts.CreatePayout(ctx, bankPayout(e.m, "po-huge", opaygate.MaxAmount+1, "0123456789"))
+		wantCode(t, err, opaygate.EINVALID)
 		_, err = e.svc.Payouts.FindPayout(ctx, e.m.ID, opaygate.PayoutKey{Reference: "po-poor"})
 		wantCode(t, err, opaygate.ENOTFOUND)
 
