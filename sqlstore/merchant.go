@@ -63,8 +63,8 @@ func (s *MerchantService) CreateMerchant(ctx context.Context, m *opaygate.Mercha
 	if err != nil {
 		return err
 	}
-	if m.PayoutFee < 0 {
-		return opaygate.Invalid("payout fee must not be negative")
+	if m.PayoutFee < 0 || m.PayoutFee > opaygate.MaxAmount {
+		return opaygate.Invalid("payout fee must be 0 to %d minor units", opaygate.MaxAmount)
 	}
 	if m.PayoutPublicKey != "" {
 		if m.PayoutPublicKey, err = opaygate.NormalizePayoutKey(m.PayoutPublicKey); err != nil {
@@ -230,8 +230,8 @@ func (s *MerchantService) UpdateMerchant(ctx context.Context, id string, upd opa
 		set("installment_banks", banks)
 	}
 	if upd.PayoutFee != nil {
-		if *upd.PayoutFee < 0 {
-			return nil, opaygate.Invalid("payout fee must not be negative")
+		if *upd.PayoutFee < 0 || *upd.PayoutFee > opaygate.MaxAmount {
+			return nil, opaygate.Invalid("payout fee must be 0 to %d minor units", opaygate.MaxAmount)
 		}
 		set("payout_fee", *upd.PayoutFee)
 	}
