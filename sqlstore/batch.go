@@ -175,7 +175,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 			return nil, fmt.Errorf("savepoint: %w", err)
 		}
 		// Each request is its own state move with its own instant.
-		tx := &Tx{Tx: sqlTx, db: c.db, now: r.clock.Now()}
+		tx := &Tx{sql: sqlTx, db: c.db, now: r.clock.Now()}
 		err := runGuarded(r.fn, tx)
 		var keep committed
 		switch {

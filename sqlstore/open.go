@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,8 @@ type DB struct {
 	transactionPooled bool
 
 	merchants merchantCache
+
+	pgRoundTrips atomic.Int64 // PostgresRoundTrips
 
 	// rerun, when set by a test, throws a batch away before its commit
 	// while it returns true, to prove writes survive being run again.
