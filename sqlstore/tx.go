@@ -21,6 +21,9 @@ type Tx struct {
 	// service's clock when it begins (each run, if it runs again), so
 	// every row one state move writes carries the same time.
 	now time.Time
+	// seqs are the counters of the SQLite batch this transaction is part
+	// of (batch.go); nil on PostgreSQL.
+	seqs *batchSeqs
 	// onCommit are run once the transaction's changes are durable, and
 	// only then: telling someone about a row that a rollback takes back
 	// would send them looking for nothing.
@@ -296,9 +299,12 @@ func (db *DB) tryUpdate(ctx context.Context, clock opaygate.Clock, fn func(tx *T
 func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 	var v int64
 	var err error
-	if tx.db.dialect == Postgres {
+	switch {
+	case tx.db.dialect == Postgres:
 		err = tx.queryRow(ctx, "SELECT nextval('"+name+"_seq')").Scan(&v)
-	} else {
+	case tx.seqs != nil:
+		v, err = tx.seqs.next(ctx, tx, name)
+	default:
 		err = tx.queryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
 	}
 	if err != nil {
