@@ -185,3 +185,39 @@ func TestPostgresRoundTrips(t *testing.T) {
 		t.Fatalf("sum %d %v, want 5", sum, err)
 	}
 }
+
+// TestCancelledTransaction: on PostgreSQL a transaction whose request goes
+// away mid-way leaves nothing behind, not even on the one connection the next
+// one reuses. (SQLite's statements ignore cancellation, since a batch is
+// shared: there the first transaction may commit, and the next must too.)
+func TestCancelledTransaction(t *testing.T) {
+	eachKV(t, func(t *testing.T, db *DB) {
+		db.SetMaxConns(1)
+		clock := opaygate.SystemClock{}
+		ctx, cancel := context.WithCancel(context.Background())
+		err := db.update(ctx, clock, func(tx *Tx) error {
+			if _, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "gone", 1); err != nil {
+				return err
+			}
+			if err := tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "gone too", 1); err != nil {
+				return err
+			}
+			cancel()
+			var n int
+			return tx.queryRow(ctx, `SELECT COUNT(*) FROM kv`).Scan(&n)
+		})
+		if db.dialect == Postgres && err == nil {
+			t.Fatal("a cancelled transaction committed")
+		}
+		bg := context.Background()
+		if err := db.update(bg, clock, func(tx *Tx) error {
+			return tx.execLater(bg, `INSERT INTO kv (k, v) VALUES (?, ?)`, "next", 1)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := "next"
+		if got := kvKeys(t, db); db.dialect == Postgres && (len(got) != 1 || got[0] != want) {
+			t.Fatalf("rows %v, want [%s]", got, want)
+		}
+	})
+}
