@@ -227,7 +227,7 @@ func postgresActivity(d sqlstore.PostgresStats, elapsed time.Duration) *Postgres
 		return nil
 	}
 	a := &PostgresActivity{Commits: d.Commits, CommitsPerSec: float64(d.Commits) / secs,
-		WALSyncs: d.WALSyncs, WALSyncsPerSec: float64(d.WALSyncs) / secs}
+		WALSyncs: d.WALSyncs, WALSyncsPerSec: float64(d.WALSyncs) / secs, WriteRoundTrips: d.RoundTrips}
 	if d.WALSyncs > 0 {
 		a.CommitsPerSync = float64(d.Commits) / float64(d.WALSyncs)
 	}

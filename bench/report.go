@@ -60,6 +60,9 @@ type PostgresActivity struct {
 	WALSyncs       int64   `json:"wal_syncs"`
 	WALSyncsPerSec float64 `json:"wal_syncs_per_sec"`
 	CommitsPerSync float64 `json:"commits_per_wal_sync,omitempty"`
+	// WriteRoundTrips are the in-process gateway's round trips to PostgreSQL
+	// in write transactions (sqlstore's PostgresRoundTrips); 0 with --target.
+	WriteRoundTrips int64 `json:"write_round_trips,omitempty"`
 }
 
 // Growth is the status scenario at growing table sizes.
@@ -160,7 +163,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			if pg.CommitsPerSync > 0 {
 				fmt.Fprintf(&b, ", %.1f commits per flush", pg.CommitsPerSync)
 			}
-			b.WriteString(" (pg_stat_database, pg_stat_wal)\n")
+			b.WriteString(" (pg_stat_database, pg_stat_wal)")
+			if pg.WriteRoundTrips > 0 && res.Operations > 0 {
+				fmt.Fprintf(&b, "; %.1f round trips per %s in write transactions",
+					float64(pg.WriteRoundTrips)/float64(res.Operations), res.Unit)
+			}
+			b.WriteString("\n")
 		}
 	}
 	if g := r.Growth; g != nil && len(g.Steps) > 0 {

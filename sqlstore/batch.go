@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -41,10 +42,18 @@ type committer struct {
 	stop  chan struct{}
 	idle  chan struct{} // closed when the loop has exited
 	once  sync.Once
+
+	// The statements around each request, prepared before the first batch
+	// (nil if that failed: they then run unprepared).
+	savepoint, release, rollbackTo *sql.Stmt
 }
 
 func newCommitter(db *DB) *committer {
 	c := &committer{db: db, queue: make(chan *writeReq, 4*maxBatch), stop: make(chan struct{}), idle: make(chan struct{})}
+	// The write connection is free now; inside a batch it is the batch's.
+	c.savepoint, _ = db.write.Prepare("SAVEPOINT w")
+	c.release, _ = db.write.Prepare("RELEASE w")
+	c.rollbackTo, _ = db.write.Prepare("ROLLBACK TO w")
 	go c.loop()
 	return c
 }
@@ -92,6 +101,11 @@ var errBatchLost = errors.New("batch transaction lost")
 func (c *committer) close() {
 	c.once.Do(func() { close(c.stop) })
 	<-c.idle
+	for _, st := range []*sql.Stmt{c.savepoint, c.release, c.rollbackTo} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 func (c *committer) loop() {
@@ -166,16 +180,17 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 	defer sqlTx.Rollback()
 	results := make([]error, len(batch))
 	var onCommit []func()
+	seqs := &batchSeqs{}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		if _, err := sqlTx.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
+		if err := c.exec(sqlTx, c.savepoint, "SAVEPOINT w"); err != nil {
 			return nil, fmt.Errorf("savepoint: %w", err)
 		}
 		// Each request is its own state move with its own instant.
-		tx := &Tx{Tx: sqlTx, db: c.db, now: r.clock.Now()}
+		tx := &Tx{sql: sqlTx, db: c.db, now: r.clock.Now(), seqs: seqs}
 		err := runGuarded(r.fn, tx)
 		var keep committed
 		switch {
@@ -185,7 +200,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 			err = keep.err
 			onCommit = append(onCommit, tx.onCommit...)
 		default:
-			if _, rerr := sqlTx.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
+			if rerr := c.exec(sqlTx, c.rollbackTo, "ROLLBACK TO w"); rerr != nil {
 				return nil, fmt.Errorf("%w: rollback to savepoint: %v", errBatchLost, rerr)
 			}
 		}
@@ -193,10 +208,13 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 		// transaction SQLite rolled back by itself (an interrupted
 		// statement, a full disk): then nothing of the batch is applied,
 		// and no later request may run outside a transaction.
-		if _, rerr := sqlTx.ExecContext(context.Background(), "RELEASE w"); rerr != nil {
+		if rerr := c.exec(sqlTx, c.release, "RELEASE w"); rerr != nil {
 			return nil, fmt.Errorf("%w: release savepoint: %v", errBatchLost, rerr)
 		}
 		results[i] = err
+	}
+	if err := seqs.save(context.Background(), sqlTx); err != nil {
+		return nil, err
 	}
 	if c.db.rerun != nil && c.db.rerun() {
 		return nil, errBatchLost
@@ -226,4 +244,55 @@ func (db *DB) WriteStats() (batches, writes int64) {
 		return 0, 0
 	}
 	return db.group.batches.Load(), db.group.writes.Load()
+}
+
+// exec runs one of the committer's own statements around each request, q,
+// prepared as st when it could be: parsing them anew cost as much as a small
+// INSERT.
+func (c *committer) exec(tx *sql.Tx, st *sql.Stmt, q string) error {
+	var err error
+	if st != nil {
+		_, err = tx.Stmt(st).Exec()
+	} else {
+		_, err = tx.Exec(q)
+	}
+	return err
+}
+
+// batchSeqs are the counters (table sequences) one batch draws from. SQLite
+// has one writer, so within a batch the counter is the batch's alone: it is
+// read once, drawn in memory, and written back once before the commit, instead
+// of an UPDATE … RETURNING per new order. A request rolled back to its
+// savepoint leaves a gap in the numbers, as a rolled-back nextval does on
+// PostgreSQL; a batch that does not commit writes nothing back, and the next
+// batch reads the counter again.
+type batchSeqs struct {
+	vals  map[string]int64
+	names []string // in the order first drawn, so the batch writes them in a fixed order
+}
+
+func (s *batchSeqs) next(ctx context.Context, tx *Tx, name string) (int64, error) {
+	v, ok := s.vals[name]
+	if !ok {
+		if err := tx.queryRow(ctx, `SELECT value FROM sequences WHERE name = ?`, name).Scan(&v); err != nil {
+			return 0, err
+		}
+		if s.vals == nil {
+			s.vals = map[string]int64{}
+		}
+		s.names = append(s.names, name)
+	}
+	v++
+	s.vals[name] = v
+	return v, nil
+}
+
+// save writes the counters the batch drew back to sequences.
+func (s *batchSeqs) save(ctx context.Context, tx *sql.Tx) error {
+	for _, name := range s.names {
+		if _, err := tx.ExecContext(ctx, `UPDATE sequences SET value = ? WHERE name = ?`, s.vals[name], name); err != nil {
+			return fmt.Errorf("save %s counter: %w", name, err)
+		}
+	}
+	return nil
 }

@@ -158,7 +158,7 @@ func TestGroupCommitLostTransaction(t *testing.T) {
 				}
 				if i == 7 && dropped.CompareAndSwap(false, true) {
 					// What an interrupted statement or a full disk does.
-					_, err := tx.ExecContext(ctx, "ROLLBACK")
+					_, err := tx.sql.ExecContext(ctx, "ROLLBACK")
 					return err
 				}
 				return nil

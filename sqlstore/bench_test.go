@@ -44,3 +44,25 @@ func BenchmarkCreateOrder(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFindOrder measures the status read (an order by reference) from one
+// caller: CPU and allocations per read, the part of a status request storage owns.
+func BenchmarkFindOrder(b *testing.B) {
+	for _, dialect := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
+		b.Run(string(dialect), func(b *testing.B) {
+			e := newEnv(b, dialect)
+			o := &opaygate.Order{MerchantID: e.m.ID, Reference: "find-me", Country: "EG",
+				Amount: 60000, PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678"}
+			if err := e.svc.Orders.CreatePayment(context.Background(), o, nil); err != nil {
+				b.Fatal(err)
+			}
+			key := opaygate.OrderKey{Reference: o.Reference}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.svc.Orders.FindOrder(context.Background(), e.m.ID, key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,8 @@ type DB struct {
 	transactionPooled bool
 
 	merchants merchantCache
+
+	pgRoundTrips atomic.Int64 // PostgresRoundTrips
 
 	// rerun, when set by a test, throws a batch away before its commit
 	// while it returns true, to prove writes survive being run again.
@@ -79,7 +82,10 @@ func openSQLite(path string) (*DB, error) {
 	// commit survive a power cut, not just a process crash.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	// The writer's savepoints (one per request of a group-commit batch) keep
+	// their undo pages in memory, not in a temporary file: they only serve a
+	// rollback inside the open transaction, never a recovery.
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

@@ -178,7 +178,7 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 }
 
 func (s *OrderService) recordEvent(ctx context.Context, tx *Tx, orderID int64, from, to opaygate.OrderStatus, step opaygate.Step, code, reason string, at time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO order_events (order_id, from_status, to_status, step, code, reason, at)
+	err := tx.execLater(ctx, `INSERT INTO order_events (order_id, from_status, to_status, step, code, reason, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, orderID, from, to, step, code, reason, ms(at))
 	if err != nil {
 		return fmt.Errorf("record order event: %w", err)
@@ -287,7 +287,7 @@ func (s *OrderService) enqueue(ctx context.Context, tx *Tx, o *opaygate.Order, r
 		refundID = sql.NullInt64{Int64: r.ID, Valid: true}
 		refundRef, refundNo, refundAmount = r.Reference, r.RefundNo, r.Amount
 	}
-	_, err = tx.exec(ctx, `INSERT INTO callbacks (merchant_id, order_id, refund_id, target_url, status, refunded, amount,
+	err = tx.execLater(ctx, `INSERT INTO callbacks (merchant_id, order_id, refund_id, target_url, status, refunded, amount,
 		currency, reference, order_no, country, instrument_type, channel, failure_code, failure_reason, event_time,
 		state, next_attempt_at, created_at, updated_at, version, notify_id, refund_reference, refund_order_no, refund_amount,
 		voided)

@@ -98,7 +98,7 @@ func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key op
 		if !offers(o.Plans, months) {
 			return opaygate.Invalid("months must be one of the offered plans (%s)", tenors(o.Plans))
 		}
-		if _, err := tx.exec(ctx, `UPDATE orders SET months = ? WHERE id = ?`, months, o.ID); err != nil {
+		if err := tx.execLater(ctx, `UPDATE orders SET months = ? WHERE id = ?`, months, o.ID); err != nil {
 			return fmt.Errorf("select plan: %w", err)
 		}
 		o.Months = months

@@ -266,7 +266,7 @@ func (s *OrderService) advance(ctx context.Context, tx *Tx, o *opaygate.Order, m
 
 // issueOTP stores the hash of a new OTP for o, with fresh attempt and resend counts.
 func (s *OrderService) issueOTP(ctx context.Context, tx *Tx, o *opaygate.Order, code string) error {
-	if _, err := tx.exec(ctx, `UPDATE orders SET otp_hash = ?, otp_attempts = 0, otp_resends = 0, otp_issued_at = ?
+	if err := tx.execLater(ctx, `UPDATE orders SET otp_hash = ?, otp_attempts = 0, otp_resends = 0, otp_issued_at = ?
 		WHERE id = ?`, hashOTP(o.OrderNo, code), ms(tx.now), o.ID); err != nil {
 		return fmt.Errorf("issue otp: %w", err)
 	}

@@ -21,12 +21,16 @@ type PostgresStats struct {
 	Rollbacks int64 // pg_stat_database.xact_rollback
 	WALWrites int64 // pg_stat_wal.wal_write: WAL buffers written out
 	WALSyncs  int64 // pg_stat_wal.wal_sync: WAL files synced to disk (0 with wal_sync_method open_datasync)
+	// RoundTrips is this pool's, not PostgreSQL's: the round trips of its
+	// write transactions (DB.PostgresRoundTrips).
+	RoundTrips int64
 }
 
 // Sub returns the counts from earlier to s.
 func (s PostgresStats) Sub(earlier PostgresStats) PostgresStats {
 	return PostgresStats{Commits: s.Commits - earlier.Commits, Rollbacks: s.Rollbacks - earlier.Rollbacks,
-		WALWrites: s.WALWrites - earlier.WALWrites, WALSyncs: s.WALSyncs - earlier.WALSyncs}
+		WALWrites: s.WALWrites - earlier.WALWrites, WALSyncs: s.WALSyncs - earlier.WALSyncs,
+		RoundTrips: s.RoundTrips - earlier.RoundTrips}
 }
 
 // PostgresStats reads PostgreSQL's counters; an error on SQLite.
@@ -41,5 +45,6 @@ func (db *DB) PostgresStats(ctx context.Context) (PostgresStats, error) {
 	if err != nil {
 		return PostgresStats{}, fmt.Errorf("postgres stats: %w", err)
 	}
+	s.RoundTrips = db.PostgresRoundTrips()
 	return s, nil
 }

@@ -30,7 +30,7 @@ const requestColumns = `id, at, request_id, method, path, merchant_id, bucket, h
 // and the rest one by one, so that only two statements are ever prepared.
 const insertChunk = 32
 
-// AddRequests inserts rs in one write transaction.
+// AddRequests inserts rs in one write transaction (on PostgreSQL one round trip: pgtx.go).
 func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIRequest) error {
 	if len(rs) == 0 {
 		return nil
@@ -51,7 +51,7 @@ func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIR
 					r.HTTPStatus, r.Code, r.Duration.Microseconds(), r.Detail,
 					r.RequestBody, r.RequestTruncated, r.ResponseBody, r.ResponseTruncated)
 			}
-			if _, err := tx.exec(ctx, insertRequests(n), args...); err != nil {
+			if err := tx.execLater(ctx, insertRequests(n), args...); err != nil {
 				return err
 			}
 			rest = rest[n:]

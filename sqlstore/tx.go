@@ -11,14 +11,19 @@ import (
 	"github.com/opaygate/opaygate"
 )
 
-// Tx is one write transaction.
+// Tx is one write transaction: database/sql's on SQLite (inside the group
+// committer's batch), pgx's own on PostgreSQL (pgtx.go).
 type Tx struct {
-	*sql.Tx
-	db *DB
+	sql *sql.Tx
+	pg  *pgTx
+	db  *DB
 	// now is the instant of this transaction, read once from the
 	// service's clock when it begins (each run, if it runs again), so
 	// every row one state move writes carries the same time.
 	now time.Time
+	// seqs are the counters of the SQLite batch this transaction is part
+	// of (batch.go); nil on PostgreSQL.
+	seqs *batchSeqs
 	// onCommit are run once the transaction's changes are durable, and
 	// only then: telling someone about a row that a rollback takes back
 	// would send them looking for nothing.
@@ -51,28 +56,74 @@ func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
 	return ctx
 }
 
+// row is one row of a query, scanned once; rows are a query's rows.
+type row interface{ Scan(dest ...any) error }
+
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// exec runs a statement and answers with its result at once: use it when the
+// result or the error decides what happens next.
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if tx.pg != nil {
+		return tx.pg.exec(ctx, tx.db.rebind(q), args)
+	}
 	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
-		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return tx.sql.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
-	return tx.ExecContext(ctx, tx.db.rebind(q), args...)
+	return tx.sql.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
-func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	ctx = tx.stmtCtx(ctx)
-	if st := tx.db.prepared(tx.db.write, q); st != nil {
-		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+// execLater runs a statement whose result nobody reads and whose failure
+// only fails the transaction (an INSERT of a timeline event, an outbox row).
+// On PostgreSQL it goes with the transaction's next round trip (pgtx.go), so
+// its error may come back from a later statement or from the commit, which
+// then fails; on SQLite, where a statement is a function call, it runs at once.
+// Never use it for a statement whose rows affected are checked, or whose error
+// is turned into a domain error (a unique violation).
+func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
+	if tx.pg != nil {
+		return tx.pg.execLater(tx.db.rebind(q), args)
 	}
-	return tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+	_, err := tx.exec(ctx, q, args...)
+	return err
 }
 
-func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) row {
+	if tx.pg != nil {
+		return &pgTxRow{ctx: ctx, tx: tx.pg, q: tx.db.rebind(q), args: args}
+	}
 	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
-		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return tx.sql.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
-	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
+	return tx.sql.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+// pgTxRow is a row of a PostgreSQL transaction, read when scanned.
+type pgTxRow struct {
+	ctx  context.Context
+	tx   *pgTx
+	q    string
+	args []any
+}
+
+func (r *pgTxRow) Scan(dest ...any) error { return r.tx.scanRow(r.ctx, r.q, r.args, dest) }
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	if tx.pg != nil {
+		return tx.pg.query(ctx, tx.db.rebind(q), args)
+	}
+	ctx = tx.stmtCtx(ctx)
+	if st := tx.db.prepared(tx.db.write, q); st != nil {
+		return tx.sql.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.sql.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
 // nextNumber draws the next id of a sequence and the number the gateway shows for it: the
@@ -106,8 +157,13 @@ func queryAll[T any](ctx context.Context, tx *Tx, scan func(interface{ Scan(...a
 	return out, rows.Close()
 }
 
-// readRow and readRows run a query on the read pool.
-func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+// readRow and readRows run a query on the read pool. On PostgreSQL a row is
+// read with pgx itself: database/sql's conversions of every column cost as much
+// CPU as the rest of a status request's storage work.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) row {
+	if db.dialect == Postgres {
+		return &pgReadRow{db: db, ctx: ctx, q: db.rebind(q), args: args}
+	}
 	if st := db.prepared(db.read, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -215,18 +271,21 @@ func (db *DB) update(ctx context.Context, clock opaygate.Clock, fn func(tx *Tx) 
 }
 
 func (db *DB) tryUpdate(ctx context.Context, clock opaygate.Clock, fn func(tx *Tx) error) error {
+	if db.dialect == Postgres {
+		return db.tryUpdatePostgres(ctx, &Tx{db: db, now: clock.Now()}, fn)
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, now: clock.Now()}
-	defer tx.Rollback()
+	tx := &Tx{sql: sqlTx, db: db, now: clock.Now()}
+	defer sqlTx.Rollback()
 	err = fn(tx)
 	var keep committed
 	if err != nil && !errors.As(err, &keep) {
 		return err
 	}
-	if cerr := tx.Commit(); cerr != nil {
+	if cerr := sqlTx.Commit(); cerr != nil {
 		return fmt.Errorf("commit: %w", cerr)
 	}
 	runAll(tx.onCommit)
@@ -240,9 +299,12 @@ func (db *DB) tryUpdate(ctx context.Context, clock opaygate.Clock, fn func(tx *T
 func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 	var v int64
 	var err error
-	if tx.db.dialect == Postgres {
+	switch {
+	case tx.db.dialect == Postgres:
 		err = tx.queryRow(ctx, "SELECT nextval('"+name+"_seq')").Scan(&v)
-	} else {
+	case tx.seqs != nil:
+		v, err = tx.seqs.next(ctx, tx, name)
+	default:
 		err = tx.queryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
 	}
 	if err != nil {

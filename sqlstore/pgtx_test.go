@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/opaygate/opaygate"
+)
+
+// openTestPostgres opens a fresh schema of the test PostgreSQL with the kv
+// table of openTestSQLite, or skips (sqlstoretest would import this package).
+func openTestPostgres(t *testing.T) *DB {
+	t.Helper()
+	base := os.Getenv("OPAYGATE_TEST_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("postgres: %v", err)
+		}
+		t.Skipf("SKIP: PostgreSQL not reachable: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err == nil {
+			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+			admin.Close()
+		}
+	})
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.write.Exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func eachKV(t *testing.T, fn func(t *testing.T, db *DB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, openTestSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, openTestPostgres(t)) })
+}
+
+func kvKeys(t *testing.T, db *DB) []string {
+	t.Helper()
+	keys, err := QueryStrings(db, `SELECT k FROM kv ORDER BY k`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// TestExecLater: a statement queued with execLater is written with its
+// transaction, and its failure fails the transaction, wherever it surfaces:
+// at the commit, or at a later read whose error the caller drops. Nothing of
+// a failed transaction is written, and the connection serves the next one.
+func TestExecLater(t *testing.T) {
+	eachKV(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		clock := opaygate.SystemClock{}
+		if err := db.update(ctx, clock, func(tx *Tx) error {
+			return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "a", 1)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("FailsAtCommit", func(t *testing.T) {
+			err := db.update(ctx, clock, func(tx *Tx) error {
+				if _, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "b", 2); err != nil {
+					return err
+				}
+				if err := tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "a", 3); err != nil {
+					return err // SQLite runs it at once
+				}
+				return nil
+			})
+			if !isUniqueViolation(err) {
+				t.Fatalf("update = %v, want the queued insert's unique violation", err)
+			}
+		})
+		t.Run("FailsAtNextRead", func(t *testing.T) {
+			var readErr error
+			err := db.update(ctx, clock, func(tx *Tx) error {
+				if err := tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "a", 4); err != nil {
+					return nil // SQLite: it failed at once, and nothing else was written
+				}
+				var n int
+				readErr = tx.queryRow(ctx, `SELECT COUNT(*) FROM kv`).Scan(&n)
+				_, _ = tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "c", 5)
+				return nil // and drops it
+			})
+			if db.dialect == Postgres && !isUniqueViolation(readErr) {
+				t.Fatalf("read = %v, want the queued insert's unique violation", readErr)
+			}
+			if db.dialect == Postgres && err == nil {
+				t.Fatal("update committed a transaction whose queued statement failed")
+			}
+		})
+		t.Run("ConditionalCommitThen", func(t *testing.T) {
+			want := errors.New("kept")
+			err := db.update(ctx, clock, func(tx *Tx) error {
+				if err := tx.execLater(ctx, `UPDATE kv SET v = ? WHERE k = ?`, 10, "a"); err != nil {
+					return err
+				}
+				return commitThen(want)
+			})
+			if !errors.Is(err, want) {
+				t.Fatalf("update = %v, want %v", err, want)
+			}
+		})
+		want := []string{"a"}
+		if got := kvKeys(t, db); len(got) != len(want) || got[0] != "a" {
+			t.Fatalf("rows %v, want %v", got, want)
+		}
+		var v int
+		if err := db.readRow(ctx, `SELECT v FROM kv WHERE k = ?`, "a").Scan(&v); err != nil || v != 10 {
+			t.Fatalf("a = %d %v, want 10: commitThen commits the queued update", v, err)
+		}
+	})
+}
+
+// TestPostgresRoundTrips: BEGIN goes with the first statement, queued
+// statements with the next one or with COMMIT, and a transaction that sent
+// nothing costs nothing.
+func TestPostgresRoundTrips(t *testing.T) {
+	db := openTestPostgres(t)
+	ctx := context.Background()
+	clock := opaygate.SystemClock{}
+	trips := func(fn func(tx *Tx) error) int64 {
+		t.Helper()
+		before := db.PostgresRoundTrips()
+		if err := db.update(ctx, clock, fn); err != nil {
+			t.Fatal(err)
+		}
+		return db.PostgresRoundTrips() - before
+	}
+	if n := trips(func(tx *Tx) error { return nil }); n != 0 {
+		t.Errorf("empty transaction: %d round trips, want 0", n)
+	}
+	if n := trips(func(tx *Tx) error {
+		tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "x", 1)
+		return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "y", 1)
+	}); n != 1 {
+		t.Errorf("queued inserts only: %d round trips, want 1", n)
+	}
+	if n := trips(func(tx *Tx) error {
+		var v int
+		if err := tx.queryRow(ctx, `SELECT v FROM kv WHERE k = ?`+db.forUpdate(), "x").Scan(&v); err != nil {
+			return err
+		}
+		tx.execLater(ctx, `UPDATE kv SET v = v + 1 WHERE k = ?`, "x")
+		res, err := tx.exec(ctx, `UPDATE kv SET v = v + 1 WHERE k = ? AND v = ?`, "y", 1)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Errorf("rows affected %d, want 1", n)
+		}
+		return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "z", 1)
+	}); n != 3 {
+		t.Errorf("lock, queued update, checked update, queued insert: %d round trips, want 3", n)
+	}
+	var sum int
+	if err := db.readRow(ctx, `SELECT SUM(v) FROM kv`).Scan(&sum); err != nil || sum != 5 {
+		t.Fatalf("sum %d %v, want 5", sum, err)
+	}
+}
+
+// TestCancelledTransaction: on PostgreSQL a transaction whose request goes
+// away mid-way leaves nothing behind, not even on the one connection the next
+// one reuses. (SQLite's statements ignore cancellation, since a batch is
+// shared: there the first transaction may commit, and the next must too.)
+func TestCancelledTransaction(t *testing.T) {
+	eachKV(t, func(t *testing.T, db *DB) {
+		db.SetMaxConns(1)
+		clock := opaygate.SystemClock{}
+		ctx, cancel := context.WithCancel(context.Background())
+		err := db.update(ctx, clock, func(tx *Tx) error {
+			if _, err := tx.exec(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "gone", 1); err != nil {
+				return err
+			}
+			if err := tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "gone too", 1); err != nil {
+				return err
+			}
+			cancel()
+			var n int
+			return tx.queryRow(ctx, `SELECT COUNT(*) FROM kv`).Scan(&n)
+		})
+		if db.dialect == Postgres && err == nil {
+			t.Fatal("a cancelled transaction committed")
+		}
+		bg := context.Background()
+		if err := db.update(bg, clock, func(tx *Tx) error {
+			return tx.execLater(bg, `INSERT INTO kv (k, v) VALUES (?, ?)`, "next", 1)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := "next"
+		if got := kvKeys(t, db); db.dialect == Postgres && (len(got) != 1 || got[0] != want) {
+			t.Fatalf("rows %v, want [%s]", got, want)
+		}
+	})
+}
