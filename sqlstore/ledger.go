@@ -32,8 +32,9 @@ type entry struct {
 	settleAt time.Time // a payment's due settlement; zero otherwise
 }
 
-// addEntries inserts entries in one statement. An entry made before (the same merchant, kind,
-// ref and account) fails the transaction: money is never counted twice.
+// addEntries inserts entries in one statement, sent with the transaction's next round trip
+// (execLater). An entry made before (the same merchant, kind, ref and account) fails the
+// transaction: money is never counted twice.
 func (tx *Tx) addEntries(ctx context.Context, entries ...entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -43,7 +44,7 @@ func (tx *Tx) addEntries(ctx context.Context, entries ...entry) error {
 		args = append(args, e.merchant, e.currency, e.account, e.delta, e.kind, e.ref, ms(e.settleAt), ms(tx.now))
 	}
 	rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(entries)), ", ")
-	if _, err := tx.exec(ctx, `INSERT INTO balance_entries (merchant_id, currency, account, delta, kind, ref,
+	if err := tx.execLater(ctx, `INSERT INTO balance_entries (merchant_id, currency, account, delta, kind, ref,
 		settle_at, created_at) VALUES `+rows, args...); err != nil {
 		return fmt.Errorf("write ledger entries (%s %s): %w", entries[0].kind, entries[0].ref, err)
 	}

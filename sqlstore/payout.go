@@ -199,7 +199,7 @@ func (s *PayoutService) finish(ctx context.Context, tx *Tx, p *opaygate.Payout, 
 	}
 	// Payout notifications are always v1 (METHODS.md §10.3), whatever the merchant's
 	// callback version.
-	if _, err := tx.exec(ctx, `INSERT INTO callbacks (merchant_id, payout_id, target_url, status, refunded, amount,
+	if err := tx.execLater(ctx, `INSERT INTO callbacks (merchant_id, payout_id, target_url, status, refunded, amount,
 		currency, reference, order_no, country, instrument_type, channel, failure_code, failure_reason, event_time,
 		state, next_attempt_at, created_at, updated_at, version, fee, remark)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
