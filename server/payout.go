@@ -12,9 +12,9 @@ import (
 
 // Payouts (METHODS.md §10): createSingleOrder, queryorder, balance and the two validations,
 // signed with the merchant's RSA key (rsaSigned). These paths answer OPay's payout codes
-// (§10.5): a missing field is its own 510xx "<field> cannot be empty", a malformed one 02001
-// "request params not valid: …", a merchantOrderNo used before 5001, cash that does not cover
-// the payout 5006, an unknown payout 02812.
+// (§10.5): a missing field is its own 510xx "<field> cannot be empty"; the domain's errors
+// (a malformed field, a merchantOrderNo used before, cash that does not cover the payout, an
+// unknown payout) are turned into theirs by payoutError, for every payout endpoint at once.
 
 // Bounds of a payout's fields.
 const (
@@ -47,30 +47,13 @@ func payoutNotOpened(detail string) error {
 	return &wireError{code: opay.CodePayoutNotOpened, message: opay.MessagePayoutNotOpened, detail: detail}
 }
 
-// payoutAnswer turns the domain's errors into the payout paths' codes.
-func payoutAnswer(err error) error {
-	switch opaygate.ErrorCode(err) {
-	case opaygate.EDUPLICATE:
-		return &wireError{code: opay.CodePayoutExists, message: opay.MessagePayoutExists, detail: opaygate.ErrorMessage(err)}
-	case opaygate.EBALANCE:
-		return &wireError{code: opay.CodeBalanceNotEnough, message: opay.MessageBalanceNotEnough, detail: opaygate.ErrorMessage(err)}
-	case opaygate.ENOTFOUND:
-		return &wireError{code: opay.CodePayoutNotFound, message: opay.MessagePayoutNotFound, detail: opaygate.ErrorMessage(err)}
-	case opaygate.ENOTCONFIGURED:
-		return payoutNotOpened(opaygate.ErrorMessage(err))
-	case opaygate.EINVALID:
-		return payoutInvalid("%s", opaygate.ErrorMessage(err))
-	}
-	return err
-}
-
 // payoutsFor refuses a gateway without payouts and a country the merchant is not enabled for.
 func (s *Server) payoutsFor(m *opaygate.Merchant, country string) error {
 	if s.svc.Payouts == nil || s.svc.Ledger == nil {
 		return payoutNotOpened("this gateway makes no payouts")
 	}
 	if err := m.Check(opaygate.FuncPayout, country); err != nil {
-		return payoutAnswer(err)
+		return err
 	}
 	return nil
 }
@@ -91,7 +74,7 @@ func payoutCountry(country, currency string) error {
 func (s *Server) payoutCreate(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
 	var req opay.PayoutCreateRequest
 	if err := decode(body, &req); err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	for _, f := range []struct{ name, value string }{{"payoutType", req.PayoutType}, {"notifyUrl", req.NotifyURL},
 		{"merchantOrderNo", req.MerchantOrderNo}, {"country", req.Country}} {
@@ -134,7 +117,7 @@ func (s *Server) payoutCreate(ctx context.Context, m *opaygate.Merchant, body []
 		return nil, payoutInvalid("remark must be at most 128 characters")
 	}
 	if err := s.checkTargetURL("notifyUrl", req.NotifyURL); err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	payee, err := payeeOf(req.PayoutType, req.Country, req.MetaData)
 	if err != nil {
@@ -144,7 +127,7 @@ func (s *Server) payoutCreate(ctx context.Context, m *opaygate.Merchant, body []
 		Country: req.Country, Currency: req.Currency, Amount: int64(req.Amount), Language: req.Language,
 		Remark: req.Remark, NotifyURL: req.NotifyURL, Payee: payee}
 	if err := s.svc.Payouts.CreatePayout(ctx, p); err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	// The network takes the payout in the transaction that made it (it is stored PENDING);
 	// the answer is the status OPay's page shows at creation.
@@ -212,7 +195,7 @@ func checkWalletPhone(field, phone, country string) error {
 func (s *Server) payoutQuery(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
 	var req opay.PayoutQueryRequest
 	if err := decode(body, &req); err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	if err := s.payoutsFor(m, ""); err != nil {
 		return nil, err
@@ -222,10 +205,10 @@ func (s *Server) payoutQuery(ctx context.Context, m *opaygate.Merchant, body []b
 	}
 	p, err := s.svc.Payouts.FindPayout(ctx, m.ID, opaygate.PayoutKey{OrderNo: req.OrderNo, Reference: req.Reference})
 	if err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	if req.Country != "" && req.Country != p.Country {
-		return nil, payoutAnswer(opaygate.Errorf(opaygate.ENOTFOUND, "the payout is of %s, not %s", p.Country, req.Country))
+		return nil, opaygate.Errorf(opaygate.ENOTFOUND, "the payout is of %s, not %s", p.Country, req.Country)
 	}
 	return opay.PayoutQueryData{Reference: p.Reference, OrderNo: p.OrderNo, OrderStatus: string(p.Status),
 		ErrorCode: p.ErrorCode, ErrorMsg: p.ErrorMsg, AdditionalField: map[string]any{},
@@ -236,7 +219,7 @@ func (s *Server) payoutQuery(ctx context.Context, m *opaygate.Merchant, body []b
 func (s *Server) payoutBalance(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
 	var req opay.PayoutBalanceRequest
 	if err := decode(body, &req); err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	switch {
 	case req.Country == "":
@@ -266,7 +249,7 @@ func (s *Server) payoutBalance(ctx context.Context, m *opaygate.Merchant, body [
 func (s *Server) bankAccountValidate(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
 	var req opay.BankAccountValidateRequest
 	if err := decode(body, &req); err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	switch {
 	case req.AccountBankCode == "":
@@ -291,7 +274,7 @@ func (s *Server) bankAccountValidate(ctx context.Context, m *opaygate.Merchant, 
 func (s *Server) walletValidate(ctx context.Context, m *opaygate.Merchant, body []byte) (any, error) {
 	var req opay.WalletValidateRequest
 	if err := decode(body, &req); err != nil {
-		return nil, payoutAnswer(err)
+		return nil, err
 	}
 	if req.Country == "" {
 		return nil, payoutEmpty("country")

@@ -119,6 +119,15 @@ func payoutError(err error) error {
 		return &wireError{code: opay.CodeMerchantDisabled, message: opay.MessagePayoutMerchantDisabled, detail: e.Message}
 	case opaygate.ENOTCONFIGURED:
 		return &wireError{code: opay.CodePayoutNotOpened, message: opay.MessagePayoutNotOpened, detail: e.Message}
+	case opaygate.EDUPLICATE:
+		return &wireError{code: opay.CodePayoutExists, message: opay.MessagePayoutExists, detail: e.Message}
+	case opaygate.EBALANCE:
+		return &wireError{code: opay.CodeBalanceNotEnough, message: opay.MessageBalanceNotEnough, detail: e.Message}
+	case opaygate.ENOTFOUND:
+		return &wireError{code: opay.CodePayoutNotFound, message: opay.MessagePayoutNotFound, detail: e.Message}
+	case opaygate.EINVALID:
+		// No payout code covers a malformed field: 02001, with the problem in the message.
+		return payoutInvalid("%s", e.Message)
 	}
 	return err
 }
