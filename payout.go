@@ -98,7 +98,8 @@ type PayoutResult struct {
 
 // PayoutNetwork pays payouts out. The sandbox's simulator answers each one Delay after it
 // was created; a live gateway without one leaves payouts PENDING until a connector calls
-// PayoutService.FinishPayout.
+// PayoutService.FinishPayout. Pay is called with no transaction open, and two nodes may ask
+// about one payout at once: it must give one payout (one orderNo) one answer.
 type PayoutNetwork interface {
 	PayoutDelay() time.Duration
 	Pay(p *Payout) PayoutResult

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/opaygate/opaygate"
@@ -127,30 +126,48 @@ func (s *PayoutService) FindPayout(ctx context.Context, merchantID string, key o
 	return p, nil
 }
 
-// CompletePayouts finishes due payouts with the network's answers; payouts another node is
-// finishing are skipped, never waited for or finished twice.
+// CompletePayouts finishes due payouts with the network's answers. The network is asked with
+// no transaction open (it is a payment network: a call may take seconds); each answer is then
+// recorded in a transaction of its own, only if the payout is still PENDING, so a payout two
+// nodes picked at once is finished once (the network must answer one payout the same way
+// twice, as connectors answer an orderNo).
 func (s *PayoutService) CompletePayouts(ctx context.Context, limit int) (int, error) {
 	if s.deps.Payouts == nil {
 		return 0, nil
 	}
-	var n int
-	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
-		due, err := queryAll(ctx, tx, scanPayout, `SELECT `+payoutColumns+` FROM payouts
-			WHERE status = ? AND due_at > 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?`+s.db.skipLocked(),
-			opaygate.PayoutPending, ms(tx.now), limit)
+	rows, err := s.db.readRows(ctx, `SELECT `+payoutColumns+` FROM payouts
+		WHERE status = ? AND due_at > 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
+		opaygate.PayoutPending, ms(s.deps.Clock.Now()), limit)
+	if err != nil {
+		return 0, fmt.Errorf("find due payouts: %w", err)
+	}
+	var due []*opaygate.Payout
+	for rows.Next() {
+		p, err := scanPayout(rows)
 		if err != nil {
-			return fmt.Errorf("find due payouts: %w", err)
+			rows.Close()
+			return 0, fmt.Errorf("find due payouts: %w", err)
 		}
-		slices.SortFunc(due, func(a, b *opaygate.Payout) int { return cmp.Compare(a.ID, b.ID) })
-		for _, p := range due {
-			if err := s.finish(ctx, tx, p, s.deps.Payouts.Pay(p)); err != nil {
-				return err
-			}
+		due = append(due, p)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return 0, fmt.Errorf("find due payouts: %w", err)
+	}
+	n := 0
+	for _, p := range due {
+		r := s.deps.Payouts.Pay(p)
+		switch _, err := s.FinishPayout(ctx, p.OrderNo, r); opaygate.ErrorCode(err) {
+		case "":
+			n++
+		case opaygate.EORDERSTATE:
+			// Another node finished it meanwhile.
+		default:
+			return n, err
 		}
-		n = len(due)
-		return nil
-	})
-	return n, err
+	}
+	return n, nil
 }
 
 // FinishPayout moves a PENDING payout to its result; see opaygate.PayoutService.

@@ -172,3 +172,67 @@ func TestPayoutFee(t *testing.T) {
 		e.verifyLedger(t)
 	})
 }
+
+// heldBank is a payout network that answers only when the test lets it.
+type heldBank struct {
+	asked   chan string
+	release chan struct{}
+}
+
+func (b heldBank) PayoutDelay() time.Duration { return time.Second }
+
+func (b heldBank) Pay(p *opaygate.Payout) opaygate.PayoutResult {
+	b.asked <- p.OrderNo
+	<-b.release
+	return opaygate.PayoutResult{ErrorCode: "01005", ErrorMsg: "Incorrect Account Number"}
+}
+
+// TestPayoutNetworkOutsideTransaction: while the bank takes its time over a payout, no
+// transaction is open for it: another writer finishes the same payout meanwhile (on SQLite
+// the one writer would otherwise wait for the bank), and the late answer then changes
+// nothing. Both backends.
+func TestPayoutNetworkOutsideTransaction(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		bank := heldBank{asked: make(chan string), release: make(chan struct{})}
+		e.svc = sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net,
+			OTP: e.net, Acquirer: e.net, Settler: e.net, Payouts: bank})
+		if _, err := e.svc.Ledger.Credit(ctx, e.m.ID, "NGN", 1000, ""); err != nil {
+			t.Fatal(err)
+		}
+		p := bankPayout(e.m, "held-1", 1000, "0123456789")
+		if err := e.svc.Payouts.CreatePayout(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(2 * time.Second)
+		type result struct {
+			n   int
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			n, err := e.svc.Payouts.CompletePayouts(ctx, 10)
+			done <- result{n, err}
+		}()
+		if got := <-bank.asked; got != p.OrderNo {
+			t.Fatalf("the bank was asked about %s", got)
+		}
+		quick, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if _, err := e.svc.Payouts.FinishPayout(quick, p.OrderNo, opaygate.PayoutResult{Success: true}); err != nil {
+			t.Fatalf("finishing the payout while the bank is asked: %v", err)
+		}
+		close(bank.release)
+		if r := <-done; r.err != nil || r.n != 0 {
+			t.Fatalf("completed %d %v after another finished it", r.n, r.err)
+		}
+		got, err := e.svc.Payouts.FindPayout(ctx, e.m.ID, opaygate.PayoutKey{OrderNo: p.OrderNo})
+		if err != nil || got.Status != opaygate.PayoutSuccess {
+			t.Fatalf("payout %+v %v, want the first answer (SUCCESS)", got, err)
+		}
+		if b := e.balanceOf(t, "NGN"); b.Cash != 0 {
+			t.Fatalf("cash %d: the late FAIL gave the money back", b.Cash)
+		}
+		e.verifyLedger(t)
+	})
+}
