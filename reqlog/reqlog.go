@@ -25,6 +25,7 @@ const (
 	DefaultQueue         = 4096
 	DefaultQueueBytes    = 16 << 20
 	DefaultBatch         = 256
+	DefaultLinger        = 100 * time.Millisecond
 	DefaultPruneInterval = 10 * time.Second
 	DefaultMaxBody       = 16 << 10
 )
@@ -43,6 +44,7 @@ type Config struct {
 	Queue         int           // requests waiting to be written, at most
 	QueueBytes    int64         // bytes of their bodies, at most
 	Batch         int           // requests per write, at most
+	Linger        time.Duration // how long a write waits for more requests, at most
 	PruneInterval time.Duration // how often each merchant written to is pruned to Keep
 	MaxBody       int           // bytes kept of each body, after redaction
 	Logger        *slog.Logger
@@ -82,6 +84,9 @@ func New(store opaygate.RequestLogService, cfg Config) *Log {
 	}
 	if cfg.PruneInterval <= 0 {
 		cfg.PruneInterval = DefaultPruneInterval
+	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = DefaultLinger
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
@@ -138,7 +143,12 @@ func (l *Log) Run(ctx context.Context) {
 		case it := <-l.queue:
 			// A write is not cut short by the end of ctx: a batch taken off the queue
 			// when the server stops is written like the rest (within writeTimeout).
-			l.write(context.WithoutCancel(ctx), l.collect(it), touched)
+			batch, done := l.gather(ctx, it)
+			l.write(context.WithoutCancel(ctx), batch, touched)
+			if done != nil {
+				l.drain(context.WithoutCancel(ctx), touched)
+				close(done)
+			}
 		case done := <-l.flushes:
 			l.drain(context.WithoutCancel(ctx), touched)
 			close(done)
@@ -187,9 +197,36 @@ func (l *Log) drain(ctx context.Context, touched map[string]bool) {
 	}
 }
 
+// gather takes first and what arrives within Linger after it, up to a batch, and redacts
+// it: one write of many requests costs the database far less than many writes of a few (a
+// status read would otherwise cost a commit of its own). It stops early for a Flush, which
+// the caller answers once the batch and the rest of the queue are written, and when ctx ends.
+func (l *Log) gather(ctx context.Context, first item) ([]*opaygate.APIRequest, chan struct{}) {
+	batch := []*opaygate.APIRequest{l.redact(first)}
+	linger := time.NewTimer(l.cfg.Linger)
+	defer linger.Stop()
+	for len(batch) < l.cfg.Batch {
+		select {
+		case it := <-l.queue:
+			batch = append(batch, l.redact(it))
+		case done := <-l.flushes:
+			return l.collectMore(batch), done
+		case <-linger.C:
+			return batch, nil
+		case <-ctx.Done():
+			return batch, nil
+		}
+	}
+	return batch, nil
+}
+
 // collect takes first and whatever else is queued, up to a batch, and redacts it.
 func (l *Log) collect(first item) []*opaygate.APIRequest {
-	batch := []*opaygate.APIRequest{l.redact(first)}
+	return l.collectMore([]*opaygate.APIRequest{l.redact(first)})
+}
+
+// collectMore adds to batch whatever is queued, up to a batch.
+func (l *Log) collectMore(batch []*opaygate.APIRequest) []*opaygate.APIRequest {
 	for len(batch) < l.cfg.Batch {
 		select {
 		case it := <-l.queue:

@@ -17,6 +17,7 @@ import (
 type store struct {
 	mu      sync.Mutex
 	rows    []*opaygate.APIRequest
+	batches []int // rows per AddRequests
 	pruned  [][]string
 	blocked chan struct{} // while open, AddRequests waits
 	entered chan struct{} // AddRequests sends on it when it starts, if set
@@ -35,6 +36,7 @@ func (s *store) AddRequests(ctx context.Context, rs []*opaygate.APIRequest) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rows = append(s.rows, rs...)
+	s.batches = append(s.batches, len(rs))
 	return nil
 }
 
@@ -84,6 +86,45 @@ func TestLogFlushesOnStop(t *testing.T) {
 	// Once at start for every merchant, then the ones written for.
 	if !slices.EqualFunc(s.pruned, [][]string{nil, {"", "A"}}, slices.Equal) {
 		t.Fatalf("pruned %q", s.pruned)
+	}
+}
+
+// TestLogLingers: requests that arrive within Linger of each other are written
+// together, a Flush does not wait out the linger, and a lone request is
+// written once its linger is over.
+func TestLogLingers(t *testing.T) {
+	s := &store{}
+	l := reqlog.New(s, reqlog.Config{Linger: time.Hour, PruneInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { l.Run(ctx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+	l.Record(request("A", true), nil, nil)
+	time.Sleep(20 * time.Millisecond) // Run has taken the first and waits for more
+	l.Record(request("A", true), nil, nil)
+	l.Record(request("A", true), nil, nil)
+	fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer fcancel()
+	if err := l.Flush(fctx); err != nil {
+		t.Fatalf("Flush during the linger: %v", err)
+	}
+	s.mu.Lock()
+	batches := slices.Clone(s.batches)
+	s.mu.Unlock()
+	if !slices.Equal(batches, []int{3}) {
+		t.Fatalf("rows per write %v, want [3]: one write for the three", batches)
+	}
+
+	s2 := &store{}
+	l2 := reqlog.New(s2, reqlog.Config{Linger: 10 * time.Millisecond, PruneInterval: time.Hour})
+	go l2.Run(ctx)
+	l2.Record(request("B", true), nil, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for s2.count() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s2.count() != 1 {
+		t.Fatal("a lone request was not written after its linger")
 	}
 }
 

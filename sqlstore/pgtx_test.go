@@ -221,3 +221,36 @@ func TestCancelledTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestNoFlushWait: the request log's transactions commit without waiting for
+// the WAL flush on PostgreSQL, that transaction alone: the setting must not
+// outlive it on the pooled connection (nor, behind PgBouncer, reach another
+// client's transaction).
+func TestNoFlushWait(t *testing.T) {
+	db := openTestPostgres(t)
+	ctx := context.Background()
+	db.write.SetMaxOpenConns(1) // the next transaction gets the same connection
+	var inside, after string
+	if err := db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
+		if err := tx.noFlushWait(ctx); err != nil {
+			return err
+		}
+		if err := tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "log", 1); err != nil {
+			return err
+		}
+		return tx.queryRow(ctx, `SHOW synchronous_commit`).Scan(&inside)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SHOW synchronous_commit`).Scan(&after)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inside != "off" || after != "on" {
+		t.Fatalf("synchronous_commit inside the log's transaction %q, in the next one %q; want off, on", inside, after)
+	}
+	if got := kvKeys(t, db); len(got) != 1 || got[0] != "log" {
+		t.Fatalf("rows %v, want the log's row committed", got)
+	}
+}

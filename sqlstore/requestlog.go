@@ -30,12 +30,17 @@ const requestColumns = `id, at, request_id, method, path, merchant_id, bucket, h
 // and the rest one by one, so that only two statements are ever prepared.
 const insertChunk = 32
 
-// AddRequests inserts rs in one write transaction (on PostgreSQL one round trip: pgtx.go).
+// AddRequests inserts rs in one write transaction (on PostgreSQL one round trip: pgtx.go),
+// which does not wait for the disk (noFlushWait): a crash may lose the last moments of the
+// log, never anything else.
 func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIRequest) error {
 	if len(rs) == 0 {
 		return nil
 	}
 	err := s.db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
+		if err := tx.noFlushWait(ctx); err != nil {
+			return err
+		}
 		for rest := rs; len(rest) > 0; {
 			n := 1
 			if len(rest) >= insertChunk {
@@ -212,6 +217,9 @@ func (s *RequestLogService) PruneRequests(ctx context.Context, keep int, merchan
 		for {
 			var n int64
 			err = s.db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
+				if err := tx.noFlushWait(ctx); err != nil {
+					return err
+				}
 				res, err := tx.exec(ctx, `DELETE FROM request_log WHERE id IN (
 					SELECT id FROM request_log WHERE bucket = ? AND id <= ? ORDER BY id LIMIT ?)`,
 					bucket, cut.Int64, pruneBatch)

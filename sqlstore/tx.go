@@ -94,6 +94,21 @@ func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
 	return err
 }
 
+// noFlushWait lets this transaction's commit return before its changes reach the disk, for
+// rows whose loss in a crash costs nothing but a few lines of a log (the request log). On
+// PostgreSQL it is synchronous_commit off for this transaction alone: the commit does not
+// wait for the WAL flush, every later commit that waits for one also makes this one durable,
+// and a crash loses at most the last few hundred milliseconds of such transactions, never
+// another transaction's rows. It goes with the next round trip and ends with the
+// transaction, so it is safe behind PgBouncer in transaction mode. On SQLite it does nothing:
+// the rows share the group committer's one sync.
+func (tx *Tx) noFlushWait(ctx context.Context) error {
+	if tx.pg == nil {
+		return nil
+	}
+	return tx.execLater(ctx, `SET LOCAL synchronous_commit TO OFF`)
+}
+
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) row {
 	if tx.pg != nil {
 		return &pgTxRow{ctx: ctx, tx: tx.pg, q: tx.db.rebind(q), args: args}
