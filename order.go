@@ -315,6 +315,13 @@ type OrderService interface {
 	// FindOrder returns the merchant's order, shown CLOSE if it has expired.
 	FindOrder(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
 
+	// FindOrderStatus is FindOrder for a status query, and reads only what
+	// one answers: ID, OrderNo, MerchantID, Reference, Country, Currency,
+	// Amount, VAT, PayMethod, Status, Step, FailureCode, FailureReason,
+	// Voided, VoidState, ExpireAt, CreatedAt and UpdatedAt. Every other
+	// field is zero.
+	FindOrderStatus(ctx context.Context, merchantID string, key OrderKey) (*Order, error)
+
 	// FindOrderByToken returns the order behind a hosted checkout token.
 	FindOrderByToken(ctx context.Context, token string) (*Order, error)
 

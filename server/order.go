@@ -104,7 +104,7 @@ func (s *Server) cashierStatus(ctx context.Context, m *opaygate.Merchant, body [
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.svc.Orders.FindOrder(ctx, m.ID, key)
+	o, err := s.svc.Orders.FindOrderStatus(ctx, m.ID, key)
 	if err != nil {
 		return nil, err
 	}

@@ -349,6 +349,34 @@ func (s *OrderService) FindOrder(ctx context.Context, merchantID string, key opa
 	return o, nil
 }
 
+// statusColumns are the columns FindOrderStatus reads, in scanOrderStatus's order.
+const statusColumns = `id, order_no, merchant_id, reference, country, currency, amount, vat, pay_method,
+	status, step, failure_code, failure_reason, voided, void_state, expire_at, created_at, updated_at`
+
+// FindOrderStatus is FindOrder for a status query: the fields opaygate.OrderService names,
+// 18 columns instead of 46 and no JSON to decode. A status read is the busiest query of
+// all, and on SQLite the driver's cost grows with every column a row carries.
+func (s *OrderService) FindOrderStatus(ctx context.Context, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
+	where, arg, err := orderWhere(key)
+	if err != nil {
+		return nil, err
+	}
+	var o opaygate.Order
+	var expire, created, updated int64
+	err = s.db.readRow(ctx, `SELECT `+statusColumns+` FROM orders WHERE `+where+` AND merchant_id = ?`,
+		arg, merchantID).Scan(&o.ID, &o.OrderNo, &o.MerchantID, &o.Reference, &o.Country,
+		&o.Currency, &o.Amount, &o.VAT, &o.PayMethod, &o.Status, &o.Step, &o.FailureCode,
+		&o.FailureReason, &o.Voided, &o.VoidState, &expire, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && key.Country != "" && key.Country != o.Country {
+		return nil, errOrderNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find order: %w", err)
+	}
+	o.ExpireAt, o.CreatedAt, o.UpdatedAt = fromMS(expire), fromMS(created), fromMS(updated)
+	o.ApplyExpiry(s.deps.Clock.Now())
+	return &o, nil
+}
+
 // FindOrderByToken returns the order behind a hosted checkout token.
 func (s *OrderService) FindOrderByToken(ctx context.Context, token string) (*opaygate.Order, error) {
 	if token == "" {

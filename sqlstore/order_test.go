@@ -37,10 +37,16 @@ func TestCreateOrder(t *testing.T) {
 		t.Run("ErrNotFoundOtherCountry", func(t *testing.T) {
 			_, err := e.svc.Orders.FindOrder(ctx, e.m.ID, opaygate.OrderKey{OrderNo: o.OrderNo, Country: "NG"})
 			wantCode(t, err, opaygate.ENOTFOUND)
+			_, err = e.svc.Orders.FindOrderStatus(ctx, e.m.ID, opaygate.OrderKey{OrderNo: o.OrderNo, Country: "NG"})
+			wantCode(t, err, opaygate.ENOTFOUND)
 		})
 		t.Run("ErrNotFoundOtherMerchant", func(t *testing.T) {
 			_, err := e.svc.Orders.FindOrder(ctx, e.other.ID, opaygate.OrderKey{OrderNo: o.OrderNo})
 			wantCode(t, err, opaygate.ENOTFOUND)
+			_, err = e.svc.Orders.FindOrderStatus(ctx, e.other.ID, opaygate.OrderKey{Reference: "ref-1"})
+			wantCode(t, err, opaygate.ENOTFOUND)
+			_, err = e.svc.Orders.FindOrderStatus(ctx, e.m.ID, opaygate.OrderKey{})
+			wantCode(t, err, opaygate.EINVALID)
 			_, err = e.svc.Orders.CloseOrder(ctx, e.other.ID, opaygate.OrderKey{Reference: "ref-1"})
 			wantCode(t, err, opaygate.ENOTFOUND)
 		})

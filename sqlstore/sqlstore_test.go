@@ -102,7 +102,24 @@ func (e *env) find(t testing.TB, key opaygate.OrderKey) *opaygate.Order {
 	if err != nil {
 		t.Fatalf("find order: %v", err)
 	}
+	// Every order a test finds is also read as a status query would, which must
+	// agree with the whole order on everything it reads (expiry included).
+	st, err := e.svc.Orders.FindOrderStatus(context.Background(), e.m.ID, key)
+	if err != nil {
+		t.Fatalf("find order status: %v", err)
+	}
+	if want := statusFields(o); !reflect.DeepEqual(st, want) {
+		t.Fatalf("FindOrderStatus\n got %+v\nwant %+v", st, want)
+	}
 	return o
+}
+
+// statusFields is what FindOrderStatus reads of o (opaygate.OrderService).
+func statusFields(o *opaygate.Order) *opaygate.Order {
+	return &opaygate.Order{ID: o.ID, OrderNo: o.OrderNo, MerchantID: o.MerchantID, Reference: o.Reference,
+		Country: o.Country, Currency: o.Currency, Amount: o.Amount, VAT: o.VAT, PayMethod: o.PayMethod,
+		Status: o.Status, Step: o.Step, FailureCode: o.FailureCode, FailureReason: o.FailureReason,
+		Voided: o.Voided, VoidState: o.VoidState, ExpireAt: o.ExpireAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
 func (e *env) callbacks(t testing.TB, orderID int64) []string {
