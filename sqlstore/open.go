@@ -41,6 +41,8 @@ type DB struct {
 
 	merchants merchantCache
 
+	ids pgIDs // sequence values drawn ahead (PostgreSQL)
+
 	pgRoundTrips atomic.Int64 // PostgresRoundTrips
 
 	// rerun, when set by a test, throws a batch away before its commit

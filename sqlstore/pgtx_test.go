@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/opaygate/opaygate"
@@ -253,4 +255,60 @@ func TestNoFlushWait(t *testing.T) {
 	if got := kvKeys(t, db); len(got) != 1 || got[0] != "log" {
 		t.Fatalf("rows %v, want the log's row committed", got)
 	}
+}
+
+// TestPgIDs: sequence values are drawn idBlock at a time, one round trip per
+// block, and every value handed out is unique however many transactions draw
+// at once, including ones that roll back.
+func TestPgIDs(t *testing.T) {
+	db := openTestPostgres(t)
+	ctx := context.Background()
+	if _, err := db.write.Exec(`CREATE SEQUENCE things_seq`); err != nil {
+		t.Fatal(err)
+	}
+	draw := func(rollback bool) (int64, error) {
+		var v int64
+		err := db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
+			var err error
+			if v, err = tx.nextSeq(ctx, "things"); err != nil {
+				return err
+			}
+			if rollback {
+				return errors.New("rolled back")
+			}
+			return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, fmt.Sprint("k", v), v)
+		})
+		return v, err
+	}
+	before := db.PostgresRoundTrips()
+	for range 2 * idBlock {
+		if _, err := draw(false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := db.PostgresRoundTrips() - before; n != 2*idBlock+2 {
+		t.Errorf("%d transactions that draw a value: %d round trips, want %d (one each, and one per block of %d)",
+			2*idBlock, n, 2*idBlock+2, idBlock)
+	}
+	var mu sync.Mutex
+	seen := map[int64]bool{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				v, err := draw(i%7 == w%7)
+				if err != nil && err.Error() != "rolled back" {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if seen[v] {
+					t.Errorf("value %d handed out twice", v)
+				}
+				seen[v] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -316,7 +316,7 @@ func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 	var err error
 	switch {
 	case tx.db.dialect == Postgres:
-		err = tx.queryRow(ctx, "SELECT nextval('"+name+"_seq')").Scan(&v)
+		v, err = tx.db.ids.next(ctx, tx, name)
 	case tx.seqs != nil:
 		v, err = tx.seqs.next(ctx, tx, name)
 	default:
