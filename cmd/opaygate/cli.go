@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 )
 
@@ -61,9 +62,20 @@ Run 'opaygate <command> -h' for a command's flags.
 
 // Run executes the command line args (without the program name) and returns
 // the process exit code. Errors are reported on Stderr as one line.
+// DefaultGOGC is the garbage collector's target when the GOGC environment variable is not
+// set. Go's default, 100, collects whenever the heap has doubled since the last collection;
+// a gateway's live heap is a few tens of megabytes while it allocates for every request, so
+// at 100 the collector took a tenth of the CPU of a status request. At 200 it runs half as
+// often for a few more megabytes of peak memory (docs/BENCHMARKS.md). GOGC=100 restores Go's
+// default; GOMEMLIMIT caps memory as usual.
+const DefaultGOGC = 200
+
 func (c *CLI) Run(ctx context.Context, args []string) int {
 	if c.Getenv == nil {
 		c.Getenv = func(string) string { return "" }
+	}
+	if c.Getenv("GOGC") == "" {
+		debug.SetGCPercent(DefaultGOGC)
 	}
 	if len(args) == 0 {
 		fmt.Fprint(c.Stderr, usage)

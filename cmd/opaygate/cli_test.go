@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -280,5 +283,27 @@ func TestCLI_GroupHelpListsFlags(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDefaultGOGC: without GOGC the collector runs at DefaultGOGC; a GOGC set
+// in the environment is left to the runtime, which read it at start.
+func TestDefaultGOGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	debug.SetGCPercent(100)
+	c := &CLI{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
+		if k == "GOGC" {
+			return "50"
+		}
+		return ""
+	}}
+	c.Run(context.Background(), []string{"version"})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, the CLI changed the collector's target to %d", got)
+	}
+	c.Getenv = func(string) string { return "" }
+	c.Run(context.Background(), []string{"version"})
+	if got := debug.SetGCPercent(100); got != DefaultGOGC {
+		t.Errorf("without GOGC the collector's target is %d, want %d", got, DefaultGOGC)
 	}
 }
