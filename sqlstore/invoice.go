@@ -131,7 +131,7 @@ func (s *InvoiceService) CreateInvoice(ctx context.Context, inv *opaygate.Invoic
 			return err
 		}
 		inv.ID, inv.InvoiceNo = id, strconv.FormatInt(id, 10)
-		inv.Status, inv.Token = opaygate.InvoiceUnpaid, randomHex(16)
+		inv.Status, inv.Token = opaygate.InvoiceUnpaid, orderToken(tx.now)
 		inv.CreatedAt, inv.UpdatedAt = tx.now, tx.now
 		_, err = tx.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -316,7 +316,7 @@ func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, return
 				MerchantID: inv.MerchantID, Reference: fmt.Sprintf("INV%s-%d", inv.InvoiceNo, inv.Attempts),
 				Country: inv.Country, Amount: inv.Amount + inv.ServiceFee,
 				Channel: opaygate.ChannelWeb, Status: opaygate.StatusInitial, ProductName: inv.Name,
-				ProductDescription: inv.Description, ReturnURL: returnURL, Token: randomHex(16),
+				ProductDescription: inv.Description, ReturnURL: returnURL, Token: orderToken(tx.now),
 				InvoiceID: inv.ID, InvoiceNo: inv.InvoiceNo, User: opaygate.UserInfo{Name: inv.Customer.Name,
 					Email: inv.Customer.Email, Mobile: inv.Customer.Mobile},
 				ExpireAt: expire,
