@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -54,19 +55,30 @@ func (e *callError) Error() string { return e.kind + ": " + e.msg }
 // call POSTs body signed with the merchant's private key to base+path and
 // returns the answer's data when its code is 00000.
 func (c *client) call(ctx context.Context, base, path string, body []byte) (json.RawMessage, error) {
-	return c.do(ctx, base+path, body, opay.AuthorizationHeader(body, c.merchant.PrivateKey))
+	var data json.RawMessage
+	err := c.do(ctx, base+path, body, opay.AuthorizationHeader(body, c.merchant.PrivateKey), &data)
+	return data, err
+}
+
+// callInto is call that decodes the answer's data into data, in the same pass as the
+// envelope: the driver shares the machine with the gateway, so it reads each answer once.
+func (c *client) callInto(ctx context.Context, base, path string, body []byte, data any) error {
+	return c.do(ctx, base+path, body, opay.AuthorizationHeader(body, c.merchant.PrivateKey), data)
 }
 
 // callPublic is call with the public key instead of a signature, as
 // cashier/create allows.
 func (c *client) callPublic(ctx context.Context, base, path string, body []byte) (json.RawMessage, error) {
-	return c.do(ctx, base+path, body, "Bearer "+c.merchant.PublicKey)
+	var data json.RawMessage
+	err := c.do(ctx, base+path, body, "Bearer "+c.merchant.PublicKey, &data)
+	return data, err
 }
 
-func (c *client) do(ctx context.Context, url string, body []byte, auth string) (json.RawMessage, error) {
+// do sends the request and decodes the data of a 00000 answer into data (a pointer).
+func (c *client) do(ctx context.Context, url string, body []byte, auth string, data any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("MerchantId", c.merchant.ID)
@@ -74,24 +86,31 @@ func (c *client) do(ctx context.Context, url string, body []byte, auth string) (
 	c.requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &callError{kind: "transport", msg: err.Error()}
+		return &callError{kind: "transport", msg: err.Error()}
 	}
 	raw, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return nil, &callError{kind: "transport", msg: err.Error()}
+		return &callError{kind: "transport", msg: err.Error()}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, &callError{kind: fmt.Sprintf("http %d", resp.StatusCode), msg: string(truncate(raw))}
+		return &callError{kind: fmt.Sprintf("http %d", resp.StatusCode), msg: string(truncate(raw))}
 	}
-	var env opay.Response
+	env := struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Data    any    `json:"data"`
+	}{Data: data}
 	if err := json.Unmarshal(raw, &env); err != nil {
-		return nil, &callError{kind: "bad answer", msg: err.Error()}
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || env.Code == opay.CodeSuccess {
+			return &callError{kind: "bad answer", msg: err.Error()}
+		}
 	}
 	if env.Code != opay.CodeSuccess {
-		return nil, &callError{kind: "code " + env.Code, msg: url + ": " + env.Message}
+		return &callError{kind: "code " + env.Code, msg: url + ": " + env.Message}
 	}
-	return env.Data, nil
+	return nil
 }
 
 func truncate(b []byte) []byte {

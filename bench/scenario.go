@@ -147,13 +147,9 @@ func (e *env) createValU(ctx context.Context, w *worker, kind string) (string, e
 	if err != nil {
 		return "", err
 	}
-	data, err := e.c.call(ctx, e.gateway, pathPaymentCreate, body)
-	if err != nil {
-		return "", err
-	}
 	var d outcome
-	if err := json.Unmarshal(data, &d); err != nil {
-		return "", &callError{kind: "bad answer", msg: err.Error()}
+	if err := e.c.callInto(ctx, e.gateway, pathPaymentCreate, body, &d); err != nil {
+		return "", err
 	}
 	if d.Status != opay.StatusPending {
 		return "", &callError{kind: "status " + d.Status, msg: "payment/create: " + d.FailureReason}
@@ -183,13 +179,9 @@ func (e *env) valuFlow(ctx context.Context, w *worker) error {
 		return err
 	}
 	otp, _ := json.Marshal(opay.InputOTPRequest{Country: "EG", OTP: "123456", OrderNo: orderNo})
-	data, err := e.c.call(ctx, e.gateway, pathOTP, otp)
-	if err != nil {
-		return err
-	}
 	var d outcome
-	if err := json.Unmarshal(data, &d); err != nil {
-		return &callError{kind: "bad answer", msg: err.Error()}
+	if err := e.c.callInto(ctx, e.gateway, pathOTP, otp, &d); err != nil {
+		return err
 	}
 	if d.Status != opay.StatusSuccess {
 		return &callError{kind: "status " + d.Status, msg: "input-otp: " + d.FailureReason}
