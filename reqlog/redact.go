@@ -58,16 +58,19 @@ func memberKind(name []byte) kind {
 			b[n], n = c, n+1
 		}
 	}
-	switch {
-	case secretMembers[string(b[:n])]:
-		return secretMember
-	case cardMembers[string(b[:n])]:
-		return cardMember
-	case ownNumbers[string(b[:n])]:
-		return ownMember
-	}
-	return anyMember
+	return memberKinds[string(b[:n])] // anyMember when absent
 }
+
+// memberKinds is the three tables above in one, so that a member costs one lookup.
+var memberKinds = func() map[string]kind {
+	m := map[string]kind{}
+	for table, k := range map[*map[string]bool]kind{&secretMembers: secretMember, &cardMembers: cardMember, &ownNumbers: ownMember} {
+		for name := range *table {
+			m[name] = k
+		}
+	}
+	return m
+}()
 
 // plain reports whether raw, the bytes of a JSON string without its quotes or of a number,
 // is kept as it is: printable ASCII without escapes, no run of 12 digits or more, no private
