@@ -253,6 +253,12 @@ type OrderKey struct {
 	Country   string
 }
 
+// Matches reports whether o, found by k, is merchantID's and in k's country when k names one:
+// an order of another merchant or country is not found.
+func (k OrderKey) Matches(merchantID string, o *Order) bool {
+	return o.MerchantID == merchantID && (k.Country == "" || k.Country == o.Country)
+}
+
 // OrderFilter selects orders for listings (dashboard, CLI).
 type OrderFilter struct {
 	MerchantID string

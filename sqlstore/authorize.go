@@ -39,14 +39,11 @@ const authorizeTimeout = 15 * time.Second
 // beginAuthorization marks o, locked in tx, in flight. Its status stays as it
 // is until the acquirer's answer is recorded, so its timeline shows one move.
 func (s *OrderService) beginAuthorization(ctx context.Context, tx *Tx, o *opaygate.Order) error {
-	res, err := tx.exec(ctx, `UPDATE orders SET step = ?, authorizing_at = ?, updated_at = ?
-		WHERE id = ? AND status = ? AND step = ?`,
+	err := tx.execOne(ctx, "begin authorization "+o.OrderNo, `UPDATE orders SET step = ?, authorizing_at = ?,
+		updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
 		opaygate.StepAuthorizing, ms(tx.now), ms(tx.now), o.ID, o.Status, o.Step)
 	if err != nil {
-		return fmt.Errorf("begin authorization: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("begin authorization %s: order changed concurrently", o.OrderNo)
+		return err
 	}
 	o.Step, o.UpdatedAt = opaygate.StepAuthorizing, tx.now
 	return nil

@@ -49,6 +49,16 @@ func TestCreateOrder(t *testing.T) {
 			wantCode(t, err, opaygate.EINVALID)
 			_, err = e.svc.Orders.CloseOrder(ctx, e.other.ID, opaygate.OrderKey{Reference: "ref-1"})
 			wantCode(t, err, opaygate.ENOTFOUND)
+			// By orderNo or id the merchant is checked after the read, not in the query.
+			_, err = e.svc.Orders.CloseOrder(ctx, e.other.ID, opaygate.OrderKey{OrderNo: o.OrderNo})
+			wantCode(t, err, opaygate.ENOTFOUND)
+			_, err = e.svc.Orders.CloseOrder(ctx, e.other.ID, opaygate.OrderKey{ID: o.ID})
+			wantCode(t, err, opaygate.ENOTFOUND)
+			_, err = e.svc.Orders.FindOrderStatus(ctx, e.other.ID, opaygate.OrderKey{OrderNo: o.OrderNo})
+			wantCode(t, err, opaygate.ENOTFOUND)
+			if got := e.find(t, opaygate.OrderKey{Reference: "ref-1"}); got.Status != opaygate.StatusInitial {
+				t.Fatalf("another merchant's close moved the order to %s", got.Status)
+			}
 		})
 		t.Run("ErrDuplicateReference", func(t *testing.T) {
 			err := e.svc.Orders.CreateOrder(ctx, &opaygate.Order{MerchantID: e.m.ID, Reference: "ref-1", Country: "EG", Amount: 5})

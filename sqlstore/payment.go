@@ -247,13 +247,11 @@ func (s *OrderService) apply(ctx context.Context, tx *Tx, o *opaygate.Order, mov
 // advance moves a PENDING order from one step to the next, conditionally on the step it
 // was read at, and records it on the timeline.
 func (s *OrderService) advance(ctx context.Context, tx *Tx, o *opaygate.Order, move opaygate.Move, code string) error {
-	res, err := tx.exec(ctx, `UPDATE orders SET step = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
+	err := tx.execOne(ctx, "advance order "+o.OrderNo+" to "+string(move.Step),
+		`UPDATE orders SET step = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
 		move.Step, ms(tx.now), o.ID, opaygate.StatusPending, o.Step)
 	if err != nil {
-		return fmt.Errorf("advance order %s to %s: %w", o.OrderNo, move.Step, err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("advance order %s to %s: order changed concurrently", o.OrderNo, move.Step)
+		return err
 	}
 	o.Step, o.UpdatedAt = move.Step, tx.now
 	if move.SendOTP {

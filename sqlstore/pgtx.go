@@ -49,6 +49,8 @@ type pgTx struct {
 type pgStmt struct {
 	q    string
 	args []any
+	what string // what the statement does, for its error; "" names it by its text
+	one  bool   // execOne: PostgreSQL fails it unless it changed one row
 }
 
 // take builds the pipeline that sends q after what is pending: BEGIN if not
@@ -78,12 +80,24 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 	}
 	for _, s := range queued {
 		if _, err := br.Exec(); err != nil {
-			t.err = fmt.Errorf("%s: %w", statementName(s.q), err)
+			var pe *pgconn.PgError
+			if s.one && errors.As(err, &pe) && pe.Code == pgDivisionByZero {
+				err = errNotOneRow
+			}
+			what := s.what
+			if what == "" {
+				what = statementName(s.q)
+			}
+			t.err = fmt.Errorf("%s: %w", what, err)
 			return t.err
 		}
 	}
 	return nil
 }
+
+// pgDivisionByZero is how an execOne statement that changed no row fails (its SELECT divides
+// by whether it changed one).
+const pgDivisionByZero = "22012"
 
 // statementName is the start of a statement, to say which queued one failed
 // (the statement's text, never its arguments).
@@ -131,6 +145,17 @@ func (t *pgTx) execLater(q string, args []any) error {
 		return t.err
 	}
 	t.queued = append(t.queued, pgStmt{q: q, args: append([]any(nil), args...)})
+	return nil
+}
+
+// execOne queues update, which must change one row, to go with the next round trip, wrapped
+// so that PostgreSQL fails it (and with it the transaction) when it changes none.
+func (t *pgTx) execOne(what, update string, args []any) error {
+	if t.err != nil {
+		return t.err
+	}
+	q := `WITH changed AS (` + update + ` RETURNING 1) SELECT 1 / (COUNT(*) = 1)::int FROM changed`
+	t.queued = append(t.queued, pgStmt{q: q, args: append([]any(nil), args...), what: what, one: true})
 	return nil
 }
 

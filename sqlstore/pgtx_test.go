@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -311,4 +312,41 @@ func TestPgIDs(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestExecOne: an update that must change one row changes it, and one that
+// changes none fails its transaction, on PostgreSQL at the next round trip or
+// at COMMIT, never committing what the transaction wrote besides.
+func TestExecOne(t *testing.T) {
+	eachKV(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		clock := opaygate.SystemClock{}
+		if err := db.update(ctx, clock, func(tx *Tx) error {
+			if err := tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "a", 1); err != nil {
+				return err
+			}
+			return tx.execOne(ctx, "bump a", `UPDATE kv SET v = v + 1 WHERE k = ? AND v = ?`, "a", 1)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		err := db.update(ctx, clock, func(tx *Tx) error {
+			if err := tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "b", 1); err != nil {
+				return err
+			}
+			if err := tx.execOne(ctx, "bump a from 1", `UPDATE kv SET v = v + 1 WHERE k = ? AND v = ?`, "a", 1); err != nil {
+				return err // SQLite: at once
+			}
+			return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, "c", 1)
+		})
+		if !errors.Is(err, errNotOneRow) || !strings.Contains(err.Error(), "bump a from 1") {
+			t.Fatalf("update that changed no row: %v, want errNotOneRow named by what it did", err)
+		}
+		if got := kvKeys(t, db); len(got) != 1 || got[0] != "a" {
+			t.Fatalf("rows %v, want only a: the failed transaction wrote nothing", got)
+		}
+		var v int
+		if err := db.readRow(ctx, `SELECT v FROM kv WHERE k = ?`, "a").Scan(&v); err != nil || v != 2 {
+			t.Fatalf("a = %d %v, want 2", v, err)
+		}
+	})
 }

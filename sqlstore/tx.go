@@ -94,6 +94,30 @@ func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
 	return err
 }
 
+// errNotOneRow is the failure of an execOne update that did not change its one row.
+var errNotOneRow = errors.New("the row was not as read under its lock: changed concurrently")
+
+// execOne runs an UPDATE of one row this transaction holds locked, conditional on the state
+// read under that lock (a state move): it must change exactly that row. Under the lock it
+// always does; if it ever did not, the transaction fails and rolls back rather than commit a
+// move nobody checked. On SQLite the rows affected are checked at once; on PostgreSQL the
+// update goes with the next round trip, as execLater's statements do, wrapped so that
+// PostgreSQL itself fails it unless it changed one row, and its failure fails the commit.
+// what says what the update does, for its error.
+func (tx *Tx) execOne(ctx context.Context, what, update string, args ...any) error {
+	if tx.pg != nil {
+		return tx.pg.execOne(what, tx.db.rebind(update), args)
+	}
+	res, err := tx.exec(ctx, update, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("%s: %w", what, errNotOneRow)
+	}
+	return nil
+}
+
 // noFlushWait lets this transaction's commit return before its changes reach the disk, for
 // rows whose loss in a crash costs nothing but a few lines of a log (the request log). On
 // PostgreSQL it is synchronous_commit off for this transaction alone: the commit does not
