@@ -87,6 +87,11 @@ func TestPayInvoice(t *testing.T) {
 		}
 		_, err = e.svc.Invoices.CancelInvoice(ctx, e.m.ID, inv.InvoiceNo)
 		wantCode(t, err, opaygate.EINVOICESTATE)
+		// Another merchant's invoiceNo is no invoice of its (checked after the read).
+		_, err = e.svc.Invoices.FindInvoice(ctx, e.other.ID, inv.InvoiceNo)
+		wantCode(t, err, opaygate.ENOTFOUND)
+		_, err = e.svc.Invoices.CancelInvoice(ctx, e.other.ID, inv.InvoiceNo)
+		wantCode(t, err, opaygate.ENOTFOUND)
 
 		t.Run("CancelledWhilePaying", func(t *testing.T) {
 			inv := newInvoice()

@@ -148,7 +148,12 @@ func (s *InvoiceService) CreateInvoice(ctx context.Context, inv *opaygate.Invoic
 
 // FindInvoice returns the merchant's invoice, shown Expired past its due date.
 func (s *InvoiceService) FindInvoice(ctx context.Context, merchantID, invoiceNo string) (*opaygate.Invoice, error) {
-	return s.findInvoice(ctx, "invoice_no = ? AND merchant_id = ?", invoiceNo, merchantID)
+	// The merchant is checked after the read, not in the query (see orderWhere).
+	inv, err := s.findInvoice(ctx, "invoice_no = ?", invoiceNo)
+	if err == nil && inv.MerchantID != merchantID {
+		return nil, errInvoiceNotFound()
+	}
+	return inv, err
 }
 
 // FindInvoiceByToken returns the invoice behind an invoice link.
@@ -214,8 +219,11 @@ func (s *InvoiceService) CancelInvoice(ctx context.Context, merchantID, invoiceN
 	var inv *opaygate.Invoice
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
-		if inv, err = s.lockInvoice(ctx, tx, "invoice_no = ? AND merchant_id = ?", invoiceNo, merchantID); err != nil {
+		if inv, err = s.lockInvoice(ctx, tx, "invoice_no = ?", invoiceNo); err != nil {
 			return err
+		}
+		if inv.MerchantID != merchantID {
+			return errInvoiceNotFound()
 		}
 		now := tx.now
 		inv.ApplyExpiry(now)

@@ -109,16 +109,16 @@ func (s *PayoutService) CreatePayout(ctx context.Context, p *opaygate.Payout) er
 
 // FindPayout returns a merchant's payout by orderNo, else by reference.
 func (s *PayoutService) FindPayout(ctx context.Context, merchantID string, key opaygate.PayoutKey) (*opaygate.Payout, error) {
-	where, arg := "order_no = ?", key.OrderNo
+	// By orderNo the merchant is checked after the read, not in the query (see orderWhere).
+	where, args := "order_no = ?", []any{key.OrderNo}
 	if key.OrderNo == "" {
-		where, arg = "reference = ?", key.Reference
+		where, args = "merchant_id = ? AND reference = ?", []any{merchantID, key.Reference}
 	}
-	if arg == "" {
+	if key.OrderNo == "" && key.Reference == "" {
 		return nil, errPayoutNotFound()
 	}
-	p, err := scanPayout(s.db.readRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE merchant_id = ? AND `+where,
-		merchantID, arg))
-	if errors.Is(err, sql.ErrNoRows) {
+	p, err := scanPayout(s.db.readRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && p.MerchantID != merchantID {
 		return nil, errPayoutNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find payout: %w", err)

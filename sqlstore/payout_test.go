@@ -75,6 +75,8 @@ func TestPayouts(t *testing.T) {
 		if err != nil || got.Status != opaygate.PayoutSuccess || got.ErrorCode != "" {
 			t.Fatalf("good payout %+v %v", got, err)
 		}
+		_, err = e.svc.Payouts.FindPayout(ctx, e.other.ID, opaygate.PayoutKey{OrderNo: ok.OrderNo})
+		wantCode(t, err, opaygate.ENOTFOUND)
 		got, err = e.svc.Payouts.FindPayout(ctx, e.m.ID, opaygate.PayoutKey{Reference: "po-2"})
 		if err != nil || got.Status != opaygate.PayoutFail || got.ErrorCode != "01005" || got.ErrorMsg != "Incorrect Account Number" {
 			t.Fatalf("bad payout %+v %v", got, err)

@@ -153,16 +153,17 @@ func (s *RefundService) insertRefund(ctx context.Context, tx *Tx, r *opaygate.Re
 // FindRefund returns the merchant's refund, shown SUCCESS once its sandbox
 // delay has passed even if the completer has not run yet.
 func (s *RefundService) FindRefund(ctx context.Context, merchantID string, key opaygate.RefundKey) (*opaygate.Refund, error) {
-	where, arg := "reference = ?", key.Reference
+	// By refundNo the merchant is checked after the read, not in the query (see orderWhere).
+	where, args := "merchant_id = ? AND reference = ?", []any{merchantID, key.Reference}
 	switch {
 	case key.RefundNo != "":
-		where, arg = "refund_no = ?", key.RefundNo
+		where, args = "refund_no = ?", []any{key.RefundNo}
 	case key.Reference == "":
 		return nil, opaygate.Invalid("reference is required")
 	}
 	r, err := scanRefund(s.db.read.QueryRowContext(ctx, s.db.rebind(`SELECT `+refundColumns+
-		` FROM refunds WHERE `+where+` AND merchant_id = ?`), arg, merchantID))
-	if errors.Is(err, sql.ErrNoRows) {
+		` FROM refunds WHERE `+where), args...))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && r.MerchantID != merchantID {
 		return nil, errRefundNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find refund: %w", err)

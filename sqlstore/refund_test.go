@@ -124,6 +124,12 @@ func TestRefunds(t *testing.T) {
 				opaygate.OrderKey{OrderNo: o.OrderNo, Country: "NG"}), opaygate.ENOTFOUND)
 			_, err := svc.Refunds.FindRefund(ctx, e.other.ID, opaygate.RefundKey{Reference: "rf-1"})
 			wantCode(t, err, opaygate.ENOTFOUND)
+			mine, err := svc.Refunds.FindRefund(ctx, e.m.ID, opaygate.RefundKey{Reference: "rf-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = svc.Refunds.FindRefund(ctx, e.other.ID, opaygate.RefundKey{RefundNo: mine.RefundNo})
+			wantCode(t, err, opaygate.ENOTFOUND)
 			_, err = svc.Refunds.FindRefund(ctx, e.m.ID, opaygate.RefundKey{Reference: "rf-1", Country: "NG"})
 			wantCode(t, err, opaygate.ENOTFOUND)
 		})

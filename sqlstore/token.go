@@ -75,9 +75,10 @@ func errTokenNotFound() error { return opaygate.Errorf(opaygate.ENOTFOUND, "toke
 
 // FindToken returns a token that may be used; see opaygate.TokenService.
 func (s *TokenService) FindToken(ctx context.Context, merchantID, token string) (*opaygate.CardToken, error) {
+	// The merchant is checked after the read, not in the query (see orderWhere).
 	t, err := scanToken(s.db.readRow(ctx, `SELECT `+tokenColumns+` FROM card_tokens
-		WHERE token = ? AND merchant_id = ? AND deleted_at IS NULL`, token, merchantID))
-	if errors.Is(err, sql.ErrNoRows) {
+		WHERE token = ? AND deleted_at IS NULL`, token))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && t.MerchantID != merchantID {
 		return nil, errTokenNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find token: %w", err)
