@@ -31,3 +31,19 @@ func Exec(db *DB, q string, args ...any) error {
 	_, err := db.write.ExecContext(context.Background(), db.rebind(q), args...)
 	return err
 }
+
+// HoldLock runs q (a SELECT … FOR UPDATE) in a transaction of its own and keeps the
+// transaction open, with its row locks, until release (PostgreSQL).
+func HoldLock(db *DB, q string, args ...any) (release func(), err error) {
+	tx, err := db.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(db.rebind(q), args...)
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	rows.Close()
+	return func() { tx.Rollback() }, nil
+}

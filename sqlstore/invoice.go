@@ -219,7 +219,8 @@ func (s *InvoiceService) CancelInvoice(ctx context.Context, merchantID, invoiceN
 	var inv *opaygate.Invoice
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
-		if inv, err = s.lockInvoice(ctx, tx, "invoice_no = ?", invoiceNo); err != nil {
+		// Never another merchant's row locked, through invoice_no's index (see lockOrder).
+		if inv, err = s.lockInvoice(ctx, tx, "invoice_no = ? AND merchant_id || '' = ?", invoiceNo, merchantID); err != nil {
 			return err
 		}
 		if inv.MerchantID != merchantID {
@@ -303,7 +304,7 @@ func (s *InvoiceService) PayInvoice(ctx context.Context, invoiceID int64, return
 		}
 		open, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders
 			WHERE invoice_id = ? AND status IN ('INITIAL', 'PENDING') AND (expire_at > ? OR step = ?)
-			ORDER BY id DESC LIMIT 1`, inv.ID, ms(now), opaygate.StepAuthorizing))
+			ORDER BY created_at DESC, id DESC LIMIT 1`, inv.ID, ms(now), opaygate.StepAuthorizing))
 		if err == nil {
 			o = open
 			return nil

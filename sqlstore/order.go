@@ -315,7 +315,11 @@ func (s *OrderService) lockOrder(ctx context.Context, tx *Tx, merchantID string,
 	if err != nil {
 		return nil, err
 	}
-	o, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where+s.db.forUpdate(), args...))
+	// The merchant is in the query too, so that another merchant's row is never locked (a
+	// guessed orderNo must not hold up its owner), but in a form no index matches, so that the
+	// plan still goes through the key's unique index (orderWhere).
+	o, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where+
+		` AND merchant_id || '' = ?`+s.db.forUpdate(), append(args, merchantID)...))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !key.Matches(merchantID, o) {
 		return nil, errOrderNotFound()
 	} else if err != nil {
@@ -326,8 +330,8 @@ func (s *OrderService) lockOrder(ctx context.Context, tx *Tx, merchantID string,
 
 // orderWhere is the condition that finds the order key names, of merchantID when the key is a
 // reference (references are unique per merchant). The merchant of an id or an orderNo is
-// checked after the read (opaygate.OrderKey.Matches), not in the query: with merchant_id in
-// it, a plan PostgreSQL cached while the table was small read each lookup through the
+// checked after the read (opaygate.OrderKey.Matches), or by a lock in a form no index matches
+// (lockOrder), not as merchant_id = ?: with that in the query, a plan PostgreSQL cached while the table was small read each lookup through the
 // (merchant_id, created_at) index, every order of the merchant, instead of the unique
 // order_no, and each OTP or plan step grew with the merchant's orders (1 532 buffers per
 // lookup at 3 000 orders; docs/BENCHMARKS.md).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/sqlstore"
 )
 
 func TestCreateOrder(t *testing.T) {
@@ -58,6 +59,18 @@ func TestCreateOrder(t *testing.T) {
 			wantCode(t, err, opaygate.ENOTFOUND)
 			if got := e.find(t, opaygate.OrderKey{Reference: "ref-1"}); got.Status != opaygate.StatusInitial {
 				t.Fatalf("another merchant's close moved the order to %s", got.Status)
+			}
+			if e.db.Dialect() == sqlstore.Postgres {
+				// Another merchant's guess never waits for (nor takes) the owner's row lock.
+				release, err := sqlstore.HoldLock(e.db, `SELECT id FROM orders WHERE id = ? FOR UPDATE`, o.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer release()
+				short, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				_, err = e.svc.Orders.CloseOrder(short, e.other.ID, opaygate.OrderKey{OrderNo: o.OrderNo})
+				wantCode(t, err, opaygate.ENOTFOUND)
 			}
 		})
 		t.Run("ErrDuplicateReference", func(t *testing.T) {

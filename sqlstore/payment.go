@@ -120,13 +120,17 @@ func (s *OrderService) setLookup(ctx context.Context, tx *Tx, o *opaygate.Order)
 	return nil
 }
 
-// FindOrderByIdentifier returns the newest order that carried a method identifier; see
-// opaygate.OrderService. The newest, because a final order's code may be drawn again.
+// FindOrderByIdentifier returns the order that carries a method identifier: the open one if
+// any (orders_open_lookup keeps it unique), else the newest; see opaygate.OrderService. A
+// final order's code may be drawn again. Newest is by creation time: ids are not in creation
+// order across PostgreSQL nodes (pgIDs).
 func (s *OrderService) FindOrderByIdentifier(ctx context.Context, kind, value string) (*opaygate.Order, error) {
 	if kind == "" || value == "" {
 		return nil, errOrderNotFound()
 	}
-	return s.findOrder(ctx, "id = (SELECT MAX(id) FROM orders WHERE lookup_key = ?)", opaygate.LookupKey(kind, value))
+	return s.findOrder(ctx, `id = (SELECT id FROM orders WHERE lookup_key = ?
+		ORDER BY CASE WHEN status IN ('INITIAL', 'PENDING') THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 1)`,
+		opaygate.LookupKey(kind, value))
 }
 
 // StartPayment starts paying an INITIAL hosted-checkout order with a method the customer

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -338,8 +339,9 @@ const idBlock = 32
 // pgIDs hands out the values of PostgreSQL sequences (orders_seq, refunds_seq, …) that this
 // node drew ahead, idBlock per round trip, so that a create does not spend a round trip of its
 // own on nextval. Every value is still PostgreSQL's, unique across nodes; what changes is that
-// numbers are no longer handed out in the order they were drawn across nodes, and that a node
-// that stops loses the values it held, as a rolled-back nextval always has: numbers have gaps.
+// ids are no longer in creation order across nodes (so nothing may take the greatest id for
+// the newest row: order by created_at), and that a node that stops loses the values it held,
+// as a rolled-back nextval always has: numbers have gaps.
 type pgIDs struct {
 	mu   sync.Mutex
 	free map[string][]int64 // by sequence, ascending
@@ -378,6 +380,7 @@ func (p *pgIDs) next(ctx context.Context, tx *Tx, name string) (int64, error) {
 		p.free = map[string][]int64{}
 	}
 	p.free[name] = append(p.free[name], vs[1:]...)
+	slices.Sort(p.free[name]) // two refills at once may append out of order
 	p.mu.Unlock()
 	return vs[0], nil
 }

@@ -86,7 +86,7 @@ func (s *ProductService) UpdateProduct(ctx context.Context, p *opaygate.Product)
 // ListProducts returns a merchant's catalog, oldest first.
 func (s *ProductService) ListProducts(ctx context.Context, merchantID string) ([]*opaygate.Product, error) {
 	rows, err := s.db.read.QueryContext(ctx, s.db.rebind(`SELECT `+productColumns+`
-		FROM products WHERE merchant_id = ? ORDER BY id`), merchantID)
+		FROM products WHERE merchant_id = ? ORDER BY created_at, id`), merchantID)
 	if err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}

@@ -182,7 +182,7 @@ func (s *RefundService) ListRefunds(ctx context.Context, merchantID string, orig
 		return nil, err
 	}
 	rows, err := s.db.read.QueryContext(ctx, s.db.rebind(`SELECT `+refundColumns+
-		` FROM refunds WHERE order_id = ? ORDER BY id`), o.ID)
+		` FROM refunds WHERE order_id = ? ORDER BY created_at, id`), o.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list refunds: %w", err)
 	}
