@@ -12,36 +12,40 @@ import (
 // Redacted is what replaces a secret's value.
 const Redacted = "[redacted]"
 
-// secretMembers are the members whose values are never kept, whatever they hold, compared
-// case-insensitively without '_' and '-': the card's security code, PINs, OTPs, the BVN,
-// passwords, keys and signatures. A member that holds an object or an array loses all of it.
-var secretMembers = map[string]bool{
-	"cvv": true, "cvv2": true, "cvc": true, "cvc2": true, "pin": true, "pinblock": true, "otp": true,
-	"bvn": true, "password": true, "privatekey": true, "secretkey": true, "secret": true,
-	"authorization": true, "signature": true, "sign": true,
-}
-
-// cardMembers hold a card number: masked to BIN and last four even when the number fails Luhn
-// (a mistyped card is still most of a card).
-var cardMembers = map[string]bool{"cardnumber": true, "cardno": true, "pan": true}
-
-// ownNumbers are the numbers the gateway issues, and the merchant's id. Such a value in the
-// gateway's own shape (15 digits for a merchant id, 18 for an orderNo) is not scanned: an
-// orderNo passes Luhn one time in ten, and masking it would hide what a developer came to see.
-// Any other value there is scanned like the rest.
-var ownNumbers = map[string]bool{"orderno": true, "originalorderno": true, "merchantid": true, "invoiceno": true}
-
 // kind is what a member's name says its value is.
 type kind uint8
 
 const (
 	anyMember kind = iota
+	// secretMember: a value never kept, whatever it holds (a member that holds an object or
+	// an array loses all of it): the card's security code, PINs, OTPs, the BVN, passwords,
+	// keys and signatures.
 	secretMember
+	// cardMember: a card number, masked to BIN and last four even when it fails Luhn (a
+	// mistyped card is still most of a card).
 	cardMember
+	// ownMember: a number the gateway issues, or the merchant's id. Such a value in the
+	// gateway's own shape (15 digits for a merchant id, 18 for an orderNo) is not scanned: an
+	// orderNo passes Luhn one time in ten, and masking it would hide what a developer came to
+	// see. Any other value there is scanned like the rest.
 	ownMember
 )
 
-// memberKind looks name up in the tables above, in lower case without '_' and '-'. It
+// memberKinds are the members that are not anyMember, by name in lower case without '_' and
+// '-'. One table, so that a member costs one lookup.
+var memberKinds = map[string]kind{
+	"cvv": secretMember, "cvv2": secretMember, "cvc": secretMember, "cvc2": secretMember,
+	"pin": secretMember, "pinblock": secretMember, "otp": secretMember, "bvn": secretMember,
+	"password": secretMember, "privatekey": secretMember, "secretkey": secretMember,
+	"secret": secretMember, "authorization": secretMember, "signature": secretMember,
+	"sign": secretMember,
+
+	"cardnumber": cardMember, "cardno": cardMember, "pan": cardMember,
+
+	"orderno": ownMember, "originalorderno": ownMember, "merchantid": ownMember, "invoiceno": ownMember,
+}
+
+// memberKind looks name up in memberKinds, in lower case without '_' and '-'. It
 // allocates nothing: it runs for every member of every body.
 func memberKind(name []byte) kind {
 	if len(name) > 24 { // longer than any name of the tables, with a few '_' in it
@@ -60,17 +64,6 @@ func memberKind(name []byte) kind {
 	}
 	return memberKinds[string(b[:n])] // anyMember when absent
 }
-
-// memberKinds is the three tables above in one, so that a member costs one lookup.
-var memberKinds = func() map[string]kind {
-	m := map[string]kind{}
-	for table, k := range map[*map[string]bool]kind{&secretMembers: secretMember, &cardMembers: cardMember, &ownNumbers: ownMember} {
-		for name := range *table {
-			m[name] = k
-		}
-	}
-	return m
-}()
 
 // plain reports whether raw, the bytes of a JSON string without its quotes or of a number,
 // is kept as it is: printable ASCII without escapes, no run of 12 digits or more, no private
@@ -100,7 +93,7 @@ var keyPrefixBytes = []byte(keyPrefix)
 
 // Body returns what the request log keeps of a request or response body, at most limit
 // bytes (truncated reports a cut). A JSON body is kept member for member, in its order,
-// re-encoded compactly, with the values of secretMembers replaced by Redacted, card numbers
+// re-encoded compactly, with the values of secret members replaced by Redacted, card numbers
 // masked to BIN and last four, and every other string or number scanned by Text. A body that
 // is not JSON is kept with every digit replaced by '•' and private keys removed: enough to see
 // why it did not parse, nothing of a number.
