@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/opaygate/opaygate"
+	"github.com/opaygate/opaygate/internal/jsonscan"
 )
 
 // Redacted is what replaces a secret's value.
@@ -165,7 +166,7 @@ func redactJSON(body []byte) (string, bool) {
 			b.WriteByte(c)
 			i++
 		case '"':
-			end := stringEnd(body, i)
+			end := jsonscan.StringEnd(body, i)
 			tok := body[i:end]
 			raw := tok[1 : len(tok)-1]
 			// decoded is the string's value, made only when it is needed.
@@ -212,19 +213,6 @@ func redactJSON(body []byte) (string, bool) {
 	return b.String(), true
 }
 
-// stringEnd returns the index just past the string that starts at body[i] ('"').
-func stringEnd(body []byte, i int) int {
-	for j := i + 1; j < len(body); j++ {
-		switch body[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return len(body)
-}
-
 // skipContainer returns the index just past the object or array that starts at body[i].
 func skipContainer(body []byte, i int) int {
 	depth := 0
@@ -237,7 +225,7 @@ func skipContainer(body []byte, i int) int {
 				return i + 1
 			}
 		case '"':
-			i = stringEnd(body, i)
+			i = jsonscan.StringEnd(body, i)
 			continue
 		}
 		i++

@@ -7,7 +7,7 @@
 // database: when the queue is full the request is dropped and counted, and the answer goes out
 // as fast as without a log. The log is never written inside a request's transaction.
 //
-// It imports the root package and nothing else of ours.
+// It imports the root package and internal/jsonscan, nothing else of ours.
 package reqlog
 
 import (

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/opaygate/opaygate/internal/jsonscan"
 	"github.com/opaygate/opaygate/opay"
 )
 
@@ -140,7 +141,7 @@ func scanValid(body []byte) error {
 				return nil // json.Valid: nothing but whitespace follows
 			}
 		case '"':
-			end := stringEnd(body, i)
+			end := jsonscan.StringEnd(body, i)
 			switch {
 			case top.object && top.wantKey:
 				key := body[i+1 : end-1]
@@ -353,17 +354,4 @@ func trailingComma(body []byte, offset int64) (int, byte, bool) {
 // trimJSONSpace trims the four whitespace bytes JSON allows.
 func trimJSONSpace(b []byte) []byte {
 	return bytes.Trim(b, " \t\r\n")
-}
-
-// stringEnd returns the index just past the JSON string that starts at body[i] ('"').
-func stringEnd(body []byte, i int) int {
-	for j := i + 1; j < len(body); j++ {
-		switch body[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return len(body)
 }
