@@ -168,6 +168,42 @@ func TestValUFlow(t *testing.T) {
 	})
 }
 
+// TestMerchantRowNotLocked: on PostgreSQL a payment's writes take no lock on the merchant's
+// row (a foreign key's check would take FOR KEY SHARE on it, making every concurrent write of
+// the merchant share a MultiXact there): the whole ValU flow, with its event rows, callback
+// and ledger entries, completes while another transaction holds the merchant's row FOR UPDATE.
+func TestMerchantRowNotLocked(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		if e.db.Dialect() != sqlstore.Postgres {
+			return // SQLite has no row locks: its writes wait for the one writer, not for a row
+		}
+		release, err := sqlstore.HoldLock(e.db, `SELECT id FROM merchants WHERE id = ? FOR UPDATE`, e.m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		o := &opaygate.Order{MerchantID: e.m.ID, Reference: "unlocked", Country: "EG", ProductName: "Shoes",
+			Amount: 60000, PayMethod: opaygate.PayMethodValU, ValUAccount: "01012345678"}
+		if err := e.svc.Orders.CreatePayment(ctx, o, nil); err != nil {
+			t.Fatalf("create while the merchant's row is locked: %v", err)
+		}
+		key := opaygate.OrderKey{OrderNo: o.OrderNo}
+		if _, err := e.svc.Orders.SelectPlan(ctx, e.m.ID, key, 6); err != nil {
+			t.Fatalf("select plan: %v", err)
+		}
+		code, _ := e.net.LastOTP(o.OrderNo)
+		done, err := e.svc.Orders.SubmitOTP(ctx, e.m.ID, key, code)
+		if err != nil || done.Status != opaygate.StatusSuccess {
+			t.Fatalf("OTP while the merchant's row is locked: %+v %v", done, err)
+		}
+		if cbs := e.callbacks(t, o.ID); len(cbs) != 1 || cbs[0] != "SUCCESS" {
+			t.Fatalf("callbacks %v, want one SUCCESS", cbs)
+		}
+	})
+}
+
 func TestOTPRules(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
