@@ -103,13 +103,14 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 		return err
 	}
 	expireAt := o.ExpireAt
-	return s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		// The transaction may run again (a retry, a re-run batch): start
 		// each attempt from the order as it was before the first.
 		o.Status, o.Step, o.FailureCode, o.FailureReason = opaygate.StatusInitial, opaygate.StepNone, "", ""
 		stampNew(o, tx.now, expireAt)
-		return s.insertOrder(ctx, tx, o)
+		return s.insertNewOrder(ctx, tx, o)
 	})
+	return s.created(ctx, o, err)
 }
 
 // prepareOrder checks a new order's essentials and fills in its channel, a
@@ -145,46 +146,92 @@ func stampNew(o *opaygate.Order, now, expireAt time.Time) {
 	o.Stamp(now)
 }
 
-// insertOrder writes a new order and the first event of its timeline. A
-// reference the merchant already used answers EDUPLICATE with that order.
+// insertOrder writes a new order and the first event of its timeline. A reference the
+// merchant already used answers EDUPLICATE with that order, at once, and the transaction goes
+// on (an invoice draws its next reference).
 func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Order) error {
+	q, args, err := s.orderInsert(ctx, tx, o)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return s.duplicateOrder(ctx, tx.queryRow, o)
+	}
+	return s.recordEvent(ctx, tx, o.ID, "", o.Status, o.Step, "", "", o.CreatedAt)
+}
+
+// errReferenceTaken fails the transaction of insertNewOrder when the merchant already used
+// the order's reference; the caller answers with duplicateOrder, after the transaction.
+var errReferenceTaken = errors.New("the merchant already used this reference")
+
+// insertNewOrder is insertOrder for a create, whose transaction is lost when the reference is
+// taken: the insert goes with the next round trip (tx.insertOne), so that on PostgreSQL a
+// create is one round trip, and a taken reference fails the transaction with
+// errReferenceTaken, which created turns into EDUPLICATE.
+func (s *OrderService) insertNewOrder(ctx context.Context, tx *Tx, o *opaygate.Order) error {
+	q, args, err := s.orderInsert(ctx, tx, o)
+	if err != nil {
+		return err
+	}
+	if err := tx.insertOne(ctx, "insert order", q, errReferenceTaken, args...); err != nil {
+		return err
+	}
+	return s.recordEvent(ctx, tx, o.ID, "", o.Status, o.Step, "", "", o.CreatedAt)
+}
+
+// created is what a create whose transaction returned err answers: EDUPLICATE with the
+// merchant's order of that reference when insertNewOrder found it taken, err otherwise.
+func (s *OrderService) created(ctx context.Context, o *opaygate.Order, err error) error {
+	if !errors.Is(err, errReferenceTaken) {
+		return err
+	}
+	return s.duplicateOrder(ctx, func(ctx context.Context, q string, args ...any) row {
+		return s.db.readRow(ctx, q, args...)
+	}, o)
+}
+
+// orderInsert draws o's id and number and returns the INSERT of o, which leaves o out when
+// the merchant already used its reference.
+func (s *OrderService) orderInsert(ctx context.Context, tx *Tx, o *opaygate.Order) (string, []any, error) {
 	var err error
 	if o.ID, o.OrderNo, err = tx.nextNumber(ctx, "orders", o.CreatedAt); err != nil {
-		return err
+		return "", nil, err
 	}
 	var invoiceID any
 	if o.InvoiceID != 0 {
 		invoiceID = o.InvoiceID
 	}
-	res, err := tx.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
+	return `INSERT INTO orders (` + orderColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (merchant_id, reference) DO NOTHING`,
-		o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
-		o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
-		o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
-		invoiceID, o.InvoiceNo, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
-		o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
-		ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products), encodeMap(o.MethodData),
-		o.DisplayName, o.VisitSource, o.EvokeOpay, o.ClientIP, o.VoidState)
+		ON CONFLICT (merchant_id, reference) DO NOTHING`, []any{
+			o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
+			o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
+			o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,
+			invoiceID, o.InvoiceNo, o.ValUAccount, EncodePlans(o.Plans), o.Months, o.CardBIN, o.CardLast4,
+			o.OTPAttempts, o.OTPResends, ms(o.OTPIssuedAt), o.Voided, o.Refunded, ms(o.ExpireAt),
+			ms(o.CreatedAt), ms(o.UpdatedAt), encodeList(o.Products), encodeMap(o.MethodData),
+			o.DisplayName, o.VisitSource, o.EvokeOpay, o.ClientIP, o.VoidState}, nil
+}
+
+// duplicateOrder is the EDUPLICATE of o's reference, with the merchant's order that has it,
+// read through read (in the transaction, or after it).
+func (s *OrderService) duplicateOrder(ctx context.Context, read func(context.Context, string, ...any) row, o *opaygate.Order) error {
+	dup := opaygate.Order{MerchantID: o.MerchantID, Reference: o.Reference}
+	var expire int64
+	err := read(ctx, `SELECT order_no, status, step, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
+		o.MerchantID, o.Reference).Scan(&dup.OrderNo, &dup.Status, &dup.Step, &expire)
 	if err != nil {
-		return fmt.Errorf("insert order: %w", err)
+		return fmt.Errorf("find duplicate order: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		dup := opaygate.Order{MerchantID: o.MerchantID, Reference: o.Reference}
-		var expire int64
-		err := tx.queryRow(ctx, `SELECT order_no, status, step, expire_at FROM orders WHERE merchant_id = ? AND reference = ?`,
-			o.MerchantID, o.Reference).Scan(&dup.OrderNo, &dup.Status, &dup.Step, &expire)
-		if err != nil {
-			return fmt.Errorf("find duplicate order: %w", err)
-		}
-		dup.ExpireAt = fromMS(expire)
-		dup.ApplyExpiry(o.CreatedAt)
-		no, status := dup.OrderNo, dup.Status
-		return &opaygate.Error{Code: opaygate.EDUPLICATE,
-			Message:  "the payment reference(merchant order number) already exists.",
-			Existing: &opaygate.Existing{Reference: o.Reference, No: no, Status: string(status)}}
-	}
-	return s.recordEvent(ctx, tx, o.ID, "", o.Status, o.Step, "", "", o.CreatedAt)
+	dup.ExpireAt = fromMS(expire)
+	dup.ApplyExpiry(o.CreatedAt)
+	return &opaygate.Error{Code: opaygate.EDUPLICATE,
+		Message:  "the payment reference(merchant order number) already exists.",
+		Existing: &opaygate.Existing{Reference: o.Reference, No: dup.OrderNo, Status: string(dup.Status)}}
 }
 
 func (s *OrderService) recordEvent(ctx context.Context, tx *Tx, orderID int64, from, to opaygate.OrderStatus, step opaygate.Step, code, reason string, at time.Time) error {

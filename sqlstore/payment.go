@@ -76,7 +76,7 @@ func (s *OrderService) createPayment(ctx context.Context, m opaygate.Method, o *
 			o.Status, o.Step = move.Status, move.Step
 		}
 		stampNew(o, tx.now, expireAt)
-		if err := s.insertOrder(ctx, tx, o); err != nil {
+		if err := s.insertNewOrder(ctx, tx, o); err != nil {
 			return err
 		}
 		if err := s.setLookup(ctx, tx, o); err != nil {
@@ -94,7 +94,7 @@ func (s *OrderService) createPayment(ctx context.Context, m opaygate.Method, o *
 		return s.apply(ctx, tx, o, move, code)
 	})
 	if err != nil {
-		return err
+		return s.created(ctx, o, err)
 	}
 	done, err := s.finish(ctx, o, move, code)
 	if err != nil {

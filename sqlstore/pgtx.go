@@ -51,7 +51,9 @@ type pgStmt struct {
 	q    string
 	args []any
 	what string // what the statement does, for its error; "" names it by its text
-	one  bool   // execOne: PostgreSQL fails it unless it changed one row
+	// none is the error of an execOne or insertOne statement that changed no row (PostgreSQL
+	// fails it then); nil for any other statement.
+	none error
 }
 
 // take builds the pipeline that sends q after what is pending: BEGIN if not
@@ -82,8 +84,8 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 	for _, s := range queued {
 		if _, err := br.Exec(); err != nil {
 			var pe *pgconn.PgError
-			if s.one && errors.As(err, &pe) && pe.Code == pgDivisionByZero {
-				err = errNotOneRow
+			if s.none != nil && errors.As(err, &pe) && pe.Code == pgDivisionByZero {
+				err = s.none
 			}
 			what := s.what
 			if what == "" {
@@ -149,14 +151,15 @@ func (t *pgTx) execLater(q string, args []any) error {
 	return nil
 }
 
-// execOne queues update, which must change one row, to go with the next round trip, wrapped
-// so that PostgreSQL fails it (and with it the transaction) when it changes none.
-func (t *pgTx) execOne(what, update string, args []any) error {
+// execOne queues stmt (an UPDATE, or an INSERT … ON CONFLICT DO NOTHING), which must change
+// one row, to go with the next round trip, wrapped so that PostgreSQL fails it (and with it the
+// transaction) when it changes none; none is then its error.
+func (t *pgTx) execOne(what, stmt string, none error, args []any) error {
 	if t.err != nil {
 		return t.err
 	}
-	q := `WITH changed AS (` + update + ` RETURNING 1) SELECT 1 / (COUNT(*) = 1)::int FROM changed`
-	t.queued = append(t.queued, pgStmt{q: q, args: append([]any(nil), args...), what: what, one: true})
+	q := `WITH changed AS (` + stmt + ` RETURNING 1) SELECT 1 / (COUNT(*) = 1)::int FROM changed`
+	t.queued = append(t.queued, pgStmt{q: q, args: append([]any(nil), args...), what: what, none: none})
 	return nil
 }
 

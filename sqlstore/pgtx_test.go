@@ -350,3 +350,40 @@ func TestExecOne(t *testing.T) {
 		}
 	})
 }
+
+// TestInsertOne: an insert that a conflict leaves out fails its transaction with the caller's
+// error, named by what it did, and nothing of the transaction is written; on PostgreSQL a
+// transaction of such inserts and queued statements is one round trip, BEGIN to COMMIT.
+func TestInsertOne(t *testing.T) {
+	taken := errors.New("key taken")
+	eachKV(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		clock := opaygate.SystemClock{}
+		insert := func(k string, then string) error {
+			return db.update(ctx, clock, func(tx *Tx) error {
+				if err := tx.insertOne(ctx, "insert "+k, `INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING`,
+					taken, k, 1); err != nil {
+					return err
+				}
+				return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, then, 2)
+			})
+		}
+		before := db.PostgresRoundTrips()
+		if err := insert("a", "a2"); err != nil {
+			t.Fatal(err)
+		}
+		if n := db.PostgresRoundTrips() - before; db.Dialect() == Postgres && n != 1 {
+			t.Errorf("insert and queued insert: %d round trips, want 1", n)
+		}
+		err := insert("a", "b2")
+		if !errors.Is(err, taken) || !strings.Contains(err.Error(), "insert a") {
+			t.Fatalf("insert of a taken key: %v, want the caller's error named by what it did", err)
+		}
+		if got := kvKeys(t, db); len(got) != 2 || got[0] != "a" || got[1] != "a2" {
+			t.Fatalf("rows %v, want a and a2: the failed transaction wrote nothing", got)
+		}
+		if err := insert("b", "b2"); err != nil {
+			t.Fatalf("the next transaction after a taken key: %v", err)
+		}
+	})
+}

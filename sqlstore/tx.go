@@ -105,15 +105,29 @@ var errNotOneRow = errors.New("the row was not as read under its lock: changed c
 // PostgreSQL itself fails it unless it changed one row, and its failure fails the commit.
 // what says what the update does, for its error.
 func (tx *Tx) execOne(ctx context.Context, what, update string, args ...any) error {
+	return tx.changeOne(ctx, what, update, errNotOneRow, args)
+}
+
+// insertOne runs insert, an INSERT … ON CONFLICT DO NOTHING of one row, and fails with taken
+// when the conflict left the row out. On SQLite it answers at once; on PostgreSQL it goes with
+// the next round trip, as execOne's updates do, and taken fails the transaction there: a
+// transaction of inserts alone (a create) is then one round trip, BEGIN to COMMIT. The caller
+// finds taken with errors.Is on what the transaction returns, and the transaction is lost:
+// it reads whatever it needs of the conflict after it.
+func (tx *Tx) insertOne(ctx context.Context, what, insert string, taken error, args ...any) error {
+	return tx.changeOne(ctx, what, insert, taken, args)
+}
+
+func (tx *Tx) changeOne(ctx context.Context, what, stmt string, none error, args []any) error {
 	if tx.pg != nil {
-		return tx.pg.execOne(what, tx.db.rebind(update), args)
+		return tx.pg.execOne(what, tx.db.rebind(stmt), none, args)
 	}
-	res, err := tx.exec(ctx, update, args...)
+	res, err := tx.exec(ctx, stmt, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("%s: %w", what, errNotOneRow)
+		return fmt.Errorf("%s: %w", what, none)
 	}
 	return nil
 }
