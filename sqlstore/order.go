@@ -358,15 +358,29 @@ func (s *OrderService) enqueue(ctx context.Context, tx *Tx, o *opaygate.Order, r
 
 // lockOrder reads the merchant's order for update inside tx.
 func (s *OrderService) lockOrder(ctx context.Context, tx *Tx, merchantID string, key opaygate.OrderKey) (*opaygate.Order, error) {
+	return s.lockOrderWith(ctx, tx, merchantID, key, "", nil)
+}
+
+// lockOrderWith is lockOrder that also reads cols (columns no Order field carries, such as the
+// OTP's hash) into dest, in the same statement.
+func (s *OrderService) lockOrderWith(ctx context.Context, tx *Tx, merchantID string, key opaygate.OrderKey,
+	cols string, dest []any) (*opaygate.Order, error) {
 	where, args, err := orderWhere(merchantID, key)
 	if err != nil {
 		return nil, err
 	}
+	var r row
 	// The merchant is in the query too, so that another merchant's row is never locked (a
 	// guessed orderNo must not hold up its owner), but in a form no index matches, so that the
 	// plan still goes through the key's unique index (orderWhere).
-	o, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where+
-		` AND merchant_id || '' = ?`+s.db.forUpdate(), append(args, merchantID)...))
+	if cols == "" {
+		r = tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where+
+			` AND merchant_id || '' = ?`+s.db.forUpdate(), append(args, merchantID)...)
+	} else {
+		r = withColumns{tx.queryRow(ctx, `SELECT `+orderColumns+`, `+cols+` FROM orders WHERE `+where+
+			` AND merchant_id || '' = ?`+s.db.forUpdate(), append(args, merchantID)...), dest}
+	}
+	o, err := scanOrder(r)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !key.Matches(merchantID, o) {
 		return nil, errOrderNotFound()
 	} else if err != nil {
@@ -374,6 +388,14 @@ func (s *OrderService) lockOrder(ctx context.Context, tx *Tx, merchantID string,
 	}
 	return o, nil
 }
+
+// withColumns is a row whose Scan also scans its last columns into more.
+type withColumns struct {
+	row
+	more []any
+}
+
+func (r withColumns) Scan(dest ...any) error { return r.row.Scan(append(dest, r.more...)...) }
 
 // orderWhere is the condition that finds the order key names, of merchantID when the key is a
 // reference (references are unique per merchant). The merchant of an id or an orderNo is

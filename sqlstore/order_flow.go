@@ -47,10 +47,17 @@ func (s *OrderService) act(ctx context.Context, merchantID string, key opaygate.
 // every action.
 func (s *OrderService) onOrder(ctx context.Context, merchantID string, key opaygate.OrderKey, refuseExpired bool,
 	fn func(tx *Tx, o *opaygate.Order) error) (*opaygate.Order, error) {
+	return s.onOrderWith(ctx, merchantID, key, refuseExpired, "", nil, fn)
+}
+
+// onOrderWith is onOrder that also reads cols of the order into dest with its lock
+// (lockOrderWith), for fn.
+func (s *OrderService) onOrderWith(ctx context.Context, merchantID string, key opaygate.OrderKey, refuseExpired bool,
+	cols string, dest []any, fn func(tx *Tx, o *opaygate.Order) error) (*opaygate.Order, error) {
 	var o *opaygate.Order
 	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
 		var err error
-		if o, err = s.lockOrder(ctx, tx, merchantID, key); err != nil {
+		if o, err = s.lockOrderWith(ctx, tx, merchantID, key, cols, dest); err != nil {
 			return err
 		}
 		if expired, err := s.expireIfDue(ctx, tx, o); err != nil {
@@ -117,17 +124,14 @@ func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key op
 func (s *OrderService) SubmitOTP(ctx context.Context, merchantID string, key opaygate.OrderKey, otp string) (*opaygate.Order, error) {
 	code := newOTP()
 	var move opaygate.Move
-	o, err := s.act(ctx, merchantID, key, func(tx *Tx, o *opaygate.Order) error {
+	var stored string // the hash of the OTP issued, read with the order's lock
+	o, err := s.onOrderWith(ctx, merchantID, key, true, "otp_hash", []any{&stored}, func(tx *Tx, o *opaygate.Order) error {
 		if o.Status != opaygate.StatusPending || o.Step != opaygate.StepOTP {
 			return errOrderState("order is not waiting for an otp")
 		}
 		now := tx.now
 		if now.Sub(o.OTPIssuedAt) > opaygate.OTPValidity {
 			return opaygate.Errorf(opaygate.EOTPEXPIRED, "otp expired, request a new one")
-		}
-		var stored string
-		if err := tx.queryRow(ctx, `SELECT otp_hash FROM orders WHERE id = ?`, o.ID).Scan(&stored); err != nil {
-			return fmt.Errorf("read otp: %w", err)
 		}
 		if !s.otpMatches(o.OrderNo, stored, otp) {
 			o.OTPAttempts++

@@ -250,18 +250,22 @@ func (s *OrderService) apply(ctx context.Context, tx *Tx, o *opaygate.Order, mov
 
 // advance moves a PENDING order from one step to the next, conditionally on the step it
 // was read at, and records it on the timeline.
+// A move that sends an OTP stores its hash in the same update (as issueOTP does alone).
 func (s *OrderService) advance(ctx context.Context, tx *Tx, o *opaygate.Order, move opaygate.Move, code string) error {
+	set, args := `step = ?, updated_at = ?`, []any{move.Step, ms(tx.now)}
+	if move.SendOTP {
+		set += `, otp_hash = ?, otp_attempts = 0, otp_resends = 0, otp_issued_at = ?`
+		args = append(args, hashOTP(o.OrderNo, code), ms(tx.now))
+	}
 	err := tx.execOne(ctx, "advance order "+o.OrderNo+" to "+string(move.Step),
-		`UPDATE orders SET step = ?, updated_at = ? WHERE id = ? AND status = ? AND step = ?`,
-		move.Step, ms(tx.now), o.ID, opaygate.StatusPending, o.Step)
+		`UPDATE orders SET `+set+` WHERE id = ? AND status = ? AND step = ?`,
+		append(args, o.ID, opaygate.StatusPending, o.Step)...)
 	if err != nil {
 		return err
 	}
 	o.Step, o.UpdatedAt = move.Step, tx.now
 	if move.SendOTP {
-		if err := s.issueOTP(ctx, tx, o, code); err != nil {
-			return err
-		}
+		o.OTPAttempts, o.OTPResends, o.OTPIssuedAt = 0, 0, tx.now
 	}
 	return s.recordEvent(ctx, tx, o.ID, o.Status, o.Status, o.Step, "", move.Note, tx.now)
 }
