@@ -154,7 +154,7 @@ func (s *OrderService) insertOrder(ctx context.Context, tx *Tx, o *opaygate.Orde
 	if err != nil {
 		return err
 	}
-	res, err := tx.exec(ctx, q, args...)
+	res, err := tx.exec(ctx, q+` ON CONFLICT (`+orderReference.columns+`) DO NOTHING`, args...)
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
 	}
@@ -177,7 +177,7 @@ func (s *OrderService) insertNewOrder(ctx context.Context, tx *Tx, o *opaygate.O
 	if err != nil {
 		return err
 	}
-	if err := tx.insertOne(ctx, "insert order", q, errReferenceTaken, args...); err != nil {
+	if err := tx.insertOne(ctx, "insert order", q, orderReference, errReferenceTaken, args...); err != nil {
 		return err
 	}
 	return s.recordEvent(ctx, tx, o.ID, "", o.Status, o.Step, "", "", o.CreatedAt)
@@ -194,8 +194,10 @@ func (s *OrderService) created(ctx context.Context, o *opaygate.Order, err error
 	}, o)
 }
 
-// orderInsert draws o's id and number and returns the INSERT of o, which leaves o out when
-// the merchant already used its reference.
+// orderReference is the key that keeps a merchant's references unique.
+var orderReference = uniqueKey{columns: "merchant_id, reference", name: "orders_merchant_id_reference_key"}
+
+// orderInsert draws o's id and number and returns the INSERT of o.
 func (s *OrderService) orderInsert(ctx context.Context, tx *Tx, o *opaygate.Order) (string, []any, error) {
 	var err error
 	if o.ID, o.OrderNo, err = tx.nextNumber(ctx, "orders", o.CreatedAt); err != nil {
@@ -206,8 +208,7 @@ func (s *OrderService) orderInsert(ctx context.Context, tx *Tx, o *opaygate.Orde
 		invoiceID = o.InvoiceID
 	}
 	return `INSERT INTO orders (` + orderColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (merchant_id, reference) DO NOTHING`, []any{
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{
 			o.ID, o.OrderNo, o.MerchantID, o.Reference, o.Country, o.Currency, o.Amount, o.VAT, o.PayMethod,
 			o.Channel, o.Status, o.Step, o.FailureCode, o.FailureReason, o.ProductName, o.ProductDescription,
 			o.ReturnURL, o.CallbackURL, o.CancelURL, o.User.ID, o.User.Name, o.User.Email, o.User.Mobile, o.Token,

@@ -51,9 +51,11 @@ type pgStmt struct {
 	q    string
 	args []any
 	what string // what the statement does, for its error; "" names it by its text
-	// none is the error of an execOne or insertOne statement that changed no row (PostgreSQL
-	// fails it then); nil for any other statement.
-	none error
+	// none is the error of an execOne statement that changed no row (PostgreSQL fails it
+	// then), or of an insertOne whose values its unique constraint named unique already
+	// holds; nil for any other statement.
+	none   error
+	unique string
 }
 
 // take builds the pipeline that sends q after what is pending: BEGIN if not
@@ -84,7 +86,8 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 	for _, s := range queued {
 		if _, err := br.Exec(); err != nil {
 			var pe *pgconn.PgError
-			if s.none != nil && errors.As(err, &pe) && pe.Code == pgDivisionByZero {
+			if s.none != nil && errors.As(err, &pe) && (s.unique == "" && pe.Code == pgDivisionByZero ||
+				s.unique != "" && pe.Code == pgUniqueViolation && pe.ConstraintName == s.unique) {
 				err = s.none
 			}
 			what := s.what
@@ -99,8 +102,11 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 }
 
 // pgDivisionByZero is how an execOne statement that changed no row fails (its SELECT divides
-// by whether it changed one).
-const pgDivisionByZero = "22012"
+// by whether it changed one); pgUniqueViolation how an insertOne fails.
+const (
+	pgDivisionByZero  = "22012"
+	pgUniqueViolation = "23505"
+)
 
 // statementName is the start of a statement, to say which queued one failed
 // (the statement's text, never its arguments).
@@ -160,6 +166,16 @@ func (t *pgTx) execOne(what, stmt string, none error, args []any) error {
 	}
 	q := `WITH changed AS (` + stmt + ` RETURNING 1) SELECT 1 / (COUNT(*) = 1)::int FROM changed`
 	t.queued = append(t.queued, pgStmt{q: q, args: append([]any(nil), args...), what: what, none: none})
+	return nil
+}
+
+// insertOne queues insert, whose violation of the unique constraint named unique fails it
+// (and with it the transaction) with taken, to go with the next round trip.
+func (t *pgTx) insertOne(what, insert, unique string, taken error, args []any) error {
+	if t.err != nil {
+		return t.err
+	}
+	t.queued = append(t.queued, pgStmt{q: insert, args: append([]any(nil), args...), what: what, none: taken, unique: unique})
 	return nil
 }
 

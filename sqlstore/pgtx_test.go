@@ -361,8 +361,8 @@ func TestInsertOne(t *testing.T) {
 		clock := opaygate.SystemClock{}
 		insert := func(k string, then string) error {
 			return db.update(ctx, clock, func(tx *Tx) error {
-				if err := tx.insertOne(ctx, "insert "+k, `INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING`,
-					taken, k, 1); err != nil {
+				if err := tx.insertOne(ctx, "insert "+k, `INSERT INTO kv (k, v) VALUES (?, ?)`,
+					uniqueKey{columns: "k", name: "kv_pkey"}, taken, k, 1); err != nil {
 					return err
 				}
 				return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, then, 2)
@@ -384,6 +384,16 @@ func TestInsertOne(t *testing.T) {
 		}
 		if err := insert("b", "b2"); err != nil {
 			t.Fatalf("the next transaction after a taken key: %v", err)
+		}
+		if db.Dialect() == Postgres {
+			// Only the named constraint's violation is taken; any other stays what it is.
+			err := db.update(ctx, clock, func(tx *Tx) error {
+				return tx.insertOne(ctx, "insert b", `INSERT INTO kv (k, v) VALUES (?, ?)`,
+					uniqueKey{columns: "k", name: "another_key"}, taken, "b", 1)
+			})
+			if err == nil || errors.Is(err, taken) {
+				t.Fatalf("violation of another constraint: %v, want it as it is", err)
+			}
 		}
 	})
 }

@@ -108,15 +108,22 @@ func (tx *Tx) execOne(ctx context.Context, what, update string, args ...any) err
 	return tx.changeOne(ctx, what, update, errNotOneRow, args)
 }
 
-// insertOne runs insert, an INSERT … ON CONFLICT DO NOTHING of one row, and fails with taken
-// when the conflict left the row out. On SQLite it answers at once; on PostgreSQL it goes with
-// the next round trip, as execOne's updates do, and taken fails the transaction there: a
-// transaction of inserts alone (a create) is then one round trip, BEGIN to COMMIT. The caller
-// finds taken with errors.Is on what the transaction returns, and the transaction is lost:
-// it reads whatever it needs of the conflict after it.
-func (tx *Tx) insertOne(ctx context.Context, what, insert string, taken error, args ...any) error {
-	return tx.changeOne(ctx, what, insert, taken, args)
+// insertOne runs insert, an INSERT of one row, and fails with taken when key's unique
+// constraint already holds its values. On SQLite it answers at once (ON CONFLICT DO NOTHING,
+// then the rows affected); on PostgreSQL the plain INSERT goes with the next round trip, as
+// execOne's updates do, and its unique violation of key fails the transaction there with
+// taken: a transaction of inserts alone (a create) is then one round trip, BEGIN to COMMIT.
+// The caller finds taken with errors.Is on what the transaction returns, and the transaction
+// is lost: it reads whatever it needs of the conflict after it.
+func (tx *Tx) insertOne(ctx context.Context, what, insert string, key uniqueKey, taken error, args ...any) error {
+	if tx.pg != nil {
+		return tx.pg.insertOne(what, tx.db.rebind(insert), key.name, taken, args)
+	}
+	return tx.changeOne(ctx, what, insert+` ON CONFLICT (`+key.columns+`) DO NOTHING`, taken, args)
 }
+
+// uniqueKey is a unique constraint: its columns, and its name on PostgreSQL.
+type uniqueKey struct{ columns, name string }
 
 func (tx *Tx) changeOne(ctx context.Context, what, stmt string, none error, args []any) error {
 	if tx.pg != nil {
