@@ -45,6 +45,8 @@ type DB struct {
 
 	pgRoundTrips atomic.Int64 // PostgresRoundTrips
 
+	pgGroup pgGroup // shared commits (PostgreSQL; pggroup.go)
+
 	// rerun, when set by a test, throws a batch away before its commit
 	// while it returns true, to prove writes survive being run again.
 	rerun func() bool
@@ -146,7 +148,9 @@ func openPostgres(rawURL string) (*DB, error) {
 	// Recycling connections now and then spreads them again after a
 	// failover or behind a connection pooler.
 	pool.SetConnMaxLifetime(30 * time.Minute)
-	return &DB{dialect: Postgres, write: pool, read: pool, transactionPooled: transactionPooled}, nil
+	db := &DB{dialect: Postgres, write: pool, read: pool, transactionPooled: transactionPooled}
+	db.pgGroup.db = db
+	return db, nil
 }
 
 // poolMode takes opaygate's own parameter pool_mode out of a PostgreSQL URL:
@@ -204,6 +208,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
+	}
+	if db.dialect == Postgres {
+		db.pgGroup.shutdown()
 	}
 	err := db.write.Close()
 	if db.read != db.write {

@@ -108,6 +108,7 @@ func (s *OrderService) CreateOrder(ctx context.Context, o *opaygate.Order) error
 		// each attempt from the order as it was before the first.
 		o.Status, o.Step, o.FailureCode, o.FailureReason = opaygate.StatusInitial, opaygate.StepNone, "", ""
 		stampNew(o, tx.now, expireAt)
+		tx.shareCommit() // an insert of the order and its event, nothing else
 		return s.insertNewOrder(ctx, tx, o)
 	})
 	return s.created(ctx, o, err)

@@ -76,6 +76,9 @@ func (s *OrderService) createPayment(ctx context.Context, m opaygate.Method, o *
 			o.Status, o.Step = move.Status, move.Step
 		}
 		stampNew(o, tx.now, expireAt)
+		// The order's rows, and conditional updates of the order alone: the commit may be
+		// shared (a transaction that asks for an answer commits alone all the same).
+		tx.shareCommit()
 		if err := s.insertNewOrder(ctx, tx, o); err != nil {
 			return err
 		}

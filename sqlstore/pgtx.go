@@ -45,6 +45,12 @@ type pgTx struct {
 	// err is the failure of a queued statement: the transaction is lost,
 	// whatever the caller did with the error of the statement that carried it.
 	err error
+	// failed is 1 + the index among the statements queued at once of the one that failed
+	// (err), 0 while none has.
+	failed int
+	// share: the transaction may commit with others (Tx.shareCommit); private: it must not,
+	// whatever it said (Tx.noFlushWait).
+	share, private bool
 }
 
 type pgStmt struct {
@@ -83,8 +89,9 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 			return fmt.Errorf("begin: %w", err)
 		}
 	}
-	for _, s := range queued {
+	for i, s := range queued {
 		if _, err := br.Exec(); err != nil {
+			t.failed = i + 1
 			var pe *pgconn.PgError
 			if s.none != nil && errors.As(err, &pe) && (s.unique == "" && pe.Code == pgDivisionByZero ||
 				s.unique != "" && pe.Code == pgUniqueViolation && pe.ConstraintName == s.unique) {
@@ -315,12 +322,17 @@ func (db *DB) tryUpdatePostgres(ctx context.Context, tx *Tx, fn func(tx *Tx) err
 	var onCommit []func()
 	var keep committed
 	var ferr error
+	var shared []pgStmt
 	err := withPgx(ctx, db.write, func(conn *pgx.Conn) error {
 		tx.pg = &pgTx{conn: conn, trips: &db.pgRoundTrips}
 		defer tx.pg.rollback()
 		ferr = fn(tx)
 		if ferr != nil && !errors.As(ferr, &keep) {
 			return ferr
+		}
+		if t := tx.pg; t.share && !t.private && !t.begun && len(t.queued) > 0 && t.err == nil {
+			shared, t.queued = t.queued, nil // committed below, the connection back in the pool
+			return nil
 		}
 		if err := tx.pg.commit(ctx); err != nil {
 			return fmt.Errorf("commit: %w", err)
@@ -330,6 +342,12 @@ func (db *DB) tryUpdatePostgres(ctx context.Context, tx *Tx, fn func(tx *Tx) err
 	})
 	if err != nil {
 		return err
+	}
+	if shared != nil {
+		if err := db.pgGroup.commit(ctx, shared); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		onCommit = tx.onCommit
 	}
 	runAll(onCommit)
 	if ferr != nil {

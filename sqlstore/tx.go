@@ -151,7 +151,19 @@ func (tx *Tx) noFlushWait(ctx context.Context) error {
 	if tx.pg == nil {
 		return nil
 	}
+	tx.pg.private = true // the setting must not reach anybody else's rows
 	return tx.execLater(ctx, `SET LOCAL synchronous_commit TO OFF`)
+}
+
+// shareCommit lets this transaction, if it reaches its commit having only queued statements,
+// commit in one PostgreSQL transaction with others that did the same (pggroup.go). Only a
+// transaction whose statements are all inserts or conditional updates of its own rows may say
+// so: nothing that sets anything, takes an advisory lock, or relies on committing alone. On
+// SQLite, where the group committer shares every commit, it does nothing.
+func (tx *Tx) shareCommit() {
+	if tx.pg != nil {
+		tx.pg.share = true
+	}
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) row {

@@ -1,0 +1,119 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/opaygate/opaygate"
+)
+
+// kvInsert is a transaction's statements that insert k (taken when k is there already) and
+// then k+"-event", as a create inserts an order and its first event.
+func kvInsert(db *DB, k string, taken error) []pgStmt {
+	return []pgStmt{
+		{q: db.rebind(`INSERT INTO kv (k, v) VALUES (?, ?)`), args: []any{k, 1}, what: "insert " + k,
+			none: taken, unique: "kv_pkey"},
+		{q: db.rebind(`INSERT INTO kv (k, v) VALUES (?, ?)`), args: []any{k + "-event", 1}},
+	}
+}
+
+// TestSharedCommitBatch: the transactions of a shared commit go in one round trip; one whose
+// statement fails gets that error alone, the others commit all the same, each in its order (a
+// later insert of a key an earlier member inserted fails as it would after that one's
+// commit), and nothing of the failed ones is written.
+func TestSharedCommitBatch(t *testing.T) {
+	db := openTestPostgres(t)
+	taken := errors.New("key taken")
+	if _, err := db.write.Exec(`INSERT INTO kv (k, v) VALUES ('old', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	batch := func(keys ...string) []error {
+		var b []*sharedCommit
+		for _, k := range keys {
+			b = append(b, &sharedCommit{ctx: context.Background(), stmts: kvInsert(db, k, taken), done: make(chan error, 1)})
+		}
+		db.pgGroup.run(b)
+		out := make([]error, len(b))
+		for i, r := range b {
+			out[i] = <-r.done
+		}
+		return out
+	}
+
+	before := db.PostgresRoundTrips()
+	for i, err := range batch("a", "b", "c") {
+		if err != nil {
+			t.Fatalf("member %d: %v", i, err)
+		}
+	}
+	if n := db.PostgresRoundTrips() - before; n != 1 {
+		t.Errorf("three transactions: %d round trips, want 1", n)
+	}
+
+	// "old" is taken in the table, the second "d" by the first "d" of the same batch.
+	errs := batch("old", "d", "e", "d")
+	for i, want := range []bool{true, false, false, true} {
+		if got := errors.Is(errs[i], taken); got != want {
+			t.Errorf("member %d: %v, taken %v, want %v", i, errs[i], got, want)
+		}
+	}
+	if !strings.Contains(errs[0].Error(), "insert old") {
+		t.Errorf("error %q does not name the statement", errs[0])
+	}
+	keys := strings.Join(kvKeys(t, db), " ")
+	if want := "a a-event b b-event c c-event d d-event e e-event old"; keys != want {
+		t.Fatalf("rows %q, want %q", keys, want)
+	}
+}
+
+// TestSharedCommits: transactions that share commits from many goroutines at once each get
+// their own outcome, and together take fewer round trips than there are transactions.
+func TestSharedCommits(t *testing.T) {
+	db := openTestPostgres(t)
+	ctx := context.Background()
+	taken := errors.New("key taken")
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	before := db.PostgresRoundTrips()
+	for i := range n {
+		wg.Go(func() {
+			k := fmt.Sprint("k", i%150) // 50 keys twice
+			errs[i] = db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
+				tx.shareCommit()
+				if err := tx.insertOne(ctx, "insert "+k, `INSERT INTO kv (k, v) VALUES (?, ?)`,
+					uniqueKey{columns: "k", name: "kv_pkey"}, taken, k, i); err != nil {
+					return err
+				}
+				return tx.execLater(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, fmt.Sprint("e", i), i)
+			})
+		})
+	}
+	wg.Wait()
+	trips := db.PostgresRoundTrips() - before
+	ok, dup := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, taken):
+			dup++
+		default:
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	if ok != 150 || dup != 50 {
+		t.Fatalf("%d committed, %d taken; want 150 and 50", ok, dup)
+	}
+	if got := len(kvKeys(t, db)); got != 300 {
+		t.Fatalf("%d rows, want 300: each committed transaction's two", got)
+	}
+	t.Logf("%d transactions in %d round trips", n, trips)
+	if trips >= n {
+		t.Errorf("%d transactions took %d round trips: no commit was shared", n, trips)
+	}
+}
