@@ -105,13 +105,18 @@ func (s *OrderService) SelectPlan(ctx context.Context, merchantID string, key op
 		if !offers(o.Plans, months) {
 			return opaygate.Invalid("months must be one of the offered plans (%s)", tenors(o.Plans))
 		}
+		o.Months = months
+		var err error
+		if move, err = s.next(ctx, tx, o, opaygate.StepPlan, code); err != nil {
+			return err
+		}
+		if !move.Authorize && move.Status == opaygate.StatusPending {
+			return nil // an advance, whose update wrote the plan with the step
+		}
 		if err := tx.execLater(ctx, `UPDATE orders SET months = ? WHERE id = ?`, months, o.ID); err != nil {
 			return fmt.Errorf("select plan: %w", err)
 		}
-		o.Months = months
-		var err error
-		move, err = s.next(ctx, tx, o, opaygate.StepPlan, code)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -128,6 +128,9 @@ func TestValUFlow(t *testing.T) {
 		if err != nil || got.Step != opaygate.StepOTP || got.Months != 12 {
 			t.Fatalf("select plan: %+v %v", got, err)
 		}
+		if stored := e.find(t, key); stored.Months != 12 || stored.Step != opaygate.StepOTP {
+			t.Fatalf("stored after select plan: months %d, step %s", stored.Months, stored.Step)
+		}
 		code, _ := e.net.LastOTP(o.OrderNo)
 		if len(code) != 6 {
 			t.Fatalf("OTP %q", code)

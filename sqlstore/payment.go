@@ -253,9 +253,10 @@ func (s *OrderService) apply(ctx context.Context, tx *Tx, o *opaygate.Order, mov
 
 // advance moves a PENDING order from one step to the next, conditionally on the step it
 // was read at, and records it on the timeline.
-// A move that sends an OTP stores its hash in the same update (as issueOTP does alone).
+// The update also writes o.Months (a plan SelectPlan just chose rides with the step it ends),
+// and a move that sends an OTP stores its hash in it (as issueOTP does alone).
 func (s *OrderService) advance(ctx context.Context, tx *Tx, o *opaygate.Order, move opaygate.Move, code string) error {
-	set, args := `step = ?, updated_at = ?`, []any{move.Step, ms(tx.now)}
+	set, args := `step = ?, months = ?, updated_at = ?`, []any{move.Step, o.Months, ms(tx.now)}
 	if move.SendOTP {
 		set += `, otp_hash = ?, otp_attempts = 0, otp_resends = 0, otp_issued_at = ?`
 		args = append(args, hashOTP(o.OrderNo, code), ms(tx.now))
