@@ -59,7 +59,7 @@ func TestMigrateRebuildKeepsRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(applied) != 2 || applied[1] != "022_payouts.sql" {
+	if len(applied) < 2 || applied[0] != "021_ledger.sql" || applied[1] != "022_payouts.sql" { // and any later
 		t.Fatalf("applied %v", applied)
 	}
 	count := func(q string) int {

@@ -93,6 +93,9 @@ func (s *RequestLogService) FindRequests(ctx context.Context, f opaygate.Request
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
 	if f.MerchantID != "" {
+		// Through the (bucket, id) index: a merchant's requests are in its bucket, or in ''
+		// when they named it before it existed (or never did).
+		add("bucket IN (?, '')", f.MerchantID)
 		add("merchant_id = ?", f.MerchantID)
 	}
 	if f.Path != "" {
@@ -134,9 +137,11 @@ func (s *RequestLogService) FindRequests(ctx context.Context, f opaygate.Request
 	return out, nil
 }
 
-// RequestPaths returns the distinct paths logged for merchantID, through its index.
+// RequestPaths returns the distinct paths logged for merchantID, through the bucket index (as
+// FindRequests).
 func (s *RequestLogService) RequestPaths(ctx context.Context, merchantID string) ([]string, error) {
-	rows, err := s.db.readRows(ctx, `SELECT DISTINCT path FROM request_log WHERE merchant_id = ? ORDER BY path`, merchantID)
+	rows, err := s.db.readRows(ctx, `SELECT DISTINCT path FROM request_log
+		WHERE bucket IN (?, '') AND merchant_id = ? ORDER BY path`, merchantID, merchantID)
 	if err != nil {
 		return nil, fmt.Errorf("request paths: %w", err)
 	}
