@@ -99,10 +99,16 @@ var keyPrefixBytes = []byte(keyPrefix)
 // is not JSON is kept with every digit replaced by '•' and private keys removed: enough to see
 // why it did not parse, nothing of a number.
 func Body(body []byte, limit int) (kept string, truncated bool) {
+	return redactBody(body, limit, false)
+}
+
+// redactBody is Body; valid says body is JSON already checked (an answer the gateway encoded),
+// which redactJSON then walks without checking it again.
+func redactBody(body []byte, limit int, valid bool) (kept string, truncated bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return "", false
 	}
-	kept, ok := redactJSON(body)
+	kept, ok := redactJSON(body, valid)
 	if !ok {
 		kept = maskDigits(Text(string(body)))
 	}
@@ -120,9 +126,11 @@ func Body(body []byte, limit int) (kept string, truncated bool) {
 // rewriting only the values that need it, so members keep their order (a map would sort them),
 // duplicates stay visible, and numbers keep their text. It reports false for a body that is not
 // JSON. (json.Decoder's Token costs a few hundred allocations for a status answer; this copy
-// costs a few.)
-func redactJSON(body []byte) (string, bool) {
-	if !json.Valid(body) {
+// costs a few.) A body the caller says is valid is not checked again; one that is not valid
+// after all still never makes the walk fail worse than reporting false on an unbalanced
+// bracket or an unterminated string.
+func redactJSON(body []byte, valid bool) (string, bool) {
+	if !valid && !json.Valid(body) {
 		return "", false
 	}
 	type frame struct {
@@ -153,6 +161,9 @@ func redactJSON(body []byte) (string, bool) {
 			stack = append(stack, frame{object: c == '{', wantKey: c == '{'})
 			i++
 		case '}', ']':
+			if len(stack) == 0 {
+				return "", false
+			}
 			b.WriteByte(c)
 			stack = stack[:len(stack)-1]
 			i++
@@ -167,6 +178,9 @@ func redactJSON(body []byte) (string, bool) {
 			i++
 		case '"':
 			end := jsonscan.StringEnd(body, i)
+			if end-i < 2 || body[end-1] != '"' {
+				return "", false // unterminated
+			}
 			tok := body[i:end]
 			raw := tok[1 : len(tok)-1]
 			// decoded is the string's value, made only when it is needed.
@@ -209,6 +223,9 @@ func redactJSON(body []byte) (string, bool) {
 			b.Write(tok)
 			i = j
 		}
+	}
+	if len(stack) != 0 {
+		return "", false
 	}
 	return b.String(), true
 }

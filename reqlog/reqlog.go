@@ -244,7 +244,8 @@ func (l *Log) redact(it item) *opaygate.APIRequest {
 	defer l.held.Add(-int64(len(it.req) + len(it.resp)))
 	r := it.r
 	r.RequestBody, r.RequestTruncated = Body(it.req, l.cfg.MaxBody)
-	r.ResponseBody, r.ResponseTruncated = Body(it.resp, l.cfg.MaxBody)
+	// The answer is JSON the gateway encoded (RequestRecorder): not checked again.
+	r.ResponseBody, r.ResponseTruncated = redactBody(it.resp, l.cfg.MaxBody, true)
 	r.Path, r.Detail, r.MerchantID = Text(r.Path), Text(r.Detail), clean(r.MerchantID)
 	r.RequestID, r.Method = clean(r.RequestID), clean(r.Method)
 	return r

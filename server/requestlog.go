@@ -15,7 +15,9 @@ import (
 // once its answer is written, and /_sandbox/requests reads the log back.
 
 // RequestRecorder takes the record of an API request with its bodies as sent and answered
-// (reqlog.Log). Record must never block: it runs after the answer, on the request's goroutine.
+// (reqlog.Log): the answer is always JSON the server encoded (Server.write), which the log
+// need not check again. Record must never block: it runs after the answer, on the request's
+// goroutine.
 // It redacts the bodies before anything stores them. Flush returns once what was recorded
 // before is stored, so that a reader finds the request it just made.
 type RequestRecorder interface {
