@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,11 +20,14 @@ import (
 // Each keeps its own outcome. The statements of one run after those of the transactions
 // before it, as if each had committed alone in that order: a create that finds its
 // reference taken by one earlier in the batch fails as it would have after that one's commit.
-// When a statement fails, PostgreSQL skips the rest and the whole transaction is lost; the
-// transaction that statement belongs to gets its error, and the others are sent again
-// without it. Answers go out once the batch has an outcome, so a create told its reference
-// is taken finds the order that took it. An error of the batch itself (the connection, the
-// COMMIT) is every member's, and each member's own retry (DB.update) runs it again.
+// When PostgreSQL refuses a statement (statementRefused), it skips the rest and nothing of
+// the pass is written; the transaction that statement belongs to gets its error, and the
+// others are sent again without it. Answers go out once the batch has an outcome, so a create
+// told its reference is taken finds the order that took it. Any other failure (the
+// connection, the server, the COMMIT) is every member's and nothing is sent again: a
+// connection lost after the pipeline went out leaves the outcome unknown, as it does for a
+// transaction committing alone. DB.update runs a member again only for what PostgreSQL says
+// may be retried (a serialization failure, a deadlock).
 //
 // Nothing that must not outlive its own transaction may share one: a transaction that sets
 // anything (noFlushWait) or locks anything beyond the rows it writes never calls
@@ -76,7 +80,10 @@ func (g *pgGroup) start() {
 	// inserted each other's keys (the same reference sent twice at once, to each) would wait
 	// for each other, and PostgreSQL finds a deadlock only after deadlock_timeout (1 s), a
 	// second for every create of both. Transactions that commit alone wait for a shared one
-	// at most, never the other way round as well: each of them inserts one order.
+	// at most, never the other way round as well: each of them inserts one order. Across
+	// nodes two batches can still meet that way (a merchant sending one reference twice at
+	// once, through a load balancer, to two nodes): PostgreSQL then fails one with a
+	// deadlock after that second, and the member that met it runs again (DB.update).
 	g.wg.Go(g.loop)
 }
 
@@ -111,8 +118,8 @@ func (g *pgGroup) loop() {
 	}
 }
 
-// run commits batch, sending it again without each transaction whose statement fails, and
-// then answers every member.
+// run commits batch, sending it again without each transaction whose statement PostgreSQL
+// refused, and then answers every member.
 func (g *pgGroup) run(batch []*sharedCommit) {
 	// The batch runs until the last of its members gives up: none of them cancels the others.
 	limit := time.Now().Add(maxUpdate)
@@ -129,11 +136,20 @@ func (g *pgGroup) run(batch []*sharedCommit) {
 	ctx, cancel := context.WithDeadline(context.Background(), latest)
 	defer cancel()
 	outcome := make([]error, len(batch))
-	left := make([]int, len(batch)) // members not yet failed, by index in batch
+	culprits := make([]bool, len(batch)) // failed by a refused statement of theirs
+	left := make([]int, 0, len(batch))   // members still to commit, by index in batch
 	for i := range batch {
-		left[i] = i
+		left = append(left, i)
 	}
-	for len(left) > 0 {
+	for {
+		// A member whose request gave up is not sent (again): it answered ctx's error.
+		left = slices.DeleteFunc(left, func(i int) bool {
+			outcome[i] = batch[i].ctx.Err()
+			return outcome[i] != nil
+		})
+		if len(left) == 0 {
+			break
+		}
 		var stmts []pgStmt
 		var owner []int
 		for _, i := range left {
@@ -142,38 +158,39 @@ func (g *pgGroup) run(batch []*sharedCommit) {
 				owner = append(owner, i)
 			}
 		}
-		failed := 0
+		var failed int
+		var refused bool
 		err := withPgx(ctx, g.db.write, func(conn *pgx.Conn) error {
 			t := &pgTx{conn: conn, trips: &g.db.pgRoundTrips, queued: stmts}
 			defer t.rollback()
 			err := t.commit(ctx)
-			failed = t.failed
+			failed, refused = t.failed, t.refused
 			return err
 		})
 		if err == nil {
 			break // outcome[i] stays nil for every member left
 		}
-		if failed == 0 {
-			for _, i := range left {
-				outcome[i] = err
+		if failed == 0 || !refused {
+			// Not one statement's refusal: the connection, PostgreSQL itself (read-only, out
+			// of space), the COMMIT. When the connection failed, the server may have run the
+			// whole pipeline, COMMIT included, so nothing is sent again, and every member
+			// left has this outcome (unknown, or a failure). So has every member an earlier
+			// pass failed: its refusal may have come from a row of a member left (a
+			// reference it took), which may not be there.
+			for i := range batch {
+				if slices.Contains(left, i) || culprits[i] {
+					outcome[i] = err
+				}
 			}
 			break
 		}
+		// PostgreSQL refused that statement and skipped the rest of the pipeline, COMMIT
+		// included: nothing of this pass was written. Its transaction fails alone.
 		culprit := owner[failed-1]
-		outcome[culprit] = err
-		left = deleteValue(left, culprit)
+		outcome[culprit], culprits[culprit] = err, true
+		left = slices.DeleteFunc(left, func(i int) bool { return i == culprit })
 	}
 	for i, r := range batch {
 		r.done <- outcome[i]
 	}
-}
-
-func deleteValue(s []int, v int) []int {
-	out := s[:0]
-	for _, x := range s {
-		if x != v {
-			out = append(out, x)
-		}
-	}
-	return out
 }

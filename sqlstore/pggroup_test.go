@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/opaygate/opaygate"
 )
@@ -68,6 +73,24 @@ func TestSharedCommitBatch(t *testing.T) {
 	if want := "a a-event b b-event c c-event d d-event e e-event old"; keys != want {
 		t.Fatalf("rows %q, want %q", keys, want)
 	}
+
+	// A member whose request gave up before the batch went out is not sent.
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	b := []*sharedCommit{
+		{ctx: context.Background(), stmts: kvInsert(db, "f", taken), done: make(chan error, 1)},
+		{ctx: gone, stmts: kvInsert(db, "g", taken), done: make(chan error, 1)},
+	}
+	db.pgGroup.run(b)
+	if err := <-b[0].done; err != nil {
+		t.Fatalf("member beside a cancelled one: %v", err)
+	}
+	if err := <-b[1].done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled member: %v, want context.Canceled", err)
+	}
+	if keys := strings.Join(kvKeys(t, db), " "); strings.Contains(keys, "g") {
+		t.Fatalf("rows %q: the cancelled member was written", keys)
+	}
 }
 
 // TestSharedCommits: transactions that share commits from many goroutines at once each get
@@ -116,4 +139,128 @@ func TestSharedCommits(t *testing.T) {
 	if trips >= n {
 		t.Errorf("%d transactions took %d round trips: no commit was shared", n, trips)
 	}
+}
+
+// cutProxy forwards connections to PostgreSQL; armed, it lets the next pipeline through and
+// cuts its answer short, as a connection lost after the server ran it (COMMIT included).
+type cutProxy struct {
+	ln     net.Listener
+	target string
+	armed  atomic.Bool
+}
+
+func (p *cutProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		go p.handle(c)
+	}
+}
+
+func (p *cutProxy) handle(c net.Conn) {
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	var cutting atomic.Bool
+	go func() { // to the server
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				if p.armed.CompareAndSwap(true, false) {
+					cutting.Store(true)
+				}
+				s.Write(buf[:n])
+			}
+			if err != nil {
+				s.Close()
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := s.Read(buf)
+		if n > 0 && cutting.Load() {
+			// Let the server finish the pipeline, then pass on a few bytes of its answer.
+			time.Sleep(300 * time.Millisecond)
+			s.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			for n < 42 {
+				m, err := s.Read(buf[n:])
+				if n += m; err != nil {
+					break
+				}
+			}
+			c.Write(buf[:min(n, 42)]) // BEGIN's answer and the first insert's, part of the next
+			c.Close()
+			s.Close()
+			return
+		}
+		if n > 0 {
+			c.Write(buf[:n])
+		}
+		if err != nil {
+			c.Close()
+			return
+		}
+	}
+}
+
+// TestSharedCommitConnectionLost: when the connection fails while a shared commit's answer
+// comes back, the server may have committed it all, so nothing is sent again and no member is
+// told its key is taken (by its own committed row): every member gets the failure, an outcome
+// unknown, as a transaction committing alone would.
+func TestSharedCommitConnectionLost(t *testing.T) {
+	base := os.Getenv("OPAYGATE_TEST_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p := &cutProxy{ln: ln, target: u.Host}
+	go p.serve()
+	u.Host = ln.Addr().String()
+	t.Setenv("OPAYGATE_TEST_POSTGRES", u.String())
+	db := openTestPostgres(t)
+	taken := errors.New("key taken")
+	batch := func(keys ...string) []error {
+		var b []*sharedCommit
+		for _, k := range keys {
+			b = append(b, &sharedCommit{ctx: context.Background(), stmts: kvInsert(db, k, taken), done: make(chan error, 1)})
+		}
+		db.pgGroup.run(b)
+		out := make([]error, len(b))
+		for i, r := range b {
+			out[i] = <-r.done
+		}
+		return out
+	}
+	for _, err := range batch("w1", "w2") { // statements prepared on the connection
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.armed.Store(true)
+	before := db.PostgresRoundTrips()
+	errs := batch("a", "b", "c")
+	if n := db.PostgresRoundTrips() - before; n != 1 {
+		t.Errorf("%d round trips: a batch whose connection failed was sent again", n)
+	}
+	for i, err := range errs {
+		if err == nil || errors.Is(err, taken) {
+			t.Errorf("member %d: %v, want the connection's failure", i, err)
+		}
+	}
+	t.Logf("rows after the cut: %v", kvKeys(t, db))
 }

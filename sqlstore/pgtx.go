@@ -46,8 +46,10 @@ type pgTx struct {
 	// whatever the caller did with the error of the statement that carried it.
 	err error
 	// failed is 1 + the index among the statements queued at once of the one that failed
-	// (err), 0 while none has.
-	failed int
+	// (err), 0 while none has; refused, that PostgreSQL refused that statement itself
+	// (statementRefused), rather than the connection or the server failing.
+	failed  int
+	refused bool
 	// share: the transaction may commit with others (Tx.shareCommit); private: it must not,
 	// whatever it said (Tx.noFlushWait).
 	share, private bool
@@ -91,8 +93,8 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 	}
 	for i, s := range queued {
 		if _, err := br.Exec(); err != nil {
-			t.failed = i + 1
 			var pe *pgconn.PgError
+			t.failed, t.refused = i+1, errors.As(err, &pe) && statementRefused(pe.Code)
 			if s.none != nil && errors.As(err, &pe) && (s.unique == "" && pe.Code == pgDivisionByZero ||
 				s.unique != "" && pe.Code == pgUniqueViolation && pe.ConstraintName == s.unique) {
 				err = s.none
@@ -106,6 +108,24 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 		}
 	}
 	return nil
+}
+
+// statementRefused reports whether an error code is PostgreSQL refusing a statement for what
+// it is or meets: its data (22), a constraint (23), a conflict with another transaction (40),
+// the statement itself (42), its timeout (57014). Any other failure is the connection's, the
+// transaction's or the server's (read-only, out of space), and says nothing of one statement.
+func statementRefused(code string) bool {
+	switch {
+	case code == "57014":
+		return true
+	case len(code) < 2:
+		return false
+	}
+	switch code[:2] {
+	case "22", "23", "40", "42":
+		return true
+	}
+	return false
 }
 
 // pgDivisionByZero is how an execOne statement that changed no row fails (its SELECT divides
@@ -244,6 +264,7 @@ func (t *pgTx) commit(ctx context.Context) error {
 	b, begin, queued := t.take("COMMIT", nil)
 	br := t.conn.SendBatch(ctx, b)
 	err := t.pending(br, begin, queued)
+	committed := false
 	if err == nil {
 		var tag pgconn.CommandTag
 		tag, err = br.Exec()
@@ -252,8 +273,11 @@ func (t *pgTx) commit(ctx context.Context) error {
 		if err == nil && tag.String() != "COMMIT" {
 			err = errors.New("transaction was rolled back by an earlier error")
 		}
+		committed = err == nil
 	}
-	if cerr := br.Close(); err == nil && cerr != nil {
+	// Once PostgreSQL said COMMIT, the transaction is committed, whatever closing the
+	// pipeline meets after (a connection lost then is the next user's to find).
+	if cerr := br.Close(); err == nil && cerr != nil && !committed {
 		err = cerr
 	}
 	return err

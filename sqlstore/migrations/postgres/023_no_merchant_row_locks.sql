@@ -9,6 +9,10 @@
 --
 -- Kept: the keys that cascade a delete (refunds, voids, callback_attempts and callbacks of a
 -- payout, dashboard sessions) and orders.invoice_id (one invoice's rows lock only it).
+--
+-- On a live database each ALTER waits for the transactions on its table, and traffic waits
+-- behind it: give up after 5 s, change nothing, and let the operator run it again.
+SET LOCAL lock_timeout = '5s';
 ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_merchant_id_fkey;
 ALTER TABLE order_events DROP CONSTRAINT IF EXISTS order_events_order_id_fkey;
 ALTER TABLE callbacks DROP CONSTRAINT IF EXISTS callbacks_merchant_id_fkey;
