@@ -26,6 +26,21 @@ func kvInsert(db *DB, k string, taken error) []pgStmt {
 	}
 }
 
+// runShared runs one shared commit of a kvInsert transaction per key, and returns their
+// outcomes.
+func runShared(db *DB, taken error, keys ...string) []error {
+	var b []*sharedCommit
+	for _, k := range keys {
+		b = append(b, &sharedCommit{ctx: context.Background(), stmts: kvInsert(db, k, taken), done: make(chan error, 1)})
+	}
+	db.pgGroup.run(b)
+	out := make([]error, len(b))
+	for i, r := range b {
+		out[i] = <-r.done
+	}
+	return out
+}
+
 // TestSharedCommitBatch: the transactions of a shared commit go in one round trip; one whose
 // statement fails gets that error alone, the others commit all the same, each in its order (a
 // later insert of a key an earlier member inserted fails as it would after that one's
@@ -36,18 +51,7 @@ func TestSharedCommitBatch(t *testing.T) {
 	if _, err := db.write.Exec(`INSERT INTO kv (k, v) VALUES ('old', 1)`); err != nil {
 		t.Fatal(err)
 	}
-	batch := func(keys ...string) []error {
-		var b []*sharedCommit
-		for _, k := range keys {
-			b = append(b, &sharedCommit{ctx: context.Background(), stmts: kvInsert(db, k, taken), done: make(chan error, 1)})
-		}
-		db.pgGroup.run(b)
-		out := make([]error, len(b))
-		for i, r := range b {
-			out[i] = <-r.done
-		}
-		return out
-	}
+	batch := func(keys ...string) []error { return runShared(db, taken, keys...) }
 
 	before := db.PostgresRoundTrips()
 	for i, err := range batch("a", "b", "c") {
@@ -234,18 +238,7 @@ func TestSharedCommitConnectionLost(t *testing.T) {
 	t.Setenv("OPAYGATE_TEST_POSTGRES", u.String())
 	db := openTestPostgres(t)
 	taken := errors.New("key taken")
-	batch := func(keys ...string) []error {
-		var b []*sharedCommit
-		for _, k := range keys {
-			b = append(b, &sharedCommit{ctx: context.Background(), stmts: kvInsert(db, k, taken), done: make(chan error, 1)})
-		}
-		db.pgGroup.run(b)
-		out := make([]error, len(b))
-		for i, r := range b {
-			out[i] = <-r.done
-		}
-		return out
-	}
+	batch := func(keys ...string) []error { return runShared(db, taken, keys...) }
 	for _, err := range batch("w1", "w2") { // statements prepared on the connection
 		if err != nil {
 			t.Fatal(err)
