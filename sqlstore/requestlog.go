@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/opaygate/opaygate"
 )
 
@@ -30,11 +32,17 @@ const requestColumns = `id, at, request_id, method, path, merchant_id, bucket, h
 // and the rest one by one, so that only two statements are ever prepared.
 const insertChunk = 32
 
-// AddRequests inserts rs in one write transaction (on PostgreSQL one round trip: pgtx.go),
+// AddRequests inserts rs in one write transaction (on PostgreSQL with COPY: copyRequests),
 // which does not wait for the disk (noFlushWait): a crash may lose the last moments of the
 // log, never anything else.
 func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIRequest) error {
 	if len(rs) == 0 {
+		return nil
+	}
+	if s.db.dialect == Postgres {
+		if err := s.copyRequests(ctx, rs); err != nil {
+			return fmt.Errorf("add requests: %w", err)
+		}
 		return nil
 	}
 	err := s.db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
@@ -68,6 +76,40 @@ func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIR
 	}
 	return nil
 }
+
+// copyRequests writes rs on PostgreSQL with COPY, in a transaction that does not wait for the
+// WAL flush (as noFlushWait): PostgreSQL's cheapest way in for many rows, a third of the
+// INSERTs' CPU per row. COPY works behind a transaction pooler too.
+func (s *RequestLogService) copyRequests(ctx context.Context, rs []*opaygate.APIRequest) error {
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		bucket := ""
+		if r.Known {
+			bucket = r.MerchantID
+		}
+		rows[i] = []any{ms(r.At), r.RequestID, r.Method, r.Path, r.MerchantID, bucket,
+			int32(r.HTTPStatus), r.Code, r.Duration.Microseconds(), r.Detail,
+			r.RequestBody, r.RequestTruncated, r.ResponseBody, r.ResponseTruncated}
+	}
+	return withPgx(ctx, s.db.write, func(conn *pgx.Conn) error {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(context.WithoutCancel(ctx))
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"request_log"}, copyColumns, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+}
+
+// copyColumns are the columns copyRequests writes, in its rows' order.
+var copyColumns = []string{"at", "request_id", "method", "path", "merchant_id", "bucket", "http_status",
+	"code", "duration_us", "detail", "request_body", "request_truncated", "response_body", "response_truncated"}
 
 // insertRequests is the INSERT of n rows.
 func insertRequests(n int) string {

@@ -176,3 +176,27 @@ func TestRequestLogMigrationAfterLater(t *testing.T) {
 		}
 	})
 }
+
+// TestAddRequestsSettingStaysInside: on PostgreSQL the log's rows are written (COPY) in a
+// transaction that does not wait for the WAL flush, and that setting ends with it: the next
+// transaction on the same connection waits again.
+func TestAddRequestsSettingStaysInside(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		if e.db.Dialect() != sqlstore.Postgres {
+			return // SQLite's commits share the group committer's one sync
+		}
+		e.db.SetMaxConns(1) // the next statement gets the same connection
+		ctx := context.Background()
+		if err := sqlstore.NewRequestLogService(e.db).AddRequests(ctx, logged(e.m.ID, true, "00000", 40)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sqlstore.QueryStrings(e.db, `SHOW synchronous_commit`)
+		if err != nil || len(got) != 1 || got[0] != "on" {
+			t.Fatalf("synchronous_commit after the log's write: %v %v, want on", got, err)
+		}
+		list, err := sqlstore.NewRequestLogService(e.db).FindRequests(ctx, opaygate.RequestFilter{MerchantID: e.m.ID, Limit: 100})
+		if err != nil || len(list) != 40 {
+			t.Fatalf("%d requests found, %v; want the 40 written", len(list), err)
+		}
+	})
+}
