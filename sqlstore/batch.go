@@ -108,6 +108,20 @@ func (c *committer) close() {
 	}
 }
 
+// takeWaiting appends to batch what ch holds at this moment, up to max in all, without
+// waiting: a batch is what arrived while the previous one ran.
+func takeWaiting[T any](batch []T, ch <-chan T, max int) []T {
+	for len(batch) < max {
+		select {
+		case r := <-ch:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 func (c *committer) loop() {
 	defer close(c.idle)
 	batch := make([]*writeReq, 0, maxBatch)
@@ -119,15 +133,7 @@ func (c *committer) loop() {
 			c.drain()
 			return
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-c.queue:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = takeWaiting(batch, c.queue, maxBatch)
 		c.run(batch)
 		c.db.prepareWrites()
 	}

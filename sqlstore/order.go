@@ -371,18 +371,15 @@ func (s *OrderService) lockOrderWith(ctx context.Context, tx *Tx, merchantID str
 	if err != nil {
 		return nil, err
 	}
-	var r row
+	sel := orderColumns
+	if cols != "" {
+		sel += ", " + cols
+	}
 	// The merchant is in the query too, so that another merchant's row is never locked (a
 	// guessed orderNo must not hold up its owner), but in a form no index matches, so that the
 	// plan still goes through the key's unique index (orderWhere).
-	if cols == "" {
-		r = tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where+
-			` AND merchant_id || '' = ?`+s.db.forUpdate(), append(args, merchantID)...)
-	} else {
-		r = withColumns{tx.queryRow(ctx, `SELECT `+orderColumns+`, `+cols+` FROM orders WHERE `+where+
-			` AND merchant_id || '' = ?`+s.db.forUpdate(), append(args, merchantID)...), dest}
-	}
-	o, err := scanOrder(r)
+	o, err := scanOrder(withColumns{tx.queryRow(ctx, `SELECT `+sel+` FROM orders WHERE `+where+
+		` AND merchant_id || '' = ?`+s.db.forUpdate(), append(args, merchantID)...), dest})
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !key.Matches(merchantID, o) {
 		return nil, errOrderNotFound()
 	} else if err != nil {

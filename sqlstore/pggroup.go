@@ -105,16 +105,7 @@ func (g *pgGroup) loop() {
 		case <-g.stop:
 			return
 		}
-	gather:
-		for len(batch) < maxShared {
-			select {
-			case r := <-g.reqs:
-				batch = append(batch, r)
-			default:
-				break gather
-			}
-		}
-		g.run(batch)
+		g.run(takeWaiting(batch, g.reqs, maxShared))
 	}
 }
 

@@ -32,9 +32,9 @@ const requestColumns = `id, at, request_id, method, path, merchant_id, bucket, h
 // and the rest one by one, so that only two statements are ever prepared.
 const insertChunk = 32
 
-// AddRequests inserts rs in one write transaction (on PostgreSQL with COPY: copyRequests),
-// which does not wait for the disk (noFlushWait): a crash may lose the last moments of the
-// log, never anything else.
+// AddRequests inserts rs in one write transaction. On PostgreSQL it is a COPY that does not
+// wait for the WAL flush (copyRequests): a crash may lose the last moments of the log, never
+// anything else. On SQLite the rows share the group committer's one sync.
 func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIRequest) error {
 	if len(rs) == 0 {
 		return nil
@@ -46,9 +46,6 @@ func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIR
 		return nil
 	}
 	err := s.db.update(ctx, opaygate.SystemClock{}, func(tx *Tx) error {
-		if err := tx.noFlushWait(ctx); err != nil {
-			return err
-		}
 		for rest := rs; len(rest) > 0; {
 			n := 1
 			if len(rest) >= insertChunk {
@@ -56,13 +53,7 @@ func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIR
 			}
 			args := make([]any, 0, n*14)
 			for _, r := range rest[:n] {
-				bucket := ""
-				if r.Known {
-					bucket = r.MerchantID
-				}
-				args = append(args, ms(r.At), r.RequestID, r.Method, r.Path, r.MerchantID, bucket,
-					r.HTTPStatus, r.Code, r.Duration.Microseconds(), r.Detail,
-					r.RequestBody, r.RequestTruncated, r.ResponseBody, r.ResponseTruncated)
+				args = append(args, requestValues(r)...)
 			}
 			if err := tx.execLater(ctx, insertRequests(n), args...); err != nil {
 				return err
@@ -83,13 +74,7 @@ func (s *RequestLogService) AddRequests(ctx context.Context, rs []*opaygate.APIR
 func (s *RequestLogService) copyRequests(ctx context.Context, rs []*opaygate.APIRequest) error {
 	rows := make([][]any, len(rs))
 	for i, r := range rs {
-		bucket := ""
-		if r.Known {
-			bucket = r.MerchantID
-		}
-		rows[i] = []any{ms(r.At), r.RequestID, r.Method, r.Path, r.MerchantID, bucket,
-			int32(r.HTTPStatus), r.Code, r.Duration.Microseconds(), r.Detail,
-			r.RequestBody, r.RequestTruncated, r.ResponseBody, r.ResponseTruncated}
+		rows[i] = requestValues(r)
 	}
 	return withPgx(ctx, s.db.write, func(conn *pgx.Conn) error {
 		tx, err := conn.Begin(ctx)
@@ -107,9 +92,21 @@ func (s *RequestLogService) copyRequests(ctx context.Context, rs []*opaygate.API
 	})
 }
 
-// copyColumns are the columns copyRequests writes, in its rows' order.
+// copyColumns are the columns a logged request is written to, in requestValues' order.
 var copyColumns = []string{"at", "request_id", "method", "path", "merchant_id", "bucket", "http_status",
 	"code", "duration_us", "detail", "request_body", "request_truncated", "response_body", "response_truncated"}
+
+// requestValues are r's values for copyColumns (and insertRequests' placeholders). The bucket
+// is the merchant's id when the request named a known merchant, ” otherwise.
+func requestValues(r *opaygate.APIRequest) []any {
+	bucket := ""
+	if r.Known {
+		bucket = r.MerchantID
+	}
+	return []any{ms(r.At), r.RequestID, r.Method, r.Path, r.MerchantID, bucket,
+		int32(r.HTTPStatus), r.Code, r.Duration.Microseconds(), r.Detail,
+		r.RequestBody, r.RequestTruncated, r.ResponseBody, r.ResponseTruncated}
+}
 
 // insertRequests is the INSERT of n rows.
 func insertRequests(n int) string {
