@@ -155,8 +155,9 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		defer func() { err = errors.Join(err, g.Close()) }()
 		if cfg.RequestLog > 0 && cfg.Progress != nil {
 			defer func() {
-				written, dropped := g.RequestLog()
-				fmt.Fprintf(cfg.Progress, "request log: %d requests written, %d dropped (queue full)\n", written, dropped)
+				written, superseded, dropped := g.RequestLog()
+				fmt.Fprintf(cfg.Progress, "request log: %d requests written, %d superseded (newer ones of their merchant came within a second), %d dropped (queue full)\n",
+					written, superseded, dropped)
 			}()
 		}
 		db, gatewayURL, merchant, fsyncDir = g.DB, g.URL, g.Merchant, g.Dir

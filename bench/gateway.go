@@ -93,12 +93,13 @@ func StartGateway(ctx context.Context, dbURL string, requestLog int) (g *Gateway
 	return g, nil
 }
 
-// RequestLog reports how many requests the request log stored and dropped (a full queue).
-func (g *Gateway) RequestLog() (written, dropped int64) {
+// RequestLog reports how many requests the request log stored, did not store because newer
+// ones of their merchant superseded them (reqlog.Log.Superseded), and dropped (a full queue).
+func (g *Gateway) RequestLog() (written, superseded, dropped int64) {
 	if l := g.gw.RequestLog; l != nil {
-		return l.Written(), l.Dropped()
+		return l.Written(), l.Superseded(), l.Dropped()
 	}
-	return 0, 0
+	return 0, 0, 0
 }
 
 // newHTTPServer has serve's timeouts.

@@ -1,7 +1,8 @@
 // Package reqlog is the request log's writer: the HTTP layer hands it every API request it
-// answered (Record), and a background goroutine (Run) redacts the bodies (redact.go), writes
-// them in batches through opaygate.RequestLogService, and prunes each merchant's log to its
-// newest Keep requests.
+// answered (Record), and a background goroutine (Run) holds them for up to Linger (window.go),
+// redacts the bodies (redact.go), writes them in batches through opaygate.RequestLogService,
+// and prunes each merchant's log to its newest Keep requests. Of a merchant's requests within
+// one Linger it writes only the newest Keep: the prune would delete the others.
 //
 // Nothing of it runs on a request's path but Record, which never blocks and never touches the
 // database: when the queue is full the request is dropped and counted, and the answer goes out
@@ -25,7 +26,7 @@ const (
 	DefaultQueue         = 4096
 	DefaultQueueBytes    = 16 << 20
 	DefaultBatch         = 256
-	DefaultLinger        = 100 * time.Millisecond
+	DefaultLinger        = time.Second
 	DefaultPruneInterval = 10 * time.Second
 	DefaultMaxBody       = 16 << 10
 )
@@ -44,7 +45,7 @@ type Config struct {
 	Queue         int           // requests waiting to be written, at most
 	QueueBytes    int64         // bytes of their bodies, at most
 	Batch         int           // requests per write, at most
-	Linger        time.Duration // how long a write waits for more requests, at most
+	Linger        time.Duration // how long a request waits to be written with more, at most
 	PruneInterval time.Duration // how often each merchant written to is pruned to Keep
 	MaxBody       int           // bytes kept of each body, after redaction
 	Logger        *slog.Logger
@@ -57,9 +58,12 @@ type Log struct {
 	queue   chan item
 	flushes chan chan struct{}
 
-	held    atomic.Int64 // bytes of the queued bodies
-	dropped atomic.Int64 // requests dropped because the queue was full
-	written atomic.Int64
+	win window // the writer's alone
+
+	held       atomic.Int64 // bytes of the bodies queued or in the window
+	dropped    atomic.Int64 // requests dropped because the queue was full
+	superseded atomic.Int64 // requests not written: Keep newer ones of their merchant followed within Linger
+	written    atomic.Int64
 }
 
 // item is a request on its way to storage, with its bodies as they were sent and answered.
@@ -117,6 +121,10 @@ func (l *Log) Record(r *opaygate.APIRequest, request, response []byte) {
 // Dropped is how many requests were not logged because the queue was full.
 func (l *Log) Dropped() int64 { return l.dropped.Load() }
 
+// Superseded is how many requests were not written because Keep newer requests of the same
+// merchant followed within Linger: the prune would have deleted them.
+func (l *Log) Superseded() int64 { return l.superseded.Load() }
+
 // Written is how many requests were stored.
 func (l *Log) Written() int64 { return l.written.Load() }
 
@@ -125,32 +133,45 @@ func (l *Log) Written() int64 { return l.written.Load() }
 // Every PruneInterval it prunes the merchants it wrote for since the last prune, and reports
 // requests dropped meanwhile; at start it prunes every merchant once, since Keep may have been
 // lowered since the last run.
+//
+// Requests wait in a window (see window) for up to Linger after the first of them, then are
+// written together.
 func (l *Log) Run(ctx context.Context) {
 	touched := map[string]bool{}
 	l.prune(ctx, nil)
 	tick := time.NewTicker(l.cfg.PruneInterval)
 	defer tick.Stop()
+	linger := time.NewTimer(l.cfg.Linger)
+	linger.Stop()
+	defer linger.Stop()
 	var reported int64
 	for {
 		select {
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 			defer cancel()
-			l.drain(fctx, touched)
+			l.takeQueued()
+			l.writeWindow(fctx, touched)
 			l.prune(fctx, keys(touched))
 			l.reportDrops(&reported)
 			return
 		case it := <-l.queue:
-			// A write is not cut short by the end of ctx: a batch taken off the queue
-			// when the server stops is written like the rest (within writeTimeout).
-			batch, done := l.gather(ctx, it)
-			l.write(context.WithoutCancel(ctx), batch, touched)
-			if done != nil {
-				l.drain(context.WithoutCancel(ctx), touched)
-				close(done)
+			if l.win.n == 0 {
+				linger.Reset(l.cfg.Linger)
 			}
+			l.take(it)
+			if l.win.full(l.cfg) {
+				// A write is not cut short by the end of ctx: what was taken off the
+				// queue when the server stops is written like the rest.
+				linger.Stop()
+				l.writeWindow(context.WithoutCancel(ctx), touched)
+			}
+		case <-linger.C:
+			l.writeWindow(context.WithoutCancel(ctx), touched)
 		case done := <-l.flushes:
-			l.drain(context.WithoutCancel(ctx), touched)
+			linger.Stop()
+			l.takeQueued()
+			l.writeWindow(context.WithoutCancel(ctx), touched)
 			close(done)
 		case <-tick.C:
 			l.prune(ctx, keys(touched))
@@ -185,63 +206,47 @@ func (l *Log) Flush(ctx context.Context) error {
 	}
 }
 
-// drain writes everything queued.
-func (l *Log) drain(ctx context.Context, touched map[string]bool) {
+// takeQueued moves everything queued into the window, writing nothing: it runs only before a
+// write of the whole window, so the window cannot outgrow its bounds for long.
+func (l *Log) takeQueued() {
 	for {
 		select {
 		case it := <-l.queue:
-			l.write(ctx, l.collect(it), touched)
+			l.take(it)
 		default:
 			return
 		}
 	}
 }
 
-// gather takes first and what arrives within Linger after it, up to a batch, and redacts
-// it: one write of many requests costs the database far less than many writes of a few (a
-// status read would otherwise cost a commit of its own). It stops early for a Flush, which
-// the caller answers once the batch and the rest of the queue are written, and when ctx ends.
-func (l *Log) gather(ctx context.Context, first item) ([]*opaygate.APIRequest, chan struct{}) {
-	batch := []*opaygate.APIRequest{l.redact(first)}
-	linger := time.NewTimer(l.cfg.Linger)
-	defer linger.Stop()
-	for len(batch) < l.cfg.Batch {
-		select {
-		case it := <-l.queue:
-			batch = append(batch, l.redact(it))
-		case done := <-l.flushes:
-			return l.collectMore(batch), done
-		case <-linger.C:
-			return batch, nil
-		case <-ctx.Done():
-			return batch, nil
-		}
+// take puts it in the window. When its merchant's share of the window already holds Keep
+// requests, the oldest of them gives way: it would be pruned as soon as written.
+func (l *Log) take(it item) {
+	if old, ok := l.win.add(it, l.cfg.Keep); ok {
+		l.held.Add(-size(old))
+		l.superseded.Add(1)
 	}
-	return batch, nil
 }
 
-// collect takes first and whatever else is queued, up to a batch, and redacts it.
-func (l *Log) collect(first item) []*opaygate.APIRequest {
-	return l.collectMore([]*opaygate.APIRequest{l.redact(first)})
-}
-
-// collectMore adds to batch whatever is queued, up to a batch.
-func (l *Log) collectMore(batch []*opaygate.APIRequest) []*opaygate.APIRequest {
-	for len(batch) < l.cfg.Batch {
-		select {
-		case it := <-l.queue:
-			batch = append(batch, l.redact(it))
-		default:
-			return batch
+// writeWindow redacts what the window holds and writes it in arrival order, at most Batch
+// requests per write, and empties the window.
+func (l *Log) writeWindow(ctx context.Context, touched map[string]bool) {
+	items := l.win.take()
+	for len(items) > 0 {
+		n := min(len(items), l.cfg.Batch)
+		batch := make([]*opaygate.APIRequest, n)
+		for i, it := range items[:n] {
+			batch[i] = l.redact(it)
 		}
+		l.write(ctx, batch, touched)
+		items = items[n:]
 	}
-	return batch
 }
 
 // redact fills the request's bodies with what may be stored, and its text fields with what
 // Text leaves of them.
 func (l *Log) redact(it item) *opaygate.APIRequest {
-	defer l.held.Add(-int64(len(it.req) + len(it.resp)))
+	defer l.held.Add(-size(it))
 	r := it.r
 	r.RequestBody, r.RequestTruncated = Body(it.req, l.cfg.MaxBody)
 	// The answer is JSON the gateway encoded (RequestRecorder): not checked again.
