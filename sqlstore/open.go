@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,6 +82,9 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	return db, nil
 }
 
+// readMapBytes is how much of a SQLite database its read connections map into memory.
+const readMapBytes = 256 << 20
+
 func openSQLite(path string) (*DB, error) {
 	// WAL lets readers run beside the writer; synchronous=FULL makes every
 	// commit survive a power cut, not just a process crash.
@@ -95,7 +99,10 @@ func openSQLite(path string) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", dsn)
+	// Readers map the file (the first readMapBytes of it) instead of copying each page they
+	// miss with pread: a status read over a table larger than a connection's page cache was
+	// a syscall per page. The writer keeps pwrite and its own cache; SQLite maps read-only.
+	read, err := sql.Open("sqlite", dsn+"&_pragma=mmap_size("+strconv.Itoa(readMapBytes)+")")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)

@@ -71,3 +71,20 @@ func TestPostgresStats(t *testing.T) {
 		t.Errorf("counters went back: %+v", d)
 	}
 }
+
+// SQLite's readers map the file; the writer, whose reads were not measured to gain, does not.
+func TestSQLiteReadersMapTheFile(t *testing.T) {
+	db, err := sqlstore.Open(context.Background(), t.TempDir()+"/m.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := sqlstore.QueryStrings(db, "PRAGMA mmap_size")
+	if err != nil || len(got) != 1 || got[0] != "268435456" {
+		t.Errorf("a reader's mmap_size = %v, %v; want 268435456", got, err)
+	}
+	var w string
+	if err := db.WritePool().QueryRow("PRAGMA mmap_size").Scan(&w); err != nil || w != "0" {
+		t.Errorf("the writer's mmap_size = %q, %v; want 0", w, err)
+	}
+}
