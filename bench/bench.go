@@ -205,6 +205,10 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	if db != nil && db.Dialect() == sqlstore.Postgres {
 		e.postgresStats = db.PostgresStats
 	}
+	e.cpu = &cpuClock{postgres: db != nil && db.Dialect() == sqlstore.Postgres && localPostgres(cfg.DB)}
+	if mem != nil {
+		e.cpu.proc = mem.proc
+	}
 
 	wanted := func(s string) bool { return slices.Contains(cfg.Scenarios, s) }
 	if cfg.Preload > 0 && wanted(Status) {

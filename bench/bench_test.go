@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,9 @@ func TestRunInProcess(t *testing.T) {
 		if res.VsBaseline <= 0 {
 			t.Errorf("%s: no ratio to the baseline", res.Scenario)
 		}
+		if runtime.GOOS == "linux" && res.CPUPerOp <= 0 {
+			t.Errorf("%s: no CPU time per operation", res.Scenario)
+		}
 	}
 	if vc, _ := rep.Result(bench.ValUCreate); vc.Commits <= 0 || vc.WritesPerCommit < 1 {
 		t.Errorf("valu-create: %d commits of %.1f writes; want SQLite's group commit counted", vc.Commits, vc.WritesPerCommit)
@@ -65,7 +69,7 @@ func TestRunInProcess(t *testing.T) {
 	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range append(bench.Scenarios(), "p99 ms", "vs baseline", "growth") {
+	for _, want := range append(bench.Scenarios(), "p99 ms", "vs baseline", "growth", "CPU per operation") {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}
@@ -135,6 +139,12 @@ func TestRunPostgresOwnView(t *testing.T) {
 			t.Errorf("status reports PostgreSQL's writes: %+v", pg)
 		case res.Scenario == bench.ValUCreate && (pg == nil || pg.Commits <= 0 || pg.WALSyncs <= 0 || pg.CommitsPerSync <= 0):
 			t.Errorf("%s: PostgreSQL's view %+v, want its commits and WAL flushes counted", res.Scenario, pg)
+		}
+		// The test database is on this machine unless its URL says otherwise.
+		local := strings.Contains(cfg.DB, "@127.0.0.1") || strings.Contains(cfg.DB, "@localhost")
+		if runtime.GOOS == "linux" && local && (res.CPUPerOp <= 0 || res.PostgresCPUPerOp <= 0) {
+			t.Errorf("%s: CPU per operation %.0f µs, PostgreSQL's %.0f µs; want both measured", res.Scenario,
+				res.CPUPerOp, res.PostgresCPUPerOp)
 		}
 	}
 	var table bytes.Buffer

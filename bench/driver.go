@@ -52,6 +52,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		commits, writes = e.writeStats()
 	}
 	pgBefore, pgOK := e.samplePostgres(ctx, sc)
+	cpuBefore := e.cpu.sample()
 	// Without a warm-up every operation counts, the first ones included.
 	measuring.Store(l.warmup == 0)
 	for i := range stats {
@@ -129,6 +130,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 			commits, writes = e.writeStats()
 		}
 		pgBefore, pgOK = e.samplePostgres(ctx, sc)
+		cpuBefore = e.cpu.sample()
 		measuring.Store(true)
 	}
 	if l.operations <= 0 {
@@ -140,6 +142,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpuAfter := e.cpu.sample()
 	requests := e.c.requests.Load() - reqsAtStart
 	var r Result
 	if sc.writes && e.writeStats != nil {
@@ -177,6 +180,9 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		r.RequestsPerSec = float64(requests) / s
 	}
 	r.Latency = latencyOf(&hist)
+	r.CPUPerOp = perOp(cpuBefore.proc, cpuAfter.proc, cpuBefore.procOK && cpuAfter.procOK, r.Operations)
+	r.PostgresCPUPerOp = perOp(cpuBefore.postgres, cpuAfter.postgres,
+		cpuBefore.postgresOK && cpuAfter.postgresOK, r.Operations)
 	return r
 }
 

@@ -41,6 +41,13 @@ type Result struct {
 	// Postgres is PostgreSQL's own view of a write scenario, when the
 	// gateway's database is PostgreSQL and the benchmark reaches it.
 	Postgres *PostgresActivity `json:"postgres,omitempty"`
+	// CPUPerOp is the CPU time, in microseconds per operation, of the process whose memory
+	// PeakRSS is (this one with the in-process gateway and the load driver, or --pid's), and
+	// PostgresCPUPerOp that of every PostgreSQL process, when the database is on this
+	// machine; both from Linux's /proc, 0 when it cannot be read. On a machine whose rates
+	// swing between runs they are the firmer figures of a before/after pair.
+	CPUPerOp         float64 `json:"cpu_us_per_op,omitempty"`
+	PostgresCPUPerOp float64 `json:"postgres_cpu_us_per_op,omitempty"`
 	// RoundsOpsPerSec is every round's throughput when there were several;
 	// the rest of the result is the fastest round's.
 	RoundsOpsPerSec []float64 `json:"rounds_ops_per_sec,omitempty"`
@@ -150,6 +157,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	tw.Flush()
 	writeErrors(&b, r.Results)
+	writeCPU(&b, r)
 	for _, res := range r.Results {
 		if res.Commits > 0 && res.Seconds > 0 {
 			fmt.Fprintf(&b, "%s: %.0f commits/s carrying %.1f writes each\n", res.Scenario,
@@ -222,3 +230,35 @@ func writeErrors(b *strings.Builder, results []Result) {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
+
+// writeCPU writes each scenario's CPU time per operation, when it was measured.
+func writeCPU(b *strings.Builder, r *Report) {
+	var proc, pg bool
+	for _, res := range r.Results {
+		proc, pg = proc || res.CPUPerOp > 0, pg || res.PostgresCPUPerOp > 0
+	}
+	if !proc && !pg {
+		return
+	}
+	b.WriteString("CPU per operation")
+	switch {
+	case proc && pg:
+		fmt.Fprintf(b, " (%s; then every PostgreSQL process on this machine):\n", r.RSSOf)
+	case proc:
+		fmt.Fprintf(b, " (%s):\n", r.RSSOf)
+	default:
+		b.WriteString(" (every PostgreSQL process on this machine):\n")
+	}
+	for _, res := range r.Results {
+		var parts []string
+		if res.CPUPerOp > 0 {
+			parts = append(parts, fmt.Sprintf("%.0f µs", res.CPUPerOp))
+		}
+		if res.PostgresCPUPerOp > 0 {
+			parts = append(parts, fmt.Sprintf("PostgreSQL %.0f µs", res.PostgresCPUPerOp))
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(b, "  %s: %s per %s\n", res.Scenario, strings.Join(parts, ", "), res.Unit)
+		}
+	}
+}

@@ -89,6 +89,8 @@ type env struct {
 	// writeStats reads the in-process SQLite's group-commit counters:
 	// transactions committed and the writes they carried. Nil elsewhere.
 	writeStats func() (commits, writes int64)
+	// cpu reads the CPU time of the gateway's process and of PostgreSQL's; nil reads nothing.
+	cpu *cpuClock
 	// postgresStats reads PostgreSQL's own counters when the gateway's
 	// database is PostgreSQL and the benchmark can reach it. Nil elsewhere.
 	postgresStats func(context.Context) (sqlstore.PostgresStats, error)

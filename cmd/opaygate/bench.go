@@ -15,7 +15,9 @@ const benchUsage = `Usage: opaygate bench [flags]
 
 Measures a gateway over real HTTP on loopback with signed requests, and
 prints per scenario the operations and requests per second, the p50, p95 and
-p99 latency of an operation, the errors, and the peak resident memory.
+p99 latency of an operation, the errors, the peak resident memory, and the
+CPU time per operation: this process's (or --pid's), and that of PostgreSQL's
+processes when the database is on this machine.
 
 Scenarios (--scenarios, in this order):
 
