@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/opaygate/opaygate"
 )
 
@@ -18,8 +20,10 @@ import (
 //  1. the customer's action marks the order in flight (beginAuthorization:
 //     step AUTHORIZING, authorizing_at) in its own transaction, and commits;
 //  2. authorize asks the acquirer, no transaction open;
-//  3. finishAuthorization records the answer in a second transaction, only if
-//     the order is still in flight, with its event and callback.
+//  3. finishAuthorized records the answer in a second transaction, only if
+//     the order is still in flight (its conditional update says so), with its
+//     event, ledger entries and callback; the sweeper's finishAuthorization
+//     does the same for an order it reads under lock.
 //
 // If the answer never arrives (the call failed, the process died), the order
 // stays in flight, and the sweeper asks again once it is authorizeStale
@@ -63,7 +67,64 @@ func (s *OrderService) authorize(ctx context.Context, o *opaygate.Order) (*opayg
 		return nil, fmt.Errorf("authorize %s: %w", o.OrderNo, err)
 	}
 	// The decision is taken: record it even if the client has gone away.
-	return s.finishAuthorization(context.WithoutCancel(ctx), o.ID, d)
+	return s.finishAuthorized(context.WithoutCancel(ctx), o, d)
+}
+
+// finishAuthorized records d on inflight, the order as this process put it in flight
+// (beginAuthorization), and returns the order. Nothing moves an order in flight but an answer
+// of the acquirer, so the order needs no second read: the move's conditional update (on the
+// status and step inflight has) is the check. When another answer was recorded first (a
+// sweeper's, after authorizeStale) the update changes no row and the transaction fails having
+// written nothing. With nothing read, the transaction is one round trip on PostgreSQL and may
+// share its commit: on PostgreSQL it first takes the order's row lock without waiting
+// (NOWAIT), so that a shared commit never waits for another transaction's lock, and when the
+// lock is taken (a sweeper's claim, an action being refused as errAuthorizing) it records the
+// answer through finishAuthorization, which waits for it alone. An invoice's order goes
+// through finishAuthorization too: its success asks whether the invoice is payable.
+//
+// Whatever the failure, the order then says whether an answer was recorded (another's, or
+// this one's when the connection failed after its commit): a final order is answered as it
+// is; an order still in flight gets the error, and the sweeper finishes it.
+func (s *OrderService) finishAuthorized(ctx context.Context, inflight *opaygate.Order, d opaygate.Decision) (*opaygate.Order, error) {
+	if inflight.InvoiceID != 0 || inflight.Step != opaygate.StepAuthorizing {
+		return s.finishAuthorization(ctx, inflight.ID, d)
+	}
+	var o *opaygate.Order
+	err := s.db.update(ctx, s.deps.Clock, func(tx *Tx) error {
+		// update may run this again (a re-run batch): each attempt starts from the order in flight.
+		cur := *inflight
+		o = &cur
+		// The order's lock and conditional update, and the rows of its outcome (event, ledger
+		// entries, callback): the commit may be shared. (A card kept for later payments is
+		// inserted at once, and that transaction commits alone.)
+		tx.shareCommit()
+		if s.db.dialect == Postgres {
+			if err := tx.execLater(ctx, `SELECT id FROM orders WHERE id = ? FOR UPDATE NOWAIT`, o.ID); err != nil {
+				return err
+			}
+		}
+		if d.Approved {
+			return s.moveOrder(ctx, tx, o, opaygate.StatusSuccess, opaygate.StepNone, "", "")
+		}
+		return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, d.Code, d.Reason)
+	})
+	if err == nil {
+		return o, nil
+	}
+	if now, ferr := s.findOrder(ctx, "id = ?", inflight.ID); ferr == nil && now.Step != opaygate.StepAuthorizing {
+		return now, nil
+	}
+	if lockTaken(err) {
+		return s.finishAuthorization(ctx, inflight.ID, d)
+	}
+	return nil, err
+}
+
+// lockTaken reports whether err is PostgreSQL's refusal of a NOWAIT lock another transaction
+// holds.
+func lockTaken(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == pgLockNotAvailable
 }
 
 // finishAuthorization records the acquirer's decision on an order still in

@@ -210,3 +210,96 @@ func TestAuthorizeRaces(t *testing.T) {
 }
 
 func errOf(_ *opaygate.Order, err error) error { return err }
+
+// approving is an acquirer that approves every payment at once.
+type approving struct{}
+
+func (approving) Authorize(context.Context, *opaygate.Order) (opaygate.Decision, error) {
+	return opaygate.Decision{Approved: true}, nil
+}
+
+// TestAuthorizeAnsweredTwice: a sweeper records the acquirer's answer while the request that
+// put the order in flight still waits for its own. That request then finds the order moved on
+// (its conditional update changes no row) and answers it as it is; the payment is recorded
+// once: one callback, one final event, its amount once in the ledger.
+func TestAuthorizeAnsweredTwice(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		svc, acq := e.held()
+		e.valuAtOTP(t, "twice", 60000)
+		done := submitOTP(ctx, svc, e.m.ID, "twice")
+		o := <-acq.held
+
+		e.clock.Advance(2 * time.Minute)
+		sweeper := sqlstore.NewServices(e.db, sqlstore.Deps{Methods: method.Default(), Clock: e.clock, ValU: e.net,
+			OTP: e.net, Acquirer: approving{}})
+		if n, err := sweeper.Orders.ExpireOrders(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		acq.answer <- opaygate.Decision{Approved: true}
+		r := <-done
+		if r.err != nil || r.o.Status != opaygate.StatusSuccess || r.o.Step != opaygate.StepNone {
+			t.Fatalf("submit after the sweeper recorded the answer: %+v %v", r.o, r.err)
+		}
+		if cbs := e.callbacks(t, o.ID); !slices.Equal(cbs, []string{"SUCCESS"}) {
+			t.Fatalf("callbacks %v, want one SUCCESS", cbs)
+		}
+		events, err := e.svc.Orders.OrderEvents(ctx, o.ID)
+		if err != nil || len(events) != 3 || events[2].To != opaygate.StatusSuccess {
+			t.Fatalf("timeline %d events, %v", len(events), err)
+		}
+		e.wantBalance(t, 0, 60000)
+	})
+}
+
+// TestAuthorizeOrderLockedElsewhere: on PostgreSQL the answer's transaction may share its
+// commit with the node's creates, so it must never wait for another transaction's lock there.
+// While another transaction holds the in-flight order's row, the answer is recorded on its own
+// once that lock goes, and an unrelated create goes through meanwhile.
+func TestAuthorizeOrderLockedElsewhere(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		if e.db.Dialect() != sqlstore.Postgres {
+			return // SQLite has no row locks: every write waits for the one writer
+		}
+		ctx := context.Background()
+		svc, acq := e.held()
+		e.valuAtOTP(t, "locked", 60000)
+		done := submitOTP(ctx, svc, e.m.ID, "locked")
+		o := <-acq.held
+		release, err := sqlstore.HoldLock(e.db, `SELECT id FROM orders WHERE id = ? FOR UPDATE`, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acq.answer <- opaygate.Decision{Approved: true}
+		time.Sleep(200 * time.Millisecond) // the answer is being recorded, and meets the lock
+
+		created := make(chan error, 1)
+		go func() {
+			created <- svc.Orders.CreateOrder(ctx, &opaygate.Order{MerchantID: e.other.ID, Reference: "meanwhile",
+				Country: "EG", Amount: 1000, ProductName: "Tea"})
+		}()
+		select {
+		case err := <-created:
+			if err != nil {
+				t.Fatalf("create while the order is locked: %v", err)
+			}
+		case <-time.After(3 * time.Second): // under the statement timeout (5 s), which would end the wait
+			release()
+			t.Fatal("a create waited for another transaction's lock on an order in flight")
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the answer was recorded through another transaction's lock: %+v %v", r.o, r.err)
+		default:
+		}
+		release()
+		r := <-done
+		if r.err != nil || r.o.Status != opaygate.StatusSuccess {
+			t.Fatalf("submit once the lock went: %+v %v", r.o, r.err)
+		}
+		if cbs := e.callbacks(t, o.ID); !slices.Equal(cbs, []string{"SUCCESS"}) {
+			t.Fatalf("callbacks %v, want one SUCCESS", cbs)
+		}
+		e.wantBalance(t, 0, 60000)
+	})
+}

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -277,8 +276,9 @@ func (s *OrderService) moveOrder(ctx context.Context, tx *Tx, o *opaygate.Order,
 	}
 	// The step read under the lock is part of the condition: an order in
 	// flight moves only by the acquirer's answer (finishAuthorization).
-	// The row lock makes a miss unreachable; if one happens the
-	// transaction rolls back rather than double-moving the order.
+	// Under the row lock a miss is unreachable; if one happens the
+	// transaction rolls back rather than double-moving the order. The one
+	// move made without the lock, finishAuthorized's, counts on it.
 	err := tx.execOne(ctx, "move order "+o.OrderNo+" to "+string(to), `UPDATE orders SET status = ?, step = ?,
 		failure_code = ?, failure_reason = ?, otp_hash = CASE WHEN ? THEN '' ELSE otp_hash END, updated_at = ?
 		WHERE id = ? AND step = ? AND status IN (`+placeholders(len(sources))+`)`, args...)
@@ -319,23 +319,12 @@ func (s *OrderService) enqueueCallback(ctx context.Context, tx *Tx, o *opaygate.
 }
 
 // enqueue writes o's notification; a refund's success names r, a void's completion says
-// voided (both are sent as refunded).
+// voided (both are sent as refunded). It goes to o's callbackUrl, else to its merchant's
+// webhook, in the merchant's callback version; with neither URL there is none. The INSERT reads
+// the merchant's row itself, so that it goes with the transaction's next round trip on
+// PostgreSQL instead of costing one: a v2 notification's id is drawn for every notification and
+// stored only for v2.
 func (s *OrderService) enqueue(ctx context.Context, tx *Tx, o *opaygate.Order, r *opaygate.Refund, voided bool, now time.Time) error {
-	var webhook string
-	var version opaygate.CallbackVersion
-	err := tx.queryRow(ctx, `SELECT webhook_url, callback_version FROM merchants WHERE id = ?`, o.MerchantID).Scan(&webhook, &version)
-	if err != nil {
-		return fmt.Errorf("find webhook: %w", err)
-	}
-	target := cmp.Or(o.CallbackURL, webhook)
-	if target == "" {
-		return nil
-	}
-	version = version.OrDefault()
-	notifyID := ""
-	if version == opaygate.CallbackV2 {
-		notifyID = randomHex(16)
-	}
 	var refundID sql.NullInt64
 	var refundRef, refundNo string
 	var refundAmount int64
@@ -343,14 +332,19 @@ func (s *OrderService) enqueue(ctx context.Context, tx *Tx, o *opaygate.Order, r
 		refundID = sql.NullInt64{Int64: r.ID, Valid: true}
 		refundRef, refundNo, refundAmount = r.Reference, r.RefundNo, r.Amount
 	}
-	err = tx.execLater(ctx, `INSERT INTO callbacks (merchant_id, order_id, refund_id, target_url, status, refunded, amount,
+	err := tx.execLater(ctx, `INSERT INTO callbacks (merchant_id, order_id, refund_id, target_url, status, refunded, amount,
 		currency, reference, order_no, country, instrument_type, channel, failure_code, failure_reason, event_time,
 		state, next_attempt_at, created_at, updated_at, version, notify_id, refund_reference, refund_order_no, refund_amount,
 		voided)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.MerchantID, o.ID, refundID, target, o.Status, r != nil || voided, o.Amount, o.Currency, o.Reference, o.OrderNo,
-		o.Country, o.PayMethod, o.Channel, o.FailureCode, o.FailureReason, ms(now), ms(now), ms(now), ms(now),
-		version, notifyID, refundRef, refundNo, refundAmount, voided)
+		SELECT ?, ?, ?, COALESCE(NULLIF(?, ''), m.webhook_url), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?,
+			COALESCE(NULLIF(m.callback_version, ''), ?), CASE WHEN m.callback_version = ? THEN ? ELSE '' END,
+			?, ?, ?, ?
+		FROM merchants m WHERE m.id = ? AND COALESCE(NULLIF(?, ''), m.webhook_url) <> ''`,
+		o.MerchantID, o.ID, refundID, o.CallbackURL, o.Status, r != nil || voided, o.Amount, o.Currency, o.Reference,
+		o.OrderNo, o.Country, o.PayMethod, o.Channel, o.FailureCode, o.FailureReason, ms(now), ms(now), ms(now), ms(now),
+		opaygate.CallbackV1, opaygate.CallbackV2, randomHex(16),
+		refundRef, refundNo, refundAmount, voided,
+		o.MerchantID, o.CallbackURL)
 	if err != nil {
 		return fmt.Errorf("enqueue callback: %w", err)
 	}

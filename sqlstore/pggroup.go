@@ -12,7 +12,7 @@ import (
 
 // Shared commits on PostgreSQL. A transaction that reaches its commit having only queued
 // statements (nothing in it waited for an answer: a create, which inserts an order and its
-// first event) would spend a round trip, a wake-up of a backend and a commit record of its
+// first event; the recording of an acquirer's answer) would spend a round trip, a wake-up of a backend and a commit record of its
 // own. When it says it may (Tx.shareCommit), it hands its statements to the node's
 // pgGroup instead, which sends those of every such transaction waiting at that moment as one
 // PostgreSQL transaction: BEGIN, the statements of each in turn, COMMIT, one round trip.
@@ -31,7 +31,9 @@ import (
 //
 // Nothing that must not outlive its own transaction may share one: a transaction that sets
 // anything (noFlushWait) or locks anything beyond the rows it writes never calls
-// shareCommit.
+// shareCommit. Nor may a member wait for another transaction's lock, which would hold up every
+// member with it: one that updates an existing row takes the row's lock NOWAIT first (a lock
+// held elsewhere is a refusal, 55P03, and the member goes its own way: finishAuthorized).
 
 // maxShared bounds the transactions of one shared commit.
 const maxShared = 64
@@ -80,7 +82,8 @@ func (g *pgGroup) start() {
 	// inserted each other's keys (the same reference sent twice at once, to each) would wait
 	// for each other, and PostgreSQL finds a deadlock only after deadlock_timeout (1 s), a
 	// second for every create of both. Transactions that commit alone wait for a shared one
-	// at most, never the other way round as well: each of them inserts one order. Across
+	// at most, never the other way round as well: a shared one inserts new rows, and locks
+	// an existing one only NOWAIT. Across
 	// nodes two batches can still meet that way (a merchant sending one reference twice at
 	// once, through a load balancer, to two nodes): PostgreSQL then fails one with a
 	// deadlock after that second, and the member that met it runs again (DB.update).

@@ -112,11 +112,12 @@ func (t *pgTx) pending(br pgx.BatchResults, begin bool, queued []pgStmt) error {
 
 // statementRefused reports whether an error code is PostgreSQL refusing a statement for what
 // it is or meets: its data (22), a constraint (23), a conflict with another transaction (40),
-// the statement itself (42), its timeout (57014). Any other failure is the connection's, the
-// transaction's or the server's (read-only, out of space), and says nothing of one statement.
+// the statement itself (42), its timeout (57014), a NOWAIT lock another transaction holds
+// (55P03). Any other failure is the connection's, the transaction's or the server's
+// (read-only, out of space), and says nothing of one statement.
 func statementRefused(code string) bool {
 	switch {
-	case code == "57014":
+	case code == "57014" || code == pgLockNotAvailable:
 		return true
 	case len(code) < 2:
 		return false
@@ -131,8 +132,9 @@ func statementRefused(code string) bool {
 // pgDivisionByZero is how an execOne statement that changed no row fails (its SELECT divides
 // by whether it changed one); pgUniqueViolation how an insertOne fails.
 const (
-	pgDivisionByZero  = "22012"
-	pgUniqueViolation = "23505"
+	pgDivisionByZero   = "22012"
+	pgUniqueViolation  = "23505"
+	pgLockNotAvailable = "55P03"
 )
 
 // statementName is the start of a statement, to say which queued one failed

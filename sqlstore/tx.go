@@ -95,12 +95,13 @@ func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
 }
 
 // errNotOneRow is the failure of an execOne update that did not change its one row.
-var errNotOneRow = errors.New("the row was not as read under its lock: changed concurrently")
+var errNotOneRow = errors.New("the row was not in the state it was read in: changed concurrently")
 
 // execOne runs an UPDATE of one row this transaction holds locked, conditional on the state
 // read under that lock (a state move): it must change exactly that row. Under the lock it
 // always does; if it ever did not, the transaction fails and rolls back rather than commit a
-// move nobody checked. On SQLite the rows affected are checked at once; on PostgreSQL the
+// move nobody checked. (finishAuthorized moves an order it did not lock, and takes the
+// failure, errNotOneRow, for "someone moved it first".) On SQLite the rows affected are checked at once; on PostgreSQL the
 // update goes with the next round trip, as execLater's statements do, wrapped so that
 // PostgreSQL itself fails it unless it changed one row, and its failure fails the commit.
 // what says what the update does, for its error.
