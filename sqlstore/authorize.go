@@ -86,7 +86,7 @@ func (s *OrderService) authorize(ctx context.Context, o *opaygate.Order) (*opayg
 // this one's when the connection failed after its commit): a final order is answered as it
 // is; an order still in flight gets the error, and the sweeper finishes it.
 func (s *OrderService) finishAuthorized(ctx context.Context, inflight *opaygate.Order, d opaygate.Decision) (*opaygate.Order, error) {
-	if inflight.InvoiceID != 0 || inflight.Step != opaygate.StepAuthorizing {
+	if inflight.InvoiceID != 0 {
 		return s.finishAuthorization(ctx, inflight.ID, d)
 	}
 	var o *opaygate.Order
@@ -103,10 +103,7 @@ func (s *OrderService) finishAuthorized(ctx context.Context, inflight *opaygate.
 				return err
 			}
 		}
-		if d.Approved {
-			return s.moveOrder(ctx, tx, o, opaygate.StatusSuccess, opaygate.StepNone, "", "")
-		}
-		return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, d.Code, d.Reason)
+		return s.record(ctx, tx, o, d)
 	})
 	if err == nil {
 		return o, nil
@@ -118,6 +115,14 @@ func (s *OrderService) finishAuthorized(ctx context.Context, inflight *opaygate.
 		return s.finishAuthorization(ctx, inflight.ID, d)
 	}
 	return nil, err
+}
+
+// record moves o, in flight, to the outcome the acquirer decided.
+func (s *OrderService) record(ctx context.Context, tx *Tx, o *opaygate.Order, d opaygate.Decision) error {
+	if d.Approved {
+		return s.moveOrder(ctx, tx, o, opaygate.StatusSuccess, opaygate.StepNone, "", "")
+	}
+	return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, d.Code, d.Reason)
 }
 
 // lockTaken reports whether err is PostgreSQL's refusal of a NOWAIT lock another transaction
@@ -142,10 +147,7 @@ func (s *OrderService) finishAuthorization(ctx context.Context, id int64, d opay
 		if o.Step != opaygate.StepAuthorizing {
 			return nil
 		}
-		if d.Approved {
-			return s.moveOrder(ctx, tx, o, opaygate.StatusSuccess, opaygate.StepNone, "", "")
-		}
-		return s.moveOrder(ctx, tx, o, opaygate.StatusFail, opaygate.StepNone, d.Code, d.Reason)
+		return s.record(ctx, tx, o, d)
 	})
 	if err != nil {
 		return nil, err
