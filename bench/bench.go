@@ -205,7 +205,10 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	if db != nil && db.Dialect() == sqlstore.Postgres {
 		e.postgresStats = db.PostgresStats
 	}
-	e.cpu = &cpuClock{postgres: db != nil && db.Dialect() == sqlstore.Postgres && localPostgres(cfg.DB)}
+	e.cpu = &cpuClock{}
+	if db != nil && db.Dialect() == sqlstore.Postgres && localPostgres(cfg.DB) {
+		e.cpu.postmaster = postmasterOf(ctx, db.WritePool())
+	}
 	if mem != nil {
 		e.cpu.proc = mem.proc
 	}

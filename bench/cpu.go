@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"net"
 	"net/url"
 	"os"
@@ -18,10 +20,10 @@ import (
 const userHZ = 100
 
 // cpuClock reads the CPU time used so far by the measured process (this one, or the gateway
-// given by --pid) and, when PostgreSQL runs on this machine, by all of its processes.
+// given by --pid) and, when PostgreSQL runs on this machine, by the processes of its cluster.
 type cpuClock struct {
-	proc     string // "/proc/self", "/proc/<pid>", or "" for none
-	postgres bool
+	proc       string // "/proc/self", "/proc/<pid>", or "" for none
+	postmaster int    // the cluster's postmaster, 0 for none
 }
 
 // cpuSample is one reading of a cpuClock; an ok false means the value could not be read.
@@ -44,8 +46,8 @@ func (c *cpuClock) sample() cpuSample {
 			s.proc, s.procOK = st.cpu(), true
 		}
 	}
-	if c.postgres {
-		s.postgres, s.postgresOK = postgresCPU()
+	if c.postmaster > 0 {
+		s.postgres, s.postgresOK = clusterCPU(c.postmaster)
 	}
 	return s
 }
@@ -101,38 +103,50 @@ func readStat(path string) (procStat, bool) {
 	return st, true
 }
 
-// postgresCPU is the CPU time of every PostgreSQL process on this machine: those running, and
-// those that ended, which their postmaster has counted among its children once it reaped
-// them (a backend closed during a scenario still counts).
-func postgresCPU() (time.Duration, bool) {
+// postmasterOf returns the postmaster of the PostgreSQL cluster db's connections are served by,
+// when it runs on this machine and /proc shows it, else 0: the parent of a backend's process.
+func postmasterOf(ctx context.Context, db *sql.DB) int {
+	var backend int
+	if err := db.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		return 0
+	}
+	st, ok := readStat("/proc/" + strconv.Itoa(backend) + "/stat")
+	if !ok || st.comm != "postgres" {
+		return 0
+	}
+	if pm, ok := readStat("/proc/" + strconv.Itoa(st.ppid) + "/stat"); !ok || pm.comm != "postgres" {
+		return 0
+	}
+	return st.ppid
+}
+
+// clusterCPU is the CPU time of a PostgreSQL cluster's processes: its postmaster, the children
+// running, and those that ended, which the postmaster counts among its children once it reaped
+// them (a backend closed during a scenario still counts). Other clusters on the machine (a test
+// starting its own) do not.
+func clusterCPU(postmaster int) (time.Duration, bool) {
+	pm, ok := readStat("/proc/" + strconv.Itoa(postmaster) + "/stat")
+	if !ok {
+		return 0, false
+	}
+	total := pm.cpu() + pm.children()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, false
 	}
-	procs := map[int]procStat{}
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
 		}
-		if st, ok := readStat("/proc/" + e.Name() + "/stat"); ok && st.comm == "postgres" {
-			procs[pid] = st
+		if st, ok := readStat("/proc/" + e.Name() + "/stat"); ok && st.ppid == postmaster {
+			total += st.cpu()
 		}
 	}
-	var total time.Duration
-	postmasters := 0
-	for _, st := range procs {
-		total += st.cpu()
-		if _, child := procs[st.ppid]; !child {
-			total += st.children()
-			postmasters++
-		}
-	}
-	return total, postmasters > 0
+	return total, true
 }
 
-// localPostgres reports whether a PostgreSQL URL names this machine: its processes are then
-// the database's.
+// localPostgres reports whether a PostgreSQL URL names this machine, where its processes can
+// be read.
 func localPostgres(dbURL string) bool {
 	u, err := url.Parse(dbURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {

@@ -43,7 +43,7 @@ type Result struct {
 	Postgres *PostgresActivity `json:"postgres,omitempty"`
 	// CPUPerOp is the CPU time, in microseconds per operation, of the process whose memory
 	// PeakRSS is (this one with the in-process gateway and the load driver, or --pid's), and
-	// PostgresCPUPerOp that of every PostgreSQL process, when the database is on this
+	// PostgresCPUPerOp that of the processes of its PostgreSQL cluster, when that is on this
 	// machine; both from Linux's /proc, 0 when it cannot be read. On a machine whose rates
 	// swing between runs they are the firmer figures of a before/after pair.
 	CPUPerOp         float64 `json:"cpu_us_per_op,omitempty"`
@@ -243,11 +243,11 @@ func writeCPU(b *strings.Builder, r *Report) {
 	b.WriteString("CPU per operation")
 	switch {
 	case proc && pg:
-		fmt.Fprintf(b, " (%s; then every PostgreSQL process on this machine):\n", r.RSSOf)
+		fmt.Fprintf(b, " (%s; then the processes of its PostgreSQL cluster):\n", r.RSSOf)
 	case proc:
 		fmt.Fprintf(b, " (%s):\n", r.RSSOf)
 	default:
-		b.WriteString(" (every PostgreSQL process on this machine):\n")
+		b.WriteString(" (the processes of the PostgreSQL cluster):\n")
 	}
 	for _, res := range r.Results {
 		var parts []string
