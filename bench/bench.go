@@ -200,7 +200,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	e := &env{c: c, gateway: gatewayURL, baseline: bl.URL, callbackURL: bl.URL + "/callback", runID: runID,
 		statusRefs: refs{prefix: runID + "P", n: 1}}
 	if cfg.Target == "" && db.Dialect() == sqlstore.SQLite {
-		e.writeStats = db.WriteStats
+		e.writeStats = db.GroupCommits
 	}
 	if db != nil && db.Dialect() == sqlstore.Postgres {
 		e.postgresStats = db.PostgresStats

@@ -48,6 +48,9 @@ func TestRunInProcess(t *testing.T) {
 	}
 	if vc, _ := rep.Result(bench.ValUCreate); vc.Commits <= 0 || vc.WritesPerCommit < 1 {
 		t.Errorf("valu-create: %d commits of %.1f writes; want SQLite's group commit counted", vc.Commits, vc.WritesPerCommit)
+	} else if vc.RunMsPerCommit <= 0 || vc.CommitMsPerCommit <= 0 || vc.WriterBusy <= 0 || vc.WriterBusy > 1 {
+		t.Errorf("valu-create: the writer ran %.3f ms and committed %.3f ms per commit, busy %.2f; want its time measured",
+			vc.RunMsPerCommit, vc.CommitMsPerCommit, vc.WriterBusy)
 	}
 	if rep.Machine.FsyncPerSec <= 0 || rep.Machine.FsyncDir == "" {
 		t.Errorf("no fsync rate: %+v", rep.Machine)
@@ -69,7 +72,7 @@ func TestRunInProcess(t *testing.T) {
 	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range append(bench.Scenarios(), "p99 ms", "vs baseline", "growth", "CPU per operation") {
+	for _, want := range append(bench.Scenarios(), "p99 ms", "vs baseline", "growth", "CPU per operation", "the writer was busy") {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

@@ -47,9 +47,9 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	var wg sync.WaitGroup
 	startReqs := e.c.requests.Load()
 	reqsAtStart, start := startReqs, time.Now()
-	var commits, writes int64
+	var commitsBefore sqlstore.GroupCommitStats
 	if sc.writes && e.writeStats != nil {
-		commits, writes = e.writeStats()
+		commitsBefore = e.writeStats()
 	}
 	pgBefore, pgOK := e.samplePostgres(ctx, sc)
 	cpuBefore := e.cpu.sample()
@@ -127,7 +127,7 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 		}
 		reqsAtStart, start = e.c.requests.Load(), time.Now()
 		if sc.writes && e.writeStats != nil {
-			commits, writes = e.writeStats()
+			commitsBefore = e.writeStats()
 		}
 		pgBefore, pgOK = e.samplePostgres(ctx, sc)
 		cpuBefore = e.cpu.sample()
@@ -146,9 +146,14 @@ func drive(ctx context.Context, e *env, sc scenario, l load) Result {
 	requests := e.c.requests.Load() - reqsAtStart
 	var r Result
 	if sc.writes && e.writeStats != nil {
-		c, w := e.writeStats()
-		if r.Commits = c - commits; r.Commits > 0 {
-			r.WritesPerCommit = float64(w-writes) / float64(r.Commits)
+		after := e.writeStats()
+		if r.Commits = after.Batches - commitsBefore.Batches; r.Commits > 0 {
+			r.WritesPerCommit = float64(after.Writes-commitsBefore.Writes) / float64(r.Commits)
+			running, committing := after.Running-commitsBefore.Running, after.Committing-commitsBefore.Committing
+			r.RunMsPerCommit = running.Seconds() * 1000 / float64(r.Commits)
+			r.CommitMsPerCommit = committing.Seconds() * 1000 / float64(r.Commits)
+			// A batch that began before the window counts whole: at most one batch's worth over.
+			r.WriterBusy = min(1, (running+committing).Seconds()/elapsed.Seconds())
 		}
 	}
 	if pgAfter, ok := e.samplePostgres(ctx, sc); ok && pgOK {

@@ -38,6 +38,13 @@ type Result struct {
 	// writes in one durable commit.
 	Commits         int64   `json:"commits,omitempty"`
 	WritesPerCommit float64 `json:"writes_per_commit,omitempty"`
+	// The one writer's time per commit: running the requests' statements (BEGIN to
+	// COMMIT) and in COMMIT (the WAL's frames and fsync); WriterBusy is the share of the
+	// measured time it spent on either, the rest waiting for requests. A writer busy
+	// all the time is the scenario's limit; one that waits is not.
+	RunMsPerCommit    float64 `json:"run_ms_per_commit,omitempty"`
+	CommitMsPerCommit float64 `json:"commit_ms_per_commit,omitempty"`
+	WriterBusy        float64 `json:"writer_busy,omitempty"`
 	// Postgres is PostgreSQL's own view of a write scenario, when the
 	// gateway's database is PostgreSQL and the benchmark reaches it.
 	Postgres *PostgresActivity `json:"postgres,omitempty"`
@@ -160,8 +167,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	writeCPU(&b, r)
 	for _, res := range r.Results {
 		if res.Commits > 0 && res.Seconds > 0 {
-			fmt.Fprintf(&b, "%s: %.0f commits/s carrying %.1f writes each\n", res.Scenario,
-				float64(res.Commits)/res.Seconds, res.WritesPerCommit)
+			fmt.Fprintf(&b, "%s: %.0f commits/s carrying %.1f writes each; the writer was busy %.0f %% of the time (per commit %.2f ms running the writes, %.2f ms committing)\n",
+				res.Scenario, float64(res.Commits)/res.Seconds, res.WritesPerCommit,
+				100*res.WriterBusy, res.RunMsPerCommit, res.CommitMsPerCommit)
 		}
 		if pg := res.Postgres; pg != nil && pg.Commits == 0 {
 			fmt.Fprintf(&b, "%s: PostgreSQL counted no commit yet (its statistics lag by up to a second)\n", res.Scenario)

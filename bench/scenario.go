@@ -88,7 +88,7 @@ type env struct {
 	statusRefs  refs
 	// writeStats reads the in-process SQLite's group-commit counters:
 	// transactions committed and the writes they carried. Nil elsewhere.
-	writeStats func() (commits, writes int64)
+	writeStats func() sqlstore.GroupCommitStats
 	// cpu reads the CPU time of the gateway's process and of PostgreSQL's; nil reads nothing.
 	cpu *cpuClock
 	// postgresStats reads PostgreSQL's own counters when the gateway's

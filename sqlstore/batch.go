@@ -37,6 +37,10 @@ type writeReq struct {
 type committer struct {
 	batches, writes atomic.Int64 // for WriteStats
 
+	// Nanoseconds spent running batches (BEGIN to COMMIT) and in COMMIT (the WAL's
+	// frames and its fsync), for GroupCommits.
+	running, committing atomic.Int64
+
 	db    *DB
 	queue chan *writeReq
 	stop  chan struct{}
@@ -179,6 +183,7 @@ func (c *committer) run(batch []*writeReq) {
 // try runs the batch in one transaction and returns each request's result,
 // or an error that fails them all (begin or commit failed).
 func (c *committer) try(batch []*writeReq) ([]error, error) {
+	began := time.Now()
 	sqlTx, err := c.db.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -225,7 +230,11 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 	if c.db.rerun != nil && c.db.rerun() {
 		return nil, errBatchLost
 	}
-	if err := sqlTx.Commit(); err != nil {
+	committing := time.Now()
+	err = sqlTx.Commit()
+	c.running.Add(int64(committing.Sub(began)))
+	c.committing.Add(int64(time.Since(committing)))
+	if err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	runAll(onCommit)
@@ -246,10 +255,28 @@ func runGuarded(fn func(tx *Tx) error, tx *Tx) (err error) {
 // WriteStats reports how many write transactions SQLite's group committer
 // ran and how many requests they carried; zero on PostgreSQL.
 func (db *DB) WriteStats() (batches, writes int64) {
+	g := db.GroupCommits()
+	return g.Batches, g.Writes
+}
+
+// GroupCommitStats is what SQLite's group committer did since the database was opened.
+type GroupCommitStats struct {
+	Batches, Writes int64 // write transactions, and the requests they carried
+	// Running is the time from each batch's BEGIN to its COMMIT: the requests' statements
+	// and savepoints. Committing is the time in COMMIT: writing the WAL's frames and
+	// waiting for its fsync. Together, how long the one writer was busy; the rest of the
+	// time it waited for requests.
+	Running, Committing time.Duration
+}
+
+// GroupCommits reports SQLite's group committer's work; zero on PostgreSQL.
+func (db *DB) GroupCommits() GroupCommitStats {
 	if db.group == nil {
-		return 0, 0
+		return GroupCommitStats{}
 	}
-	return db.group.batches.Load(), db.group.writes.Load()
+	g := db.group
+	return GroupCommitStats{Batches: g.batches.Load(), Writes: g.writes.Load(),
+		Running: time.Duration(g.running.Load()), Committing: time.Duration(g.committing.Load())}
 }
 
 // exec runs one of the committer's own statements around each request, q,

@@ -32,8 +32,9 @@ Every scenario's request rate is also given as a fraction of the baseline's,
 measured in the same run. --growth bulk-loads 10 000 and then 1 000 000
 orders and invoices and runs status at both sizes.
 
-On SQLite the write scenarios also report the group commit's commits/s and
-writes per commit; on PostgreSQL, PostgreSQL's own commits/s, WAL flushes/s
+On SQLite the write scenarios also report the group commit's commits/s, writes
+per commit, and how busy its one writer was (running the writes, and in COMMIT
+with the WAL's fsync); on PostgreSQL, PostgreSQL's own commits/s, WAL flushes/s
 and commits per flush (pg_stat_database, pg_stat_wal).
 
 By default the gateway runs in this process on a temporary SQLite file
