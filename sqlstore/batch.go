@@ -192,16 +192,17 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 	results := make([]error, len(batch))
 	var onCommit []func()
 	seqs := &batchSeqs{}
+	stmts := batchStmts{}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		if err := c.exec(sqlTx, c.savepoint, "SAVEPOINT w"); err != nil {
+		if err := c.exec(sqlTx, stmts, c.savepoint, "SAVEPOINT w"); err != nil {
 			return nil, fmt.Errorf("savepoint: %w", err)
 		}
 		// Each request is its own state move with its own instant.
-		tx := &Tx{sql: sqlTx, db: c.db, now: r.clock.Now(), seqs: seqs}
+		tx := &Tx{sql: sqlTx, db: c.db, now: r.clock.Now(), seqs: seqs, stmts: stmts}
 		err := runGuarded(r.fn, tx)
 		var keep committed
 		switch {
@@ -211,7 +212,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 			err = keep.err
 			onCommit = append(onCommit, tx.onCommit...)
 		default:
-			if rerr := c.exec(sqlTx, c.rollbackTo, "ROLLBACK TO w"); rerr != nil {
+			if rerr := c.exec(sqlTx, stmts, c.rollbackTo, "ROLLBACK TO w"); rerr != nil {
 				return nil, fmt.Errorf("%w: rollback to savepoint: %v", errBatchLost, rerr)
 			}
 		}
@@ -219,7 +220,7 @@ func (c *committer) try(batch []*writeReq) ([]error, error) {
 		// transaction SQLite rolled back by itself (an interrupted
 		// statement, a full disk): then nothing of the batch is applied,
 		// and no later request may run outside a transaction.
-		if rerr := c.exec(sqlTx, c.release, "RELEASE w"); rerr != nil {
+		if rerr := c.exec(sqlTx, stmts, c.release, "RELEASE w"); rerr != nil {
 			return nil, fmt.Errorf("%w: release savepoint: %v", errBatchLost, rerr)
 		}
 		results[i] = err
@@ -282,14 +283,34 @@ func (db *DB) GroupCommits() GroupCommitStats {
 // exec runs one of the committer's own statements around each request, q,
 // prepared as st when it could be: parsing them anew cost as much as a small
 // INSERT.
-func (c *committer) exec(tx *sql.Tx, st *sql.Stmt, q string) error {
+func (c *committer) exec(tx *sql.Tx, stmts batchStmts, st *sql.Stmt, q string) error {
 	var err error
 	if st != nil {
-		_, err = tx.Stmt(st).Exec()
+		_, err = stmts.of(context.Background(), tx, st).Exec()
 	} else {
 		_, err = tx.Exec(q)
 	}
 	return err
+}
+
+// batchStmts are one batch transaction's handles of the write connection's prepared
+// statements, made on a statement's first use in the batch. database/sql makes a handle on
+// every Tx.Stmt call, taking the pool's lock twice to register it and later to drop it; a
+// batch runs the same few statements for each of its requests. The handles close with the
+// transaction.
+type batchStmts map[*sql.Stmt]*sql.Stmt
+
+// of returns tx's handle of st. Without a batch (stmts nil) it makes one each time.
+func (stmts batchStmts) of(ctx context.Context, tx *sql.Tx, st *sql.Stmt) *sql.Stmt {
+	if stmts == nil {
+		return tx.StmtContext(ctx, st)
+	}
+	h, ok := stmts[st]
+	if !ok {
+		h = tx.StmtContext(ctx, st)
+		stmts[st] = h
+	}
+	return h
 }
 
 // batchSeqs are the counters (table sequences) one batch draws from. SQLite

@@ -24,6 +24,8 @@ type Tx struct {
 	// seqs are the counters of the SQLite batch this transaction is part
 	// of (batch.go); nil on PostgreSQL.
 	seqs *batchSeqs
+	// stmts are that batch's handles of its prepared statements; nil on PostgreSQL.
+	stmts batchStmts
 	// onCommit are run once the transaction's changes are durable, and
 	// only then: telling someone about a row that a rollback takes back
 	// would send them looking for nothing.
@@ -74,7 +76,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	}
 	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
-		return tx.sql.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return tx.stmts.of(ctx, tx.sql, st).ExecContext(ctx, args...)
 	}
 	return tx.sql.ExecContext(ctx, tx.db.rebind(q), args...)
 }
@@ -173,7 +175,7 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) row {
 	}
 	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
-		return tx.sql.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		return tx.stmts.of(ctx, tx.sql, st).QueryRowContext(ctx, args...)
 	}
 	return tx.sql.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
@@ -194,7 +196,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (rows, error) {
 	}
 	ctx = tx.stmtCtx(ctx)
 	if st := tx.db.prepared(tx.db.write, q); st != nil {
-		return tx.sql.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return tx.stmts.of(ctx, tx.sql, st).QueryContext(ctx, args...)
 	}
 	return tx.sql.QueryContext(ctx, tx.db.rebind(q), args...)
 }
