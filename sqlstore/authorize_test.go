@@ -197,19 +197,26 @@ func TestAuthorizeRaces(t *testing.T) {
 		if r.err != nil || r.o.Status != opaygate.StatusFail || r.o.FailureCode != "51" {
 			t.Fatalf("submit: %+v %v", r.o, r.err)
 		}
-		if cbs := e.callbacks(t, o.ID); !slices.Equal(cbs, []string{"FAIL"}) {
-			t.Fatalf("callbacks %v, want one FAIL", cbs)
-		}
-		events, err := e.svc.Orders.OrderEvents(ctx, o.ID)
-		if err != nil || len(events) != 3 || events[2].To != opaygate.StatusFail {
-			t.Fatalf("timeline %d events, %v", len(events), err)
-		}
+		e.wantDecidedOnce(t, o.ID, opaygate.StatusFail)
 		_, err = svc.Orders.CloseOrder(ctx, e.m.ID, key)
 		wantCode(t, err, opaygate.EORDERSTATE)
 	})
 }
 
 func errOf(_ *opaygate.Order, err error) error { return err }
+
+// wantDecidedOnce checks that the acquirer's answer was recorded once for the order at
+// OTP: one callback of that status, and a timeline of three events ending in it.
+func (e *env) wantDecidedOnce(t *testing.T, orderID int64, status opaygate.OrderStatus) {
+	t.Helper()
+	if cbs := e.callbacks(t, orderID); !slices.Equal(cbs, []string{string(status)}) {
+		t.Fatalf("callbacks %v, want one %s", cbs, status)
+	}
+	events, err := e.svc.Orders.OrderEvents(context.Background(), orderID)
+	if err != nil || len(events) != 3 || events[2].To != status {
+		t.Fatalf("timeline %d events, %v; want three ending in %s", len(events), err, status)
+	}
+}
 
 // approving is an acquirer that approves every payment at once.
 type approving struct{}
@@ -241,13 +248,7 @@ func TestAuthorizeAnsweredTwice(t *testing.T) {
 		if r.err != nil || r.o.Status != opaygate.StatusSuccess || r.o.Step != opaygate.StepNone {
 			t.Fatalf("submit after the sweeper recorded the answer: %+v %v", r.o, r.err)
 		}
-		if cbs := e.callbacks(t, o.ID); !slices.Equal(cbs, []string{"SUCCESS"}) {
-			t.Fatalf("callbacks %v, want one SUCCESS", cbs)
-		}
-		events, err := e.svc.Orders.OrderEvents(ctx, o.ID)
-		if err != nil || len(events) != 3 || events[2].To != opaygate.StatusSuccess {
-			t.Fatalf("timeline %d events, %v", len(events), err)
-		}
+		e.wantDecidedOnce(t, o.ID, opaygate.StatusSuccess)
 		e.wantBalance(t, 0, 60000)
 	})
 }
